@@ -1,0 +1,94 @@
+//! The facade: opaque ids, display views without paths, stable ids across opens.
+
+use lucent_core::{CoreError, ErrorCode, HasErrorCode, SeriesId, Session};
+use lucent_testdata::*;
+
+#[test]
+fn ui_views_carry_ids_and_display_text_but_never_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    write_sample_study(dir.path()).unwrap();
+    let mut session = Session::new();
+    session.open(&[dir.path().to_path_buf()]).unwrap();
+    let studies = session.studies();
+    assert_eq!(studies.len(), 1);
+    assert_eq!(studies[0].patient.name.as_deref(), Some("PHANTOM^SAMPLE"));
+    assert_eq!(studies[0].series.len(), 5);
+    let rendered = format!("{studies:?}");
+    let root = dir.path().display().to_string();
+    assert!(!rendered.contains(&root), "a path leaked into the UI view");
+    assert!(
+        !rendered.contains(".dcm"),
+        "a file name leaked into the UI view"
+    );
+    assert!(
+        !rendered.contains("2.25."),
+        "UIDs are not needed by the UI view"
+    );
+}
+
+#[test]
+fn frames_expand_multi_frame_instances_in_display_order() {
+    let dir = tempfile::tempdir().unwrap();
+    write_sample_study(dir.path()).unwrap();
+    let mut session = Session::new();
+    session.open(&[dir.path().to_path_buf()]).unwrap();
+    let studies = session.studies();
+    let ct = &studies[0].series[0];
+    let enhanced = &studies[0].series[2];
+    let ct_frames = session.frames(ct.id).unwrap();
+    assert_eq!(ct_frames.len(), 60);
+    assert!(ct_frames.iter().all(|f| f.frame == 0));
+    let first = session.instance(ct_frames[0].instance).unwrap();
+    let last = session.instance(ct_frames[59].instance).unwrap();
+    assert!(first.position.unwrap()[2] < last.position.unwrap()[2]);
+    let mf = session.frames(enhanced.id).unwrap();
+    assert_eq!(
+        mf.iter().map(|f| f.frame).collect::<Vec<_>>(),
+        (0..12).collect::<Vec<_>>()
+    );
+    assert!(mf.iter().all(|f| f.instance == mf[0].instance));
+}
+
+#[test]
+fn ids_survive_a_second_open_and_forged_ids_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = StudyIdentity::phantom(3, "PHANTOM^CT");
+    let p = CtSeries {
+        seed: 3,
+        slices: 4,
+        size: 16,
+        ..CtSeries::default()
+    };
+    write_all(&dir.path().join("a"), &ct_series_specs(&study, &p), None).unwrap();
+    let mut session = Session::new();
+    session.open(&[dir.path().join("a")]).unwrap();
+    let before = session.studies();
+    let other = StudyIdentity::phantom(4, "PHANTOM^OTHER");
+    let q = CtSeries {
+        seed: 4,
+        slices: 2,
+        size: 16,
+        ..CtSeries::default()
+    };
+    write_all(&dir.path().join("b"), &ct_series_specs(&other, &q), None).unwrap();
+    session.open(&[dir.path().join("b")]).unwrap();
+    let after = session.studies();
+    assert_eq!(after.len(), 2);
+    let same = after
+        .iter()
+        .find(|s| s.id == before[0].id)
+        .expect("id kept across opens");
+    assert_eq!(same.series[0].id, before[0].series[0].id);
+
+    let forged = SeriesId::parse("se-0000000000000001").unwrap();
+    let err = session.frames(forged).unwrap_err();
+    assert!(matches!(err, CoreError::UnknownId { kind: "series" }));
+    assert_eq!(err.code(), ErrorCode::UnknownId);
+}
+
+#[test]
+fn opening_a_missing_path_is_a_typed_error() {
+    let mut session = Session::new();
+    let err = session.open(&["/no/such/folder".into()]).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::PathNotFound);
+}

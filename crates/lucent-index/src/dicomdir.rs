@@ -1,0 +1,166 @@
+//! DICOMDIR: the files a media directory references, resolved safely.
+//!
+//! PS3.10 8 and PS3.3 F.3: the Directory Record Sequence (0004,1220) holds records whose
+//! Referenced File ID (0004,1500) is a multi-valued CS, one path component per value, relative to
+//! the folder that holds the DICOMDIR. A reference may never leave that folder: components that
+//! are empty, `.`, `..`, contain a separator, a drive letter or NUL are refused, and the resolved
+//! path (symlinks followed) must still lie below the DICOMDIR's folder. This closes the path
+//! traversal class of bugs (e.g. pydicom CVE-2026-32711).
+//!
+//! Media written on case-insensitive systems often store `IMAGES/IM0` as `images/im0`; when the
+//! exact component does not exist, a case-insensitive match in the same folder is used.
+
+use crate::header::{Header, tags};
+use lucent_error::ErrorCode;
+use std::path::{Component, Path, PathBuf};
+
+/// A reference that could not be followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedReference {
+    /// The reference as written (components joined by `\`).
+    pub reference: String,
+    /// Why it was refused.
+    pub code: ErrorCode,
+}
+
+/// The result of reading a DICOMDIR's references.
+#[derive(Debug, Default)]
+pub struct DicomdirReferences {
+    /// Files to index (canonical paths inside the DICOMDIR's folder).
+    pub files: Vec<PathBuf>,
+    /// References refused or not found.
+    pub refused: Vec<RefusedReference>,
+}
+
+/// Resolves every Referenced File ID of a DICOMDIR whose header has been read.
+pub fn references(header: &Header, dicomdir_path: &Path) -> DicomdirReferences {
+    let mut out = DicomdirReferences::default();
+    // `Path::new("DICOMDIR").parent()` is `Some("")`: the current folder.
+    let base = dicomdir_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Ok(base) = base.canonicalize() else {
+        out.refused.push(RefusedReference {
+            reference: "(all)".into(),
+            code: ErrorCode::DicomdirReferenceMissing,
+        });
+        return out;
+    };
+    for record in header.dataset.items(tags::DIRECTORY_RECORD_SEQUENCE) {
+        let components = record.ascii_values(tags::REFERENCED_FILE_ID);
+        if components.is_empty() {
+            continue;
+        }
+        let reference = components.join("\\");
+        match resolve(&base, &components) {
+            Ok(path) => {
+                if !out.files.contains(&path) {
+                    out.files.push(path);
+                }
+            }
+            Err(code) => out.refused.push(RefusedReference { reference, code }),
+        }
+    }
+    out
+}
+
+fn is_safe_component(c: &str) -> bool {
+    !c.is_empty()
+        && c != "."
+        && c != ".."
+        && !c.contains(['/', '\\', ':', '\0'])
+        && matches!(Path::new(c).components().next(), Some(Component::Normal(_)))
+}
+
+/// Joins components under `base` (canonical), refusing anything that could leave it.
+pub fn resolve(base: &Path, components: &[String]) -> Result<PathBuf, ErrorCode> {
+    if !components.iter().all(|c| is_safe_component(c)) {
+        return Err(ErrorCode::DicomdirReferenceOutside);
+    }
+    let mut path = base.to_path_buf();
+    for c in components {
+        let exact = path.join(c);
+        path = if exact.exists() {
+            exact
+        } else {
+            case_insensitive_child(&path, c).ok_or(ErrorCode::DicomdirReferenceMissing)?
+        };
+    }
+    let canonical = path
+        .canonicalize()
+        .map_err(|_| ErrorCode::DicomdirReferenceMissing)?;
+    if !canonical.starts_with(base) {
+        // A symlink inside the media pointing elsewhere.
+        return Err(ErrorCode::DicomdirReferenceOutside);
+    }
+    if !canonical.is_file() {
+        return Err(ErrorCode::DicomdirReferenceMissing);
+    }
+    Ok(canonical)
+}
+
+fn case_insensitive_child(dir: &Path, name: &str) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .find(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        })
+        .map(|e| e.path())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traversal_components_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().canonicalize().unwrap();
+        for bad in [
+            vec!["..".to_string(), "etc".into(), "passwd".into()],
+            vec!["/etc/passwd".into()],
+            vec!["A".into(), "..".into()],
+            vec!["C:".into(), "X".into()],
+            vec!["A\\..\\B".into()],
+            vec![String::new()],
+        ] {
+            assert_eq!(
+                resolve(&base, &bad),
+                Err(ErrorCode::DicomdirReferenceOutside),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn symlink_out_of_the_folder_is_refused() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), b"x").unwrap();
+        let media = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret"), media.path().join("IM0"))
+            .unwrap();
+        let base = media.path().canonicalize().unwrap();
+        assert_eq!(
+            resolve(&base, &["IM0".into()]),
+            Err(ErrorCode::DicomdirReferenceOutside)
+        );
+    }
+
+    #[test]
+    fn case_insensitive_match_and_missing() {
+        let media = tempfile::tempdir().unwrap();
+        std::fs::create_dir(media.path().join("images")).unwrap();
+        std::fs::write(media.path().join("images").join("im0"), b"x").unwrap();
+        let base = media.path().canonicalize().unwrap();
+        let found = resolve(&base, &["IMAGES".into(), "IM0".into()]).unwrap();
+        assert!(found.ends_with("images/im0"));
+        assert_eq!(
+            resolve(&base, &["IMAGES".into(), "IM1".into()]),
+            Err(ErrorCode::DicomdirReferenceMissing)
+        );
+    }
+}

@@ -1,0 +1,143 @@
+//! The index model: Study → Series (one entry per stack) → Instance, plus skipped files.
+//!
+//! Plain data, in display order. Paths live here because the index must find files again; the
+//! facade (`lucent-core`) hands out opaque ids and never lets a path cross to a UI.
+
+use lucent_error::ErrorCode;
+use std::path::PathBuf;
+
+/// Everything one scan found.
+#[derive(Debug, Clone, Default)]
+pub struct StudyIndex {
+    /// Studies ordered by date (oldest first), then Study Instance UID.
+    pub studies: Vec<Study>,
+    /// Files that were not indexed, with the reason, in path order.
+    pub skipped: Vec<Skipped>,
+}
+
+impl StudyIndex {
+    /// All instances of all studies, in display order.
+    pub fn instances(&self) -> impl Iterator<Item = &Instance> {
+        self.studies
+            .iter()
+            .flat_map(|s| s.series.iter())
+            .flat_map(|s| s.instances.iter())
+    }
+}
+
+/// Patient attributes, decoded for display (PS3.3 C.7.1.1). Never written to logs or audit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Patient {
+    /// Patient's Name (0010,0010), all component groups (`alphabetic=ideographic=phonetic`).
+    pub name: Option<String>,
+    /// Patient ID (0010,0020).
+    pub id: Option<String>,
+    /// Patient's Birth Date (0010,0030), `YYYYMMDD` as in the file.
+    pub birth_date: Option<String>,
+    /// Patient's Sex (0010,0040).
+    pub sex: Option<String>,
+    /// Patient's Age (0010,1010), e.g. `045Y`.
+    pub age: Option<String>,
+}
+
+/// One study.
+#[derive(Debug, Clone)]
+pub struct Study {
+    /// Study Instance UID (0020,000D); empty when the files lack it.
+    pub study_instance_uid: String,
+    /// Study Date (0008,0020), `YYYYMMDD` as in the file.
+    pub study_date: Option<String>,
+    /// Study Time (0008,0030).
+    pub study_time: Option<String>,
+    /// Study Description (0008,1030).
+    pub study_description: Option<String>,
+    /// Accession Number (0008,0050).
+    pub accession_number: Option<String>,
+    /// Study ID (0020,0010).
+    pub study_id: Option<String>,
+    /// The patient, from the first instance of the study.
+    pub patient: Patient,
+    /// Series (one entry per stack) ordered by Series Number, then stack, then UID.
+    pub series: Vec<Series>,
+}
+
+/// One stack of one series. A series holding several stacks (orientations, acquisitions) gives
+/// several entries with the same UID and increasing `stack`.
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// Series Instance UID (0020,000E); empty when the files lack it.
+    pub series_instance_uid: String,
+    /// 0-based stack number within the series.
+    pub stack: u32,
+    /// Modality (0008,0060).
+    pub modality: Option<String>,
+    /// Series Number (0020,0011).
+    pub series_number: Option<i64>,
+    /// Series Description (0008,103E).
+    pub series_description: Option<String>,
+    /// Frame of Reference UID (0020,0052) of the first instance.
+    pub frame_of_reference_uid: Option<String>,
+    /// Instances in display order (ascending location along the slice normal when known).
+    pub instances: Vec<Instance>,
+}
+
+impl Series {
+    /// Frames in this stack (a multi-frame instance counts each frame).
+    pub fn frame_count(&self) -> u64 {
+        self.instances.iter().map(|i| u64::from(i.frames)).sum()
+    }
+}
+
+/// One image instance (one file; possibly multi-frame).
+#[derive(Debug, Clone)]
+pub struct Instance {
+    /// SOP Instance UID (0008,0018), else Media Storage SOP Instance UID; empty when absent.
+    pub sop_instance_uid: String,
+    /// SOP Class UID (0008,0016).
+    pub sop_class_uid: Option<String>,
+    /// Instance Number (0020,0013).
+    pub instance_number: Option<i64>,
+    /// Number of Frames (0028,0008), 1 when absent.
+    pub frames: u32,
+    /// Rows (0028,0010).
+    pub rows: u16,
+    /// Columns (0028,0011).
+    pub columns: u16,
+    /// Image Position (Patient) of the first frame, mm.
+    pub position: Option<[f64; 3]>,
+    /// Image Orientation (Patient).
+    pub orientation: Option<[f64; 6]>,
+    /// Pixel Spacing (0028,0030): row spacing, column spacing in mm.
+    pub pixel_spacing: Option<[f64; 2]>,
+    /// Slice Location (0020,1041), informative only (sorting uses the geometry).
+    pub slice_location: Option<f64>,
+    /// Transfer Syntax UID; `None` for a raw data set without meta information.
+    pub transfer_syntax_uid: Option<String>,
+    /// Photometric Interpretation (0028,0004).
+    pub photometric_interpretation: Option<String>,
+    /// Samples per Pixel (0028,0002).
+    pub samples_per_pixel: Option<u16>,
+    /// Bits Allocated (0028,0100).
+    pub bits_allocated: Option<u16>,
+    /// Bits Stored (0028,0101).
+    pub bits_stored: Option<u16>,
+    /// Pixel Representation (0028,0103): 1 = signed.
+    pub pixel_representation: Option<u16>,
+    /// Window Center/Width pairs from the header (PS3.3 C.11.2.1.2), for presets.
+    pub windows: Vec<(f64, f64)>,
+    /// Rescale Slope and Intercept (PS3.3 C.11.1).
+    pub rescale: Option<(f64, f64)>,
+    /// Where the file is.
+    pub path: PathBuf,
+}
+
+/// A file that was not indexed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The file (for a DICOMDIR reference: the DICOMDIR, with the reference in the reason).
+    pub path: PathBuf,
+    /// Why, in words.
+    pub reason: String,
+    /// Why, as a stable code.
+    pub code: ErrorCode,
+}

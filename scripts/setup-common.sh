@@ -1,0 +1,46 @@
+# Shared by scripts/start-sample.sh and scripts/test.sh (sourced, not run).
+# Installs what Lucent needs on Debian 12, idempotently: nothing is installed twice.
+
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# apt packages, installed only when missing (as root, or with sudo when available).
+ensure_apt() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing Debian packages: ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+ensure_rust() {
+  if ! command -v cargo >/dev/null 2>&1; then
+    echo "Rust is not installed: install rustup, then run this again." >&2
+    exit 1
+  fi
+}
+
+# `cargo install NAME --locked` unless the binary already exists.
+ensure_cargo_tool() {
+  local bin=$1 crate=$2
+  command -v "$bin" >/dev/null 2>&1 && return 0
+  say "installing $crate (cargo install --locked)"
+  cargo install "$crate" --locked
+}
+
+ensure_python_pip() {
+  python3 -m pip --version >/dev/null 2>&1 || ensure_apt python3-pip
+}
+
+ensure_base() {
+  ensure_apt ca-certificates build-essential pkg-config python3
+  ensure_rust
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, lints, dependency policy, fetched test data,
+# unit/integration/CLI tests. Installs what it needs first (idempotent).
+source "$(dirname "$0")/setup-common.sh"
+ensure_base
+ensure_python_pip
+ensure_cargo_tool cargo-deny cargo-deny
+cd "$repo"
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+say "fetching public test files (pinned, checksummed)"
+test-data/fetch.sh
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+
+say "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+say "cargo deny check bans licenses sources"
+cargo deny --log-level error check bans licenses sources
+
+say "cargo test"
+cargo test --workspace --quiet 2>&1 | tee "${TMPDIR:-/tmp}/lucent-test.log"
+status=${PIPESTATUS[0]}
+passed=$(grep -Eo '[0-9]+ passed' "${TMPDIR:-/tmp}/lucent-test.log" | awk '{s+=$1} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed' "${TMPDIR:-/tmp}/lucent-test.log" | awk '{s+=$1} END {print s+0}')
+echo "lucent: $passed passed, $failed failed"
+exit "$status"

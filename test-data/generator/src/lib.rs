@@ -1,0 +1,1103 @@
+//! Synthetic, realistic DICOM phantoms for tests, benchmarks and the bundled sample study.
+//!
+//! Everything here is generated: no patient data, names like `PHANTOM^CT`, UIDs under the
+//! `2.25` root derived deterministically from a seed (PS3.5 B.2), so the same call writes the
+//! same bytes. Files are written with dicom-object, an encoder independent of Lucent's header
+//! reader, so tests that index them check Lucent against another implementation.
+//!
+//! What exists: a CT phantom series (512×512, signed 16-bit, HU through rescale, real geometry,
+//! window presets), an MR series (sagittal, unsigned 12-bit), an enhanced multi-frame MR with
+//! per-frame functional groups, an RGB ultrasound image, a 4000×5000 radiograph, geometry traps
+//! (shuffled files, misleading InstanceNumber, interleaved stacks, gantry tilt), character-set
+//! samples (PS3.5 Annexes H–K), a DICOMDIR, and junk.
+
+use dicom_core::value::{DataSetSequence, PrimitiveValue};
+use dicom_core::{DataElement, Length, Tag, VR};
+use dicom_dictionary_std::tags;
+use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// SOP Class UIDs used by the phantoms (PS3.4 B.5).
+pub mod sop_class {
+    /// CT Image Storage.
+    pub const CT_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.2";
+    /// MR Image Storage.
+    pub const MR_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.4";
+    /// Enhanced MR Image Storage.
+    pub const ENHANCED_MR_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.4.1";
+    /// Ultrasound Image Storage.
+    pub const US_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.6.1";
+    /// Digital X-Ray Image Storage - For Presentation.
+    pub const DX_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.1.1";
+    /// Basic Text SR Storage (no pixel data).
+    pub const BASIC_TEXT_SR: &str = "1.2.840.10008.5.1.4.1.1.88.11";
+    /// Media Storage Directory Storage (DICOMDIR).
+    pub const MEDIA_STORAGE_DIRECTORY: &str = "1.2.840.10008.1.3.10";
+}
+
+/// Transfer syntaxes the generator writes.
+pub mod transfer_syntax {
+    /// Explicit VR Little Endian.
+    pub const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
+    /// Implicit VR Little Endian.
+    pub const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
+}
+
+/// A deterministic UID under the `2.25` root (a UUID-derived UID, PS3.5 B.2).
+pub fn uid(seed: u64, parts: &[u64]) -> String {
+    let mut h: u128 = 0x6a09_e667_f3bc_c908_b2fb_1366_ea95_7d01 ^ u128::from(seed);
+    for &p in parts {
+        h ^= u128::from(splitmix(p ^ (h as u64)));
+        h = h.wrapping_mul(0x2d35_8dcc_aa6c_78a5_8bb8_4b93_962e_acc9);
+        h ^= h >> 61;
+    }
+    format!("2.25.{}", h >> 2)
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// A small deterministic PRNG for shuffles and noise.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        splitmix(self.0)
+    }
+    /// A value in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+    /// Fisher–Yates shuffle.
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = self.below(i as u64 + 1) as usize;
+            v.swap(i, j);
+        }
+    }
+}
+
+/// Pixel data of an image, all frames concatenated.
+#[derive(Debug, Clone)]
+pub enum Pixels {
+    /// MONOCHROME2, 16 bits allocated.
+    Mono16 {
+        /// Pixel Representation 1.
+        signed: bool,
+        /// Bits Stored.
+        bits_stored: u16,
+        /// Stored values (two's complement bit patterns when signed).
+        values: Vec<u16>,
+    },
+    /// MONOCHROME2, 8 bits.
+    Mono8(Vec<u8>),
+    /// RGB, 8 bits, planar configuration 0 (R G B R G B ...).
+    Rgb8(Vec<u8>),
+}
+
+/// Everything written into one file. Text fields are raw bytes in `specific_character_set`.
+#[derive(Debug, Clone)]
+pub struct ImageSpec {
+    /// SOP Class UID.
+    pub sop_class_uid: &'static str,
+    /// SOP Instance UID.
+    pub sop_instance_uid: String,
+    /// Study Instance UID.
+    pub study_instance_uid: String,
+    /// Series Instance UID.
+    pub series_instance_uid: String,
+    /// Frame of Reference UID.
+    pub frame_of_reference_uid: Option<String>,
+    /// Transfer syntax of the data set.
+    pub transfer_syntax: &'static str,
+    /// Modality.
+    pub modality: &'static str,
+    /// Specific Character Set values (joined with `\`).
+    pub specific_character_set: Option<String>,
+    /// Patient's Name, raw bytes.
+    pub patient_name: Vec<u8>,
+    /// Patient ID, raw bytes.
+    pub patient_id: Vec<u8>,
+    /// Patient's Birth Date.
+    pub patient_birth_date: Option<String>,
+    /// Patient's Sex.
+    pub patient_sex: Option<String>,
+    /// Study Date.
+    pub study_date: Option<String>,
+    /// Study Time.
+    pub study_time: Option<String>,
+    /// Study Description, raw bytes.
+    pub study_description: Vec<u8>,
+    /// Series Description, raw bytes.
+    pub series_description: Vec<u8>,
+    /// Institution Name, raw bytes.
+    pub institution_name: Vec<u8>,
+    /// Accession Number.
+    pub accession_number: Option<String>,
+    /// Series Number.
+    pub series_number: Option<i32>,
+    /// Instance Number.
+    pub instance_number: Option<i32>,
+    /// Acquisition Number.
+    pub acquisition_number: Option<i32>,
+    /// Image Position (Patient).
+    pub position: Option<[f64; 3]>,
+    /// Image Orientation (Patient).
+    pub orientation: Option<[f64; 6]>,
+    /// Pixel Spacing (row, column).
+    pub pixel_spacing: Option<[f64; 2]>,
+    /// Slice Thickness.
+    pub slice_thickness: Option<f64>,
+    /// Slice Location.
+    pub slice_location: Option<f64>,
+    /// Gantry/Detector Tilt (0018,1120).
+    pub gantry_tilt: Option<f64>,
+    /// Rows.
+    pub rows: u16,
+    /// Columns.
+    pub columns: u16,
+    /// Number of Frames; written when > 1 or when `per_frame_positions` is set.
+    pub frames: u32,
+    /// Pixels, all frames.
+    pub pixels: Pixels,
+    /// Rescale slope and intercept.
+    pub rescale: Option<(f64, f64)>,
+    /// Window presets: centre, width, explanation.
+    pub windows: Vec<(f64, f64, &'static str)>,
+    /// Pixel Padding Value (signed images).
+    pub pixel_padding_value: Option<i16>,
+    /// Enhanced multi-frame: a position per frame in the Per-frame Functional Groups, with the
+    /// orientation and pixel spacing in the Shared Functional Groups (PS3.3 C.7.6.16).
+    pub per_frame_positions: Option<Vec<[f64; 3]>>,
+}
+
+impl ImageSpec {
+    /// A 16-bit CT-like image with the given identity; other fields neutral.
+    pub fn new(
+        study_instance_uid: String,
+        series_instance_uid: String,
+        sop_instance_uid: String,
+    ) -> Self {
+        ImageSpec {
+            sop_class_uid: sop_class::CT_IMAGE,
+            sop_instance_uid,
+            study_instance_uid,
+            series_instance_uid,
+            frame_of_reference_uid: None,
+            transfer_syntax: transfer_syntax::EXPLICIT_LE,
+            modality: "CT",
+            specific_character_set: None,
+            patient_name: b"PHANTOM^CT".to_vec(),
+            patient_id: b"PHANTOM-0001".to_vec(),
+            patient_birth_date: None,
+            patient_sex: Some("O".into()),
+            study_date: Some("20260101".into()),
+            study_time: Some("120000".into()),
+            study_description: b"PHANTOM STUDY".to_vec(),
+            series_description: Vec::new(),
+            institution_name: Vec::new(),
+            accession_number: None,
+            series_number: Some(1),
+            instance_number: Some(1),
+            acquisition_number: None,
+            position: None,
+            orientation: None,
+            pixel_spacing: None,
+            slice_thickness: None,
+            slice_location: None,
+            gantry_tilt: None,
+            rows: 16,
+            columns: 16,
+            frames: 1,
+            pixels: Pixels::Mono16 {
+                signed: false,
+                bits_stored: 12,
+                values: vec![0; 256],
+            },
+            rescale: None,
+            windows: Vec::new(),
+            pixel_padding_value: None,
+            per_frame_positions: None,
+        }
+    }
+
+    /// Writes the file.
+    pub fn write(&self, path: &Path) -> io::Result<()> {
+        let obj = self.to_object();
+        let file = obj
+            .with_meta(
+                FileMetaTableBuilder::new()
+                    .transfer_syntax(self.transfer_syntax)
+                    .media_storage_sop_class_uid(self.sop_class_uid)
+                    .media_storage_sop_instance_uid(self.sop_instance_uid.as_str())
+                    .implementation_class_uid("2.25.90467021155437427152617232389131460001")
+                    .implementation_version_name("LUCENT_TESTDATA"),
+            )
+            .map_err(io::Error::other)?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        file.write_to_file(path).map_err(io::Error::other)
+    }
+
+    fn to_object(&self) -> InMemDicomObject {
+        let mut o = InMemDicomObject::new_empty();
+        if let Some(cs) = &self.specific_character_set {
+            put_str(&mut o, tags::SPECIFIC_CHARACTER_SET, VR::CS, cs);
+        }
+        let image_type = if self.modality == "US" {
+            "ORIGINAL\\PRIMARY"
+        } else {
+            "ORIGINAL\\PRIMARY\\AXIAL"
+        };
+        put_str(&mut o, tags::IMAGE_TYPE, VR::CS, image_type);
+        put_str(&mut o, tags::SOP_CLASS_UID, VR::UI, self.sop_class_uid);
+        put_str(
+            &mut o,
+            tags::SOP_INSTANCE_UID,
+            VR::UI,
+            &self.sop_instance_uid,
+        );
+        opt_str(&mut o, tags::STUDY_DATE, VR::DA, self.study_date.as_deref());
+        opt_str(&mut o, tags::STUDY_TIME, VR::TM, self.study_time.as_deref());
+        opt_str(
+            &mut o,
+            tags::ACCESSION_NUMBER,
+            VR::SH,
+            self.accession_number.as_deref(),
+        );
+        put_str(&mut o, tags::MODALITY, VR::CS, self.modality);
+        put_raw(
+            &mut o,
+            tags::INSTITUTION_NAME,
+            VR::LO,
+            &self.institution_name,
+        );
+        put_raw(
+            &mut o,
+            tags::STUDY_DESCRIPTION,
+            VR::LO,
+            &self.study_description,
+        );
+        put_raw(
+            &mut o,
+            tags::SERIES_DESCRIPTION,
+            VR::LO,
+            &self.series_description,
+        );
+        put_raw(&mut o, tags::PATIENT_NAME, VR::PN, &self.patient_name);
+        put_raw(&mut o, tags::PATIENT_ID, VR::LO, &self.patient_id);
+        opt_str(
+            &mut o,
+            tags::PATIENT_BIRTH_DATE,
+            VR::DA,
+            self.patient_birth_date.as_deref(),
+        );
+        opt_str(
+            &mut o,
+            tags::PATIENT_SEX,
+            VR::CS,
+            self.patient_sex.as_deref(),
+        );
+        if let Some(t) = self.slice_thickness {
+            put_str(&mut o, tags::SLICE_THICKNESS, VR::DS, &ds(&[t]));
+        }
+        if let Some(t) = self.gantry_tilt {
+            put_str(&mut o, tags::GANTRY_DETECTOR_TILT, VR::DS, &ds(&[t]));
+        }
+        put_str(
+            &mut o,
+            tags::STUDY_INSTANCE_UID,
+            VR::UI,
+            &self.study_instance_uid,
+        );
+        put_str(
+            &mut o,
+            tags::SERIES_INSTANCE_UID,
+            VR::UI,
+            &self.series_instance_uid,
+        );
+        put_str(&mut o, tags::STUDY_ID, VR::SH, "1");
+        if let Some(n) = self.series_number {
+            put_str(&mut o, tags::SERIES_NUMBER, VR::IS, &n.to_string());
+        }
+        if let Some(n) = self.acquisition_number {
+            put_str(&mut o, tags::ACQUISITION_NUMBER, VR::IS, &n.to_string());
+        }
+        if let Some(n) = self.instance_number {
+            put_str(&mut o, tags::INSTANCE_NUMBER, VR::IS, &n.to_string());
+        }
+        if self.per_frame_positions.is_none() {
+            if let Some(p) = self.position {
+                put_str(&mut o, tags::IMAGE_POSITION_PATIENT, VR::DS, &ds(&p));
+            }
+            if let Some(r) = self.orientation {
+                put_str(&mut o, tags::IMAGE_ORIENTATION_PATIENT, VR::DS, &ds(&r));
+            }
+        }
+        opt_str(
+            &mut o,
+            tags::FRAME_OF_REFERENCE_UID,
+            VR::UI,
+            self.frame_of_reference_uid.as_deref(),
+        );
+        if let Some(l) = self.slice_location {
+            put_str(&mut o, tags::SLICE_LOCATION, VR::DS, &ds(&[l]));
+        }
+        let (samples, photometric, bits_allocated, bits_stored, signed, bytes) = match &self.pixels
+        {
+            Pixels::Mono16 {
+                signed,
+                bits_stored,
+                values,
+            } => {
+                let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+                (1u16, "MONOCHROME2", 16u16, *bits_stored, *signed, bytes)
+            }
+            Pixels::Mono8(v) => (1, "MONOCHROME2", 8, 8, false, v.clone()),
+            Pixels::Rgb8(v) => (3, "RGB", 8, 8, false, v.clone()),
+        };
+        put_us(&mut o, tags::SAMPLES_PER_PIXEL, samples);
+        put_str(
+            &mut o,
+            tags::PHOTOMETRIC_INTERPRETATION,
+            VR::CS,
+            photometric,
+        );
+        if samples == 3 {
+            put_us(&mut o, tags::PLANAR_CONFIGURATION, 0);
+        }
+        if self.frames > 1 || self.per_frame_positions.is_some() {
+            put_str(
+                &mut o,
+                tags::NUMBER_OF_FRAMES,
+                VR::IS,
+                &self.frames.to_string(),
+            );
+        }
+        put_us(&mut o, tags::ROWS, self.rows);
+        put_us(&mut o, tags::COLUMNS, self.columns);
+        if self.per_frame_positions.is_none() {
+            if let Some(s) = self.pixel_spacing {
+                put_str(&mut o, tags::PIXEL_SPACING, VR::DS, &ds(&s));
+            }
+        }
+        put_us(&mut o, tags::BITS_ALLOCATED, bits_allocated);
+        put_us(&mut o, tags::BITS_STORED, bits_stored);
+        put_us(&mut o, tags::HIGH_BIT, bits_stored - 1);
+        put_us(&mut o, tags::PIXEL_REPRESENTATION, u16::from(signed));
+        if let Some(p) = self.pixel_padding_value {
+            o.put(DataElement::new(
+                tags::PIXEL_PADDING_VALUE,
+                VR::SS,
+                PrimitiveValue::from(p),
+            ));
+        }
+        if !self.windows.is_empty() {
+            let centres: Vec<f64> = self.windows.iter().map(|w| w.0).collect();
+            let widths: Vec<f64> = self.windows.iter().map(|w| w.1).collect();
+            let names: Vec<&str> = self.windows.iter().map(|w| w.2).collect();
+            put_str(&mut o, tags::WINDOW_CENTER, VR::DS, &ds(&centres));
+            put_str(&mut o, tags::WINDOW_WIDTH, VR::DS, &ds(&widths));
+            put_str(
+                &mut o,
+                tags::WINDOW_CENTER_WIDTH_EXPLANATION,
+                VR::LO,
+                &names.join("\\"),
+            );
+        }
+        if let Some((slope, intercept)) = self.rescale {
+            put_str(&mut o, tags::RESCALE_INTERCEPT, VR::DS, &ds(&[intercept]));
+            put_str(&mut o, tags::RESCALE_SLOPE, VR::DS, &ds(&[slope]));
+            put_str(
+                &mut o,
+                tags::RESCALE_TYPE,
+                VR::LO,
+                if self.modality == "CT" { "HU" } else { "US" },
+            );
+        }
+        if let Some(positions) = &self.per_frame_positions {
+            let mut shared = InMemDicomObject::new_empty();
+            if let Some(r) = self.orientation {
+                shared.put(sequence(
+                    tags::PLANE_ORIENTATION_SEQUENCE,
+                    vec![item(tags::IMAGE_ORIENTATION_PATIENT, &ds(&r))],
+                ));
+            }
+            if let Some(s) = self.pixel_spacing {
+                shared.put(sequence(
+                    tags::PIXEL_MEASURES_SEQUENCE,
+                    vec![item(tags::PIXEL_SPACING, &ds(&s))],
+                ));
+            }
+            o.put(sequence(
+                tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE,
+                vec![shared],
+            ));
+            let per_frame = positions
+                .iter()
+                .map(|p| {
+                    let mut group = InMemDicomObject::new_empty();
+                    group.put(sequence(
+                        tags::PLANE_POSITION_SEQUENCE,
+                        vec![item(tags::IMAGE_POSITION_PATIENT, &ds(p))],
+                    ));
+                    group
+                })
+                .collect();
+            o.put(sequence(
+                tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE,
+                per_frame,
+            ));
+        }
+        let vr = if bits_allocated == 16 { VR::OW } else { VR::OB };
+        let mut bytes = bytes;
+        if bytes.len() % 2 == 1 {
+            bytes.push(0);
+        }
+        o.put(DataElement::new(
+            tags::PIXEL_DATA,
+            vr,
+            PrimitiveValue::U8(bytes.into()),
+        ));
+        o
+    }
+}
+
+fn item(tag: Tag, value: &str) -> InMemDicomObject {
+    let mut o = InMemDicomObject::new_empty();
+    put_str(&mut o, tag, VR::DS, value);
+    o
+}
+
+fn sequence(tag: Tag, items: Vec<InMemDicomObject>) -> DataElement<InMemDicomObject> {
+    DataElement::new(tag, VR::SQ, DataSetSequence::new(items, Length::UNDEFINED))
+}
+
+/// Formats decimal strings (DS) within 16 characters each.
+fn ds(values: &[f64]) -> String {
+    values
+        .iter()
+        .map(|v| {
+            let s = format!("{v:.6}");
+            let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+            let s = if s == "-0" { "0".to_string() } else { s };
+            s.chars().take(16).collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\\")
+}
+
+fn put_str(o: &mut InMemDicomObject, tag: Tag, vr: VR, value: &str) {
+    o.put(DataElement::new(tag, vr, PrimitiveValue::from(value)));
+}
+
+fn opt_str(o: &mut InMemDicomObject, tag: Tag, vr: VR, value: Option<&str>) {
+    if let Some(v) = value {
+        put_str(o, tag, vr, v);
+    }
+}
+
+/// Writes raw bytes (already encoded in the Specific Character Set), padded with a space.
+fn put_raw(o: &mut InMemDicomObject, tag: Tag, vr: VR, value: &[u8]) {
+    if value.is_empty() {
+        return;
+    }
+    let mut bytes = value.to_vec();
+    if bytes.len() % 2 == 1 {
+        bytes.push(b' ');
+    }
+    o.put(DataElement::new(tag, vr, PrimitiveValue::U8(bytes.into())));
+}
+
+fn put_us(o: &mut InMemDicomObject, tag: Tag, value: u16) {
+    o.put(DataElement::new(tag, VR::US, PrimitiveValue::from(value)));
+}
+
+/// Axial orientation: rows along +x, columns along +y (PS3.3 C.7.6.2.1.1).
+pub const AXIAL: [f64; 6] = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0];
+/// Sagittal orientation: rows along +y, columns along -z.
+pub const SAGITTAL: [f64; 6] = [0.0, 1.0, 0.0, 0.0, 0.0, -1.0];
+/// Coronal orientation: rows along +x, columns along -z.
+pub const CORONAL: [f64; 6] = [1.0, 0.0, 0.0, 0.0, 0.0, -1.0];
+
+/// Hounsfield values of the CT phantom's materials.
+pub mod hu {
+    /// Air.
+    pub const AIR: i32 = -1000;
+    /// Lung parenchyma.
+    pub const LUNG: i32 = -850;
+    /// Fat.
+    pub const FAT: i32 = -100;
+    /// Water / soft tissue background.
+    pub const SOFT_TISSUE: i32 = 40;
+    /// Liver-like insert.
+    pub const LIVER: i32 = 60;
+    /// Contrast-enhanced vessel.
+    pub const VESSEL: i32 = 300;
+    /// Cortical bone.
+    pub const BONE: i32 = 1000;
+}
+
+/// Stored value written outside the reconstruction circle (Pixel Padding Value).
+pub const CT_PADDING: i16 = -2000;
+/// Rescale intercept of the CT phantom: HU = stored - 1024.
+pub const CT_INTERCEPT: f64 = -1024.0;
+
+/// The Hounsfield value of the CT phantom at pixel (x, y) of a `size`² slice at height z (mm).
+/// An elliptical body (fat rim, soft tissue), two lungs, a spine, a liver and an aorta whose
+/// sizes change with z, so that every slice differs and geometry mistakes show.
+pub fn ct_phantom_hu(x: usize, y: usize, size: usize, z_mm: f64) -> Option<i32> {
+    let c = size as f64 / 2.0;
+    let u = (x as f64 + 0.5 - c) / c; // -1..1
+    let v = (y as f64 + 0.5 - c) / c;
+    if u * u + v * v > 1.0 {
+        return None; // outside the reconstruction circle: padding
+    }
+    let inside = |cx: f64, cy: f64, rx: f64, ry: f64| {
+        ((u - cx) / rx).powi(2) + ((v - cy) / ry).powi(2) <= 1.0
+    };
+    let phase = (z_mm / 40.0).sin();
+    if !inside(0.0, 0.0, 0.85, 0.62) {
+        return Some(hu::AIR);
+    }
+    if !inside(0.0, 0.0, 0.80, 0.57) {
+        return Some(hu::FAT);
+    }
+    if inside(0.0, 0.42, 0.09, 0.09) {
+        return Some(hu::BONE);
+    }
+    if inside(0.12, 0.22, 0.05 + 0.01 * phase, 0.05 + 0.01 * phase) {
+        return Some(hu::VESSEL);
+    }
+    let lung_r = 0.20 + 0.06 * phase;
+    if inside(-0.40, -0.05, lung_r, 0.30) || inside(0.40, -0.05, lung_r, 0.30) {
+        return Some(hu::LUNG);
+    }
+    if inside(-0.30, 0.25, 0.25 - 0.05 * phase, 0.18) {
+        return Some(hu::LIVER);
+    }
+    Some(hu::SOFT_TISSUE)
+}
+
+/// One CT phantom slice as signed stored values (two's complement in u16).
+pub fn ct_slice_values(size: usize, z_mm: f64) -> Vec<u16> {
+    let mut values = Vec::with_capacity(size * size);
+    for y in 0..size {
+        for x in 0..size {
+            let stored = match ct_phantom_hu(x, y, size, z_mm) {
+                Some(h) => (h - CT_INTERCEPT as i32) as i16,
+                None => CT_PADDING,
+            };
+            values.push(stored as u16);
+        }
+    }
+    values
+}
+
+/// How Instance Numbers are assigned in a generated series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Numbering {
+    /// 1..N following the geometry (inferior to superior).
+    FollowsGeometry,
+    /// N..1: InstanceNumber runs against the geometry.
+    Reversed,
+    /// A random permutation: InstanceNumber says nothing.
+    Random,
+}
+
+/// Parameters of a CT phantom series.
+#[derive(Debug, Clone)]
+pub struct CtSeries {
+    /// Seed for UIDs and shuffles.
+    pub seed: u64,
+    /// Number of slices.
+    pub slices: usize,
+    /// Rows and columns (square).
+    pub size: u16,
+    /// Distance between slices along the normal, mm.
+    pub spacing_mm: f64,
+    /// Gantry tilt in degrees (0 = none).
+    pub tilt_degrees: f64,
+    /// InstanceNumber policy.
+    pub numbering: Numbering,
+    /// Series Number.
+    pub series_number: i32,
+    /// Compute a distinct phantom slice per file (false: reuse one, for fast bulk data).
+    pub distinct_pixels: bool,
+}
+
+impl Default for CtSeries {
+    fn default() -> Self {
+        CtSeries {
+            seed: 1,
+            slices: 40,
+            size: 512,
+            spacing_mm: 2.5,
+            tilt_degrees: 0.0,
+            numbering: Numbering::FollowsGeometry,
+            series_number: 2,
+            distinct_pixels: true,
+        }
+    }
+}
+
+/// Study identity shared by the series of one generated study.
+#[derive(Debug, Clone)]
+pub struct StudyIdentity {
+    /// Study Instance UID.
+    pub study_instance_uid: String,
+    /// Frame of Reference UID.
+    pub frame_of_reference_uid: String,
+    /// Patient's Name (raw bytes).
+    pub patient_name: Vec<u8>,
+    /// Patient ID.
+    pub patient_id: Vec<u8>,
+}
+
+impl StudyIdentity {
+    /// A phantom patient and study derived from `seed`.
+    pub fn phantom(seed: u64, patient_name: &str) -> Self {
+        StudyIdentity {
+            study_instance_uid: uid(seed, &[1]),
+            frame_of_reference_uid: uid(seed, &[2]),
+            patient_name: patient_name.as_bytes().to_vec(),
+            patient_id: format!("PHANTOM-{seed:04}").into_bytes(),
+        }
+    }
+}
+
+/// Builds the specs of a CT phantom series (slice k at distance k × spacing along the normal).
+pub fn ct_series_specs(study: &StudyIdentity, p: &CtSeries) -> Vec<ImageSpec> {
+    let series_uid = uid(p.seed, &[3, p.series_number as u64]);
+    let t = p.tilt_degrees.to_radians();
+    // With gantry tilt the image plane is tilted about x: columns run along (0, cos t, sin t).
+    let orientation = [1.0, 0.0, 0.0, 0.0, t.cos(), t.sin()];
+    let size = usize::from(p.size);
+    let pixel_mm = 350.0 / f64::from(p.size);
+    let shared = (!p.distinct_pixels).then(|| ct_slice_values(size, 0.0));
+    let mut numbers: Vec<i32> = (1..=p.slices as i32).collect();
+    match p.numbering {
+        Numbering::FollowsGeometry => {}
+        Numbering::Reversed => numbers.reverse(),
+        Numbering::Random => Rng::new(p.seed ^ 0x5eed).shuffle(&mut numbers),
+    }
+    (0..p.slices)
+        .map(|k| {
+            let z = -200.0 + k as f64 * p.spacing_mm;
+            // The table moves along z; with tilt the plane origin shifts in y to stay on the
+            // tilted plane through the isocentre line.
+            let position = [-175.0, -175.0 * t.cos() - z * t.tan(), z];
+            let mut s = ImageSpec::new(
+                study.study_instance_uid.clone(),
+                series_uid.clone(),
+                uid(p.seed, &[4, p.series_number as u64, k as u64]),
+            );
+            s.frame_of_reference_uid = Some(study.frame_of_reference_uid.clone());
+            s.patient_name = study.patient_name.clone();
+            s.patient_id = study.patient_id.clone();
+            s.series_description = format!("PHANTOM AXIAL {:.1}MM", p.spacing_mm).into_bytes();
+            s.series_number = Some(p.series_number);
+            s.instance_number = Some(numbers[k]);
+            s.acquisition_number = Some(1);
+            s.position = Some(position);
+            s.orientation = Some(orientation);
+            s.pixel_spacing = Some([pixel_mm, pixel_mm]);
+            s.slice_thickness = Some(p.spacing_mm);
+            s.slice_location = Some(z);
+            if p.tilt_degrees != 0.0 {
+                s.gantry_tilt = Some(p.tilt_degrees);
+            }
+            s.rows = p.size;
+            s.columns = p.size;
+            s.pixels = Pixels::Mono16 {
+                signed: true,
+                bits_stored: 16,
+                values: shared.clone().unwrap_or_else(|| ct_slice_values(size, z)),
+            };
+            s.rescale = Some((1.0, CT_INTERCEPT));
+            s.windows = vec![
+                (40.0, 400.0, "SOFT TISSUE"),
+                (-600.0, 1500.0, "LUNG"),
+                (300.0, 1500.0, "BONE"),
+            ];
+            s.pixel_padding_value = Some(CT_PADDING);
+            s
+        })
+        .collect()
+}
+
+/// Writes specs as `dir/IM00001.dcm`, ... in the order given, optionally under shuffled names.
+pub fn write_all(
+    dir: &Path,
+    specs: &[ImageSpec],
+    shuffle_names_seed: Option<u64>,
+) -> io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut names: Vec<usize> = (0..specs.len()).collect();
+    if let Some(seed) = shuffle_names_seed {
+        Rng::new(seed).shuffle(&mut names);
+    }
+    let mut paths = Vec::with_capacity(specs.len());
+    for (spec, name) in specs.iter().zip(names) {
+        let path = dir.join(format!("IM{:05}.dcm", name + 1));
+        spec.write(&path)?;
+        paths.push(path);
+    }
+    Ok(paths)
+}
+
+/// A sagittal MR series: 256×256 unsigned 12-bit, slices advancing along x.
+pub fn mr_series_specs(study: &StudyIdentity, seed: u64, slices: usize) -> Vec<ImageSpec> {
+    let series_uid = uid(seed, &[5]);
+    (0..slices)
+        .map(|k| {
+            let x = -40.0 + k as f64 * 4.0;
+            let mut s = ImageSpec::new(
+                study.study_instance_uid.clone(),
+                series_uid.clone(),
+                uid(seed, &[6, k as u64]),
+            );
+            s.sop_class_uid = sop_class::MR_IMAGE;
+            s.modality = "MR";
+            s.frame_of_reference_uid = Some(study.frame_of_reference_uid.clone());
+            s.patient_name = study.patient_name.clone();
+            s.patient_id = study.patient_id.clone();
+            s.series_description = b"PHANTOM T1 SAG".to_vec();
+            s.series_number = Some(3);
+            s.instance_number = Some(k as i32 + 1);
+            s.position = Some([x, -128.0, 128.0]);
+            s.orientation = Some(SAGITTAL);
+            s.pixel_spacing = Some([1.0, 1.0]);
+            s.slice_thickness = Some(4.0);
+            s.rows = 256;
+            s.columns = 256;
+            let values = (0..256 * 256)
+                .map(|i| {
+                    let (r, c) = ((i / 256) as f64 - 128.0, (i % 256) as f64 - 128.0);
+                    let d = (r * r / 1.4 + c * c).sqrt();
+                    let brain = 100.0 - (x.abs() * 1.2);
+                    if d < brain {
+                        1800
+                    } else if d < brain + 12.0 {
+                        3000
+                    } else {
+                        40
+                    }
+                })
+                .collect();
+            s.pixels = Pixels::Mono16 {
+                signed: false,
+                bits_stored: 12,
+                values,
+            };
+            s.windows = vec![(1600.0, 3200.0, "T1")];
+            s
+        })
+        .collect()
+}
+
+/// An enhanced MR multi-frame (one file, `frames` frames) with per-frame positions.
+pub fn enhanced_mr_spec(study: &StudyIdentity, seed: u64, frames: u32) -> ImageSpec {
+    let mut s = ImageSpec::new(
+        study.study_instance_uid.clone(),
+        uid(seed, &[7]),
+        uid(seed, &[8]),
+    );
+    s.sop_class_uid = sop_class::ENHANCED_MR_IMAGE;
+    s.modality = "MR";
+    s.frame_of_reference_uid = Some(study.frame_of_reference_uid.clone());
+    s.patient_name = study.patient_name.clone();
+    s.patient_id = study.patient_id.clone();
+    s.series_description = b"PHANTOM ENHANCED MR".to_vec();
+    s.series_number = Some(4);
+    s.orientation = Some(CORONAL);
+    s.pixel_spacing = Some([2.0, 2.0]);
+    s.rows = 128;
+    s.columns = 128;
+    s.frames = frames;
+    let positions: Vec<[f64; 3]> = (0..frames)
+        .map(|f| [-128.0, -20.0 + f64::from(f) * 5.0, 128.0])
+        .collect();
+    s.position = positions.first().copied();
+    s.per_frame_positions = Some(positions);
+    let values = (0..frames as usize * 128 * 128)
+        .map(|i| ((i * 7 + i / 128 * 3) % 4096) as u16)
+        .collect();
+    s.pixels = Pixels::Mono16 {
+        signed: false,
+        bits_stored: 12,
+        values,
+    };
+    s
+}
+
+/// An RGB ultrasound image (256×256, 8-bit, planar configuration 0).
+pub fn rgb_us_spec(study: &StudyIdentity, seed: u64) -> ImageSpec {
+    let mut s = ImageSpec::new(
+        study.study_instance_uid.clone(),
+        uid(seed, &[9]),
+        uid(seed, &[10]),
+    );
+    s.sop_class_uid = sop_class::US_IMAGE;
+    s.modality = "US";
+    s.patient_name = study.patient_name.clone();
+    s.patient_id = study.patient_id.clone();
+    s.series_description = b"PHANTOM DOPPLER".to_vec();
+    s.series_number = Some(5);
+    s.rows = 256;
+    s.columns = 256;
+    let mut rgb = Vec::with_capacity(256 * 256 * 3);
+    for y in 0..256u32 {
+        for x in 0..256u32 {
+            let grey = ((x ^ y) & 0xFF) as u8 / 2;
+            let flow = (x as i32 - 128).pow(2) + (y as i32 - 100).pow(2) < 900;
+            rgb.extend_from_slice(&if flow {
+                [200, 30, (x / 2) as u8]
+            } else {
+                [grey, grey, grey]
+            });
+        }
+    }
+    s.pixels = Pixels::Rgb8(rgb);
+    s
+}
+
+/// A 4000×5000 digital radiograph (16-bit, 12 stored): the large-image case.
+pub fn large_dx_spec(study: &StudyIdentity, seed: u64) -> ImageSpec {
+    let (rows, cols) = (5000u16, 4000u16);
+    let mut s = ImageSpec::new(
+        study.study_instance_uid.clone(),
+        uid(seed, &[11]),
+        uid(seed, &[12]),
+    );
+    s.sop_class_uid = sop_class::DX_IMAGE;
+    s.modality = "DX";
+    s.patient_name = study.patient_name.clone();
+    s.patient_id = study.patient_id.clone();
+    s.series_description = b"PHANTOM CHEST PA".to_vec();
+    s.series_number = Some(6);
+    s.rows = rows;
+    s.columns = cols;
+    s.pixel_spacing = Some([0.1, 0.1]);
+    let values = (0..usize::from(rows) * usize::from(cols))
+        .map(|i| {
+            let (r, c) = (i / usize::from(cols), i % usize::from(cols));
+            let rib = ((r / 180) % 2 == 0) as u16 * 400;
+            (1000 + rib + (c as u16 % 512)).min(4095)
+        })
+        .collect();
+    s.pixels = Pixels::Mono16 {
+        signed: false,
+        bits_stored: 12,
+        values,
+    };
+    s.windows = vec![(2048.0, 4096.0, "FULL")];
+    s
+}
+
+/// Character-set samples: (file stem, Specific Character Set, raw Patient's Name, expected text).
+/// The byte strings are the examples of PS3.5 Annexes H, I and K and common single-byte sets.
+pub fn charset_samples() -> Vec<(&'static str, &'static str, Vec<u8>, &'static str)> {
+    vec![
+        ("latin1", "ISO_IR 100", b"Buc^J\xe9r\xf4me".to_vec(), "Buc^Jérôme"),
+        ("greek", "ISO_IR 126", b"\xc4\xe9\xef\xed\xf5\xf3\xe9\xef\xf2".to_vec(), "Διονυσιος"),
+        ("utf8", "ISO_IR 192", "Wang^XiaoDong=王^小東=".as_bytes().to_vec(), "Wang^XiaoDong=王^小東="),
+        ("gb18030", "GB18030", b"Wang^XiaoDong=\xcd\xf5^\xd0\xa1\xb6\xab=".to_vec(), "Wang^XiaoDong=王^小东="),
+        (
+            "japanese",
+            "\\ISO 2022 IR 87",
+            b"Yamada^Tarou=\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B=\x1b$B$d$^$@\x1b(B^\x1b$B$?$m$&\x1b(B".to_vec(),
+            "Yamada^Tarou=山田^太郎=やまだ^たろう",
+        ),
+        (
+            "japanese-katakana",
+            "ISO 2022 IR 13\\ISO 2022 IR 87",
+            b"\xd4\xcf\xc0\xde^\xc0\xdb\xb3=\x1b$B;3ED\x1b(J^\x1b$BB@O:\x1b(J=\x1b$B$d$^$@\x1b(J^\x1b$B$?$m$&\x1b(J".to_vec(),
+            "ﾔﾏﾀﾞ^ﾀﾛｳ=山田^太郎=やまだ^たろう",
+        ),
+        (
+            "korean",
+            "\\ISO 2022 IR 149",
+            b"Hong^Gildong=\x1b$)C\xfb\xf3^\x1b$)C\xd1\xce\xd4\xd7=\x1b$)C\xc8\xab^\x1b$)C\xb1\xe6\xb5\xbf".to_vec(),
+            "Hong^Gildong=洪^吉洞=홍^길동",
+        ),
+    ]
+}
+
+/// Writes one small image per character-set sample into `dir`, each its own study.
+pub fn write_charset_samples(dir: &Path, seed: u64) -> io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for (k, (stem, charset, name, _)) in charset_samples().into_iter().enumerate() {
+        let k = k as u64;
+        let mut s = ImageSpec::new(
+            uid(seed, &[20, k]),
+            uid(seed, &[21, k]),
+            uid(seed, &[22, k]),
+        );
+        s.specific_character_set = Some(charset.to_string());
+        s.patient_name = name;
+        let path = dir.join(format!("{stem}.dcm"));
+        s.write(&path)?;
+        out.push(path);
+    }
+    Ok(out)
+}
+
+/// Writes a DICOMDIR at `dir/DICOMDIR` referencing `references` (each a list of path
+/// components relative to `dir`), one IMAGE record per reference (PS3.3 F.3.2.2).
+pub fn write_dicomdir(dir: &Path, references: &[Vec<String>], seed: u64) -> io::Result<PathBuf> {
+    let mut o = InMemDicomObject::new_empty();
+    put_str(&mut o, tags::FILE_SET_ID, VR::CS, "LUCENT_PHANTOM");
+    let records = references
+        .iter()
+        .map(|components| {
+            let mut r = InMemDicomObject::new_empty();
+            r.put(DataElement::new(
+                tags::OFFSET_OF_THE_NEXT_DIRECTORY_RECORD,
+                VR::UL,
+                PrimitiveValue::from(0u32),
+            ));
+            r.put(DataElement::new(
+                tags::RECORD_IN_USE_FLAG,
+                VR::US,
+                PrimitiveValue::from(0xFFFFu16),
+            ));
+            r.put(DataElement::new(
+                tags::OFFSET_OF_REFERENCED_LOWER_LEVEL_DIRECTORY_ENTITY,
+                VR::UL,
+                PrimitiveValue::from(0u32),
+            ));
+            put_str(&mut r, tags::DIRECTORY_RECORD_TYPE, VR::CS, "IMAGE");
+            r.put(DataElement::new(
+                tags::REFERENCED_FILE_ID,
+                VR::CS,
+                PrimitiveValue::Strs(components.iter().cloned().collect()),
+            ));
+            r
+        })
+        .collect();
+    o.put(sequence(tags::DIRECTORY_RECORD_SEQUENCE, records));
+    let file = o
+        .with_meta(
+            FileMetaTableBuilder::new()
+                .transfer_syntax(transfer_syntax::EXPLICIT_LE)
+                .media_storage_sop_class_uid(sop_class::MEDIA_STORAGE_DIRECTORY)
+                .media_storage_sop_instance_uid(uid(seed, &[30]))
+                .implementation_class_uid("2.25.90467021155437427152617232389131460001"),
+        )
+        .map_err(io::Error::other)?;
+    let path = dir.join("DICOMDIR");
+    file.write_to_file(&path).map_err(io::Error::other)?;
+    Ok(path)
+}
+
+/// Writes non-DICOM and broken files: `(file name, what it is)`.
+pub fn write_junk(
+    dir: &Path,
+    valid_dicom: &Path,
+    seed: u64,
+) -> io::Result<Vec<(PathBuf, &'static str)>> {
+    std::fs::create_dir_all(dir)?;
+    let mut rng = Rng::new(seed);
+    let valid = std::fs::read(valid_dicom)?;
+    let random: Vec<u8> = (0..4096).map(|_| rng.next_u64() as u8).collect();
+    let mut dicm_garbage = vec![0u8; 128];
+    dicm_garbage.extend_from_slice(b"DICM");
+    dicm_garbage.extend(random.iter().take(300));
+    let files: Vec<(&str, Vec<u8>, &'static str)> = vec![
+        ("empty.dcm", Vec::new(), "an empty file"),
+        (
+            "notes.txt",
+            b"Radiology notes: nothing to see here.\n".to_vec(),
+            "a text file",
+        ),
+        ("random.bin", random, "random bytes"),
+        (
+            "dicm-garbage.dcm",
+            dicm_garbage,
+            "a DICM marker followed by garbage",
+        ),
+        (
+            "truncated-preamble.dcm",
+            valid[..100.min(valid.len())].to_vec(),
+            "cut inside the preamble",
+        ),
+        (
+            "truncated-meta.dcm",
+            valid[..150.min(valid.len())].to_vec(),
+            "cut inside the meta group",
+        ),
+        (
+            "truncated-header.dcm",
+            valid[..valid.len().min(700)].to_vec(),
+            "cut inside the data set",
+        ),
+        (
+            "truncated-pixels.dcm",
+            valid[..valid.len() - valid.len() / 3].to_vec(),
+            "cut inside Pixel Data",
+        ),
+    ];
+    let mut out = Vec::new();
+    for (name, bytes, what) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes)?;
+        out.push((path, what));
+    }
+    Ok(out)
+}
+
+/// Writes a Basic Text SR (no pixel data) into `path`.
+pub fn write_text_sr(path: &Path, study: &StudyIdentity, seed: u64) -> io::Result<()> {
+    let mut o = InMemDicomObject::new_empty();
+    put_str(
+        &mut o,
+        tags::SOP_CLASS_UID,
+        VR::UI,
+        sop_class::BASIC_TEXT_SR,
+    );
+    put_str(&mut o, tags::SOP_INSTANCE_UID, VR::UI, &uid(seed, &[40]));
+    put_str(&mut o, tags::MODALITY, VR::CS, "SR");
+    put_raw(&mut o, tags::PATIENT_NAME, VR::PN, &study.patient_name);
+    put_str(
+        &mut o,
+        tags::STUDY_INSTANCE_UID,
+        VR::UI,
+        &study.study_instance_uid,
+    );
+    put_str(&mut o, tags::SERIES_INSTANCE_UID, VR::UI, &uid(seed, &[41]));
+    let file = o
+        .with_meta(FileMetaTableBuilder::new().transfer_syntax(transfer_syntax::EXPLICIT_LE))
+        .map_err(io::Error::other)?;
+    file.write_to_file(path).map_err(io::Error::other)
+}
+
+/// The bundled sample study: a 60-slice CT, a 20-slice sagittal MR, an enhanced MR multi-frame,
+/// an RGB ultrasound image and a 4000×5000 radiograph, all of patient `PHANTOM^SAMPLE`.
+pub fn write_sample_study(dir: &Path) -> io::Result<()> {
+    let study = StudyIdentity::phantom(7, "PHANTOM^SAMPLE");
+    let ct = CtSeries {
+        seed: 7,
+        slices: 60,
+        ..CtSeries::default()
+    };
+    write_all(&dir.join("ct"), &ct_series_specs(&study, &ct), None)?;
+    write_all(&dir.join("mr"), &mr_series_specs(&study, 7, 20), None)?;
+    enhanced_mr_spec(&study, 7, 12).write(&dir.join("mf").join("ENHANCED.dcm"))?;
+    rgb_us_spec(&study, 7).write(&dir.join("us").join("RGB.dcm"))?;
+    large_dx_spec(&study, 7).write(&dir.join("dx").join("LARGE.dcm"))?;
+    Ok(())
+}

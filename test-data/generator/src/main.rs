@@ -1,0 +1,77 @@
+//! `lucent-testdata`: writes Lucent's synthetic phantoms to disk (see the library docs).
+
+use clap::{Parser, Subcommand};
+use lucent_testdata::*;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(version, about = "Write synthetic DICOM phantoms (no patient data)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The bundled sample study (CT, MR, enhanced MR, RGB US, 4000×5000 DX).
+    Sample {
+        /// Output folder.
+        out: PathBuf,
+    },
+    /// A CT phantom series.
+    Ct {
+        /// Output folder.
+        out: PathBuf,
+        /// Number of slices.
+        #[arg(long, default_value_t = 100)]
+        slices: usize,
+        /// Rows and columns.
+        #[arg(long, default_value_t = 512)]
+        size: u16,
+        /// Gantry tilt in degrees.
+        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        tilt: f64,
+        /// Shuffle file names and InstanceNumbers (geometry must still sort it).
+        #[arg(long)]
+        shuffle: bool,
+        /// Seed for UIDs.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Character-set samples (PS3.5 Annexes H, I, K).
+    Charset {
+        /// Output folder.
+        out: PathBuf,
+    },
+}
+
+fn main() -> std::io::Result<()> {
+    match Cli::parse().command {
+        Command::Sample { out } => write_sample_study(&out),
+        Command::Ct {
+            out,
+            slices,
+            size,
+            tilt,
+            shuffle,
+            seed,
+        } => {
+            let study = StudyIdentity::phantom(seed, "PHANTOM^CT");
+            let numbering = if shuffle {
+                Numbering::Random
+            } else {
+                Numbering::FollowsGeometry
+            };
+            let p = CtSeries {
+                seed,
+                slices,
+                size,
+                tilt_degrees: tilt,
+                numbering,
+                ..CtSeries::default()
+            };
+            write_all(&out, &ct_series_specs(&study, &p), shuffle.then_some(seed)).map(|_| ())
+        }
+        Command::Charset { out } => write_charset_samples(&out, 3).map(|_| ()),
+    }
+}
