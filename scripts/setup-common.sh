@@ -41,6 +41,7 @@ ensure_python_pip() {
 }
 
 ensure_base() {
-  ensure_apt ca-certificates build-essential pkg-config python3
+  # cmake and a C++ compiler build CharLS (JPEG-LS); OpenJPEG builds with cc.
+  ensure_apt ca-certificates build-essential cmake pkg-config python3
   ensure_rust
 }

@@ -4,6 +4,8 @@
 source "$(dirname "$0")/setup-common.sh"
 ensure_base
 ensure_python_pip
+# Reference decoders for the golden-image tests.
+ensure_apt dcmtk libgdcm-tools
 ensure_cargo_tool cargo-deny cargo-deny
 cd "$repo"
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}

@@ -9,7 +9,7 @@ mod info_json;
 mod tree;
 
 use clap::{Parser, Subcommand};
-use lucent_core::{ErrorCode, HasErrorCode, Session};
+use lucent_core::{ErrorCode, HasErrorCode, Session, VoiChoice};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +39,38 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Render one frame through the full pipeline to an 8-bit grey or 24-bit RGB PNG.
+    Render {
+        /// The DICOM file.
+        file: PathBuf,
+        /// Frame number, counted from 0.
+        #[arg(long, default_value_t = 0)]
+        frame: u32,
+        /// Window as CENTER,WIDTH (e.g. `--window -600,1500`); default: the file's own VOI.
+        #[arg(long, allow_hyphen_values = true, value_parser = parse_window)]
+        window: Option<(f64, f64)>,
+        /// Output PNG file.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+fn parse_window(s: &str) -> Result<(f64, f64), String> {
+    let (c, w) = s
+        .split_once(',')
+        .ok_or("expected CENTER,WIDTH, e.g. 40,400")?;
+    let c: f64 = c
+        .trim()
+        .parse()
+        .map_err(|_| format!("invalid window centre {c:?}"))?;
+    let w: f64 = w
+        .trim()
+        .parse()
+        .map_err(|_| format!("invalid window width {w:?}"))?;
+    if !c.is_finite() || !w.is_finite() || w <= 0.0 {
+        return Err("the window centre must be a number and the width a number > 0".into());
+    }
+    Ok((c, w))
 }
 
 /// An error for the one `error:` line.
@@ -83,6 +115,32 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<(), CliError> {
     match command {
+        Command::Render {
+            file,
+            frame,
+            window,
+            output,
+        } => {
+            let voi = match window {
+                Some((center, width)) => VoiChoice::Explicit { center, width },
+                None => VoiChoice::FromHeader,
+            };
+            let session = Session::new();
+            let with_path = |e: lucent_core::CoreError| CliError {
+                code: e.code(),
+                message: format!("{}: {e}", file.display()),
+            };
+            let rendered = session.render_file(&file, frame, voi).map_err(with_path)?;
+            let mut png = Vec::new();
+            rendered
+                .write_png(&mut png)
+                .map_err(|e| with_path(e.into()))?;
+            std::fs::write(&output, png).map_err(|e| CliError {
+                code: ErrorCode::Io,
+                message: format!("{}: cannot write: {e}", output.display()),
+            })?;
+            Ok(())
+        }
         Command::Info { paths, json } => {
             let mut session = Session::new();
             session.open(&paths)?;

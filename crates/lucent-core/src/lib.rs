@@ -13,6 +13,7 @@ pub mod ids;
 pub use ids::{InstanceId, SeriesId, StudyId};
 pub use lucent_error::{ErrorCode, HasErrorCode};
 pub use lucent_index::{Instance, Patient, Series, Skipped, Study, StudyIndex};
+pub use lucent_pixels::{PixelError, RenderedFrame, VoiChoice};
 
 use ids::IdTable;
 use std::path::PathBuf;
@@ -23,6 +24,9 @@ pub enum CoreError {
     /// Scanning could not start (a given path is missing or unreadable).
     #[error(transparent)]
     Scan(#[from] lucent_index::ScanError),
+    /// The pixel pipeline could not render a frame.
+    #[error(transparent)]
+    Pixels(#[from] PixelError),
     /// An id this session did not issue.
     #[error("unknown {kind} id")]
     UnknownId {
@@ -35,6 +39,7 @@ impl HasErrorCode for CoreError {
     fn code(&self) -> ErrorCode {
         match self {
             CoreError::Scan(e) => e.code(),
+            CoreError::Pixels(e) => e.code(),
             CoreError::UnknownId { .. } => ErrorCode::UnknownId,
         }
     }
@@ -209,6 +214,30 @@ impl Session {
             }));
         }
         Ok(frames)
+    }
+
+    /// Renders frame `frame` (0-based) of a file through the full pipeline (decode, modality
+    /// LUT, VOI, photometric) to 8-bit grey or RGB. For the CLI's `render`; the viewer will
+    /// address frames by id.
+    pub fn render_file(
+        &self,
+        path: &std::path::Path,
+        frame: u32,
+        voi: VoiChoice,
+    ) -> Result<RenderedFrame, CoreError> {
+        let file = lucent_pixels::PixelFile::open(path)?;
+        Ok(file.render(frame, voi)?)
+    }
+
+    /// Renders a frame of a stack by id.
+    pub fn render_frame(
+        &self,
+        frame: FrameRef,
+        voi: VoiChoice,
+    ) -> Result<RenderedFrame, CoreError> {
+        let instance = self.instance(frame.instance)?;
+        let file = lucent_pixels::PixelFile::open(&instance.path)?;
+        Ok(file.render(frame.frame, voi)?)
     }
 
     /// The indexed instance an id names (for the pixel pipeline; paths stay in Rust).

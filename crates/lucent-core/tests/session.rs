@@ -92,3 +92,32 @@ fn opening_a_missing_path_is_a_typed_error() {
     let err = session.open(&["/no/such/folder".into()]).unwrap_err();
     assert_eq!(err.code(), ErrorCode::PathNotFound);
 }
+
+#[test]
+fn frames_render_by_id_through_the_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = StudyIdentity::phantom(5, "PHANTOM^CT");
+    let p = CtSeries {
+        seed: 5,
+        slices: 3,
+        size: 32,
+        ..CtSeries::default()
+    };
+    write_all(dir.path(), &ct_series_specs(&study, &p), None).unwrap();
+    let mut session = Session::new();
+    session.open(&[dir.path().to_path_buf()]).unwrap();
+    let series = session.studies()[0].series[0].id;
+    let frames = session.frames(series).unwrap();
+    let window = lucent_core::VoiChoice::Explicit {
+        center: -600.0,
+        width: 1500.0,
+    };
+    let first = session.render_frame(frames[0], window).unwrap();
+    assert_eq!((first.width, first.height, first.channels), (32, 32, 1));
+    assert!(!first.lossy);
+    // The header's soft-tissue window differs from the lung window.
+    let header = session
+        .render_frame(frames[0], lucent_core::VoiChoice::FromHeader)
+        .unwrap();
+    assert_ne!(first.pixels, header.pixels);
+}

@@ -77,6 +77,18 @@ error_codes! {
     DicomdirReferenceMissing => "E_DICOMDIR_REFERENCE_MISSING",
     /// An opaque id that this session never issued (or that belongs to another session).
     UnknownId => "E_UNKNOWN_ID",
+    /// Pixel attributes Lucent does not handle (e.g. an unusual bit depth or photometric).
+    UnsupportedPixelFormat => "E_UNSUPPORTED_PIXEL_FORMAT",
+    /// Pixel attributes contradict each other (e.g. Bits Stored > Bits Allocated, 0 rows).
+    InvalidPixelAttributes => "E_INVALID_PIXEL_ATTRIBUTES",
+    /// The requested frame does not exist.
+    FrameOutOfRange => "E_FRAME_OUT_OF_RANGE",
+    /// Rows × Columns × Frames × sample size exceeds Lucent's caps.
+    ImageTooLarge => "E_IMAGE_TOO_LARGE",
+    /// A codec (JPEG, JPEG-LS, JPEG 2000, RLE, deflate) rejected the frame's data.
+    DecodeFailed => "E_DECODE_FAILED",
+    /// An argument given by the user is invalid (e.g. a window width ≤ 0).
+    InvalidArgument => "E_INVALID_ARGUMENT",
     /// A bug in Lucent was caught and contained (a panic while reading one file); please report it.
     Internal => "E_INTERNAL",
 }

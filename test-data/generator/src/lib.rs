@@ -178,6 +178,8 @@ pub struct ImageSpec {
     pub windows: Vec<(f64, f64, &'static str)>,
     /// Pixel Padding Value (signed images).
     pub pixel_padding_value: Option<i16>,
+    /// Photometric Interpretation override for monochrome data (e.g. `MONOCHROME1`).
+    pub photometric_override: Option<&'static str>,
     /// Enhanced multi-frame: a position per frame in the Per-frame Functional Groups, with the
     /// orientation and pixel spacing in the Shared Functional Groups (PS3.3 C.7.6.16).
     pub per_frame_positions: Option<Vec<[f64; 3]>>,
@@ -229,6 +231,7 @@ impl ImageSpec {
             rescale: None,
             windows: Vec::new(),
             pixel_padding_value: None,
+            photometric_override: None,
             per_frame_positions: None,
         }
     }

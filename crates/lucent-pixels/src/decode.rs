@@ -1,0 +1,354 @@
+//! Decoding one frame's bytes into sample values (little endian, in typed containers).
+//!
+//! Native data is reinterpreted (byte order of the transfer syntax); Deflated Image Frame
+//! Compression and Encapsulated Uncompressed are handled here; every other encapsulated syntax is
+//! decoded by the codec adapters of `dicom-transfer-syntax-registry` (the codec layer of
+//! dicom-pixeldata: jpeg-decoder for JPEG, the dicom-rs RLE decoder, OpenJPEG 2.5 for JPEG 2000
+//! and HTJ2K, CharLS for JPEG-LS), called with a one-frame view so that no other frame is read.
+//!
+//! Containment: a panic in a codec is caught and becomes `E_DECODE_FAILED`. The C/C++ codecs
+//! (OpenJPEG, CharLS) run in this process; see `docs/ARCHITECTURE.md` for the boundary decision.
+
+use crate::error::PixelError;
+use crate::frames::{
+    DEFLATED_IMAGE_FRAME, ENCAPSULATED_UNCOMPRESSED, FrameBytes, PixelFile, native_frame_bytes,
+};
+use crate::info::{ImageInfo, Photometric};
+use crate::safe_math;
+use dicom_encoding::adapters::{PixelDataObject, RawPixelData};
+use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
+use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
+use std::borrow::Cow;
+use std::io::Read;
+
+/// Sample values of one frame, interleaved when there are several samples per pixel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Samples {
+    /// 1- and 8-bit data.
+    U8(Vec<u8>),
+    /// 16-bit data (raw bit patterns; signedness is applied by the LUT stage).
+    U16(Vec<u16>),
+    /// 32-bit integer data.
+    U32(Vec<u32>),
+    /// 32-bit float data (Float Pixel Data).
+    F32(Vec<f32>),
+    /// 64-bit float data (Double Float Pixel Data).
+    F64(Vec<f64>),
+}
+
+impl Samples {
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        match self {
+            Samples::U8(v) => v.len(),
+            Samples::U16(v) => v.len(),
+            Samples::U32(v) => v.len(),
+            Samples::F32(v) => v.len(),
+            Samples::F64(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// How the decoded samples encode colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorModel {
+    /// One greyscale sample per pixel.
+    Monochrome,
+    /// One palette index per pixel.
+    Palette,
+    /// R, G, B.
+    Rgb,
+    /// Y, Cb, Cr (full range).
+    YbrFull,
+    /// Y1 Y2 Cb Cr per pair of pixels.
+    YbrFull422,
+}
+
+/// One decoded frame.
+#[derive(Debug, Clone)]
+pub struct DecodedFrame {
+    /// Rows.
+    pub rows: u16,
+    /// Columns.
+    pub columns: u16,
+    /// The samples.
+    pub samples: Samples,
+    /// Their colour model.
+    pub color: ColorModel,
+    /// Colour-by-plane (R plane, G plane, B plane) instead of interleaved.
+    pub planar: bool,
+}
+
+/// One encapsulated frame presented to a codec adapter as a single-frame, single-fragment image.
+struct OneFrame<'a> {
+    info: &'a ImageInfo,
+    data: Vec<u8>,
+}
+
+impl PixelDataObject for OneFrame<'_> {
+    fn transfer_syntax_uid(&self) -> &str {
+        &self.info.transfer_syntax
+    }
+    fn rows(&self) -> Option<u16> {
+        Some(self.info.rows)
+    }
+    fn cols(&self) -> Option<u16> {
+        Some(self.info.columns)
+    }
+    fn samples_per_pixel(&self) -> Option<u16> {
+        Some(self.info.samples_per_pixel)
+    }
+    fn bits_allocated(&self) -> Option<u16> {
+        Some(self.info.bits_allocated)
+    }
+    fn bits_stored(&self) -> Option<u16> {
+        Some(self.info.bits_stored)
+    }
+    fn photometric_interpretation(&self) -> Option<&str> {
+        Some(&self.info.photometric_text)
+    }
+    fn number_of_frames(&self) -> Option<u32> {
+        Some(1)
+    }
+    fn number_of_fragments(&self) -> Option<u32> {
+        Some(1)
+    }
+    fn fragment(&self, fragment: usize) -> Option<Cow<'_, [u8]>> {
+        (fragment == 0).then_some(Cow::Borrowed(self.data.as_slice()))
+    }
+    fn offset_table(&self) -> Option<Cow<'_, [u32]>> {
+        Some(Cow::Owned(Vec::new()))
+    }
+    fn raw_pixel_data(&self) -> Option<RawPixelData> {
+        Some(RawPixelData {
+            fragments: vec![self.data.clone()].into(),
+            offset_table: Vec::new().into(),
+        })
+    }
+}
+
+fn color_of(info: &ImageInfo, codec_made_rgb: bool) -> Result<ColorModel, PixelError> {
+    Ok(match info.photometric {
+        Photometric::Monochrome1 | Photometric::Monochrome2 => ColorModel::Monochrome,
+        Photometric::PaletteColor => ColorModel::Palette,
+        _ if codec_made_rgb => ColorModel::Rgb,
+        Photometric::Rgb => ColorModel::Rgb,
+        Photometric::YbrFull => ColorModel::YbrFull,
+        Photometric::YbrFull422 => ColorModel::YbrFull422,
+        other => {
+            return Err(PixelError::InvalidAttributes(format!(
+                "{other:?} is only valid for compressed data"
+            )));
+        }
+    })
+}
+
+fn samples_from_le_or_be(
+    bytes: Vec<u8>,
+    info: &ImageInfo,
+    big_endian: bool,
+) -> Result<Samples, PixelError> {
+    Ok(match (info.bits_allocated, info.float_bits) {
+        (1 | 8, _) => Samples::U8(bytes),
+        (16, _) => Samples::U16(
+            bytes
+                .chunks_exact(2)
+                .map(|c| {
+                    if big_endian {
+                        u16::from_be_bytes([c[0], c[1]])
+                    } else {
+                        u16::from_le_bytes([c[0], c[1]])
+                    }
+                })
+                .collect(),
+        ),
+        (32, Some(_)) => Samples::F32(
+            bytes
+                .chunks_exact(4)
+                .map(|c| {
+                    let b = [c[0], c[1], c[2], c[3]];
+                    if big_endian {
+                        f32::from_be_bytes(b)
+                    } else {
+                        f32::from_le_bytes(b)
+                    }
+                })
+                .collect(),
+        ),
+        (32, None) => Samples::U32(
+            bytes
+                .chunks_exact(4)
+                .map(|c| {
+                    let b = [c[0], c[1], c[2], c[3]];
+                    if big_endian {
+                        u32::from_be_bytes(b)
+                    } else {
+                        u32::from_le_bytes(b)
+                    }
+                })
+                .collect(),
+        ),
+        (64, Some(_)) => Samples::F64(
+            bytes
+                .chunks_exact(8)
+                .map(|c| {
+                    let b: [u8; 8] = c.try_into().unwrap_or([0; 8]);
+                    if big_endian {
+                        f64::from_be_bytes(b)
+                    } else {
+                        f64::from_le_bytes(b)
+                    }
+                })
+                .collect(),
+        ),
+        (bits, _) => {
+            return Err(PixelError::UnsupportedPixelFormat(format!(
+                "Bits Allocated {bits}"
+            )));
+        }
+    })
+}
+
+impl PixelFile {
+    /// Decodes frame `k` (0-based).
+    pub fn decode_frame(&self, k: u32) -> Result<DecodedFrame, PixelError> {
+        let info = &self.info;
+        if let Some(samples) = self.read_native_u16(k) {
+            return Ok(DecodedFrame {
+                rows: info.rows,
+                columns: info.columns,
+                samples: Samples::U16(samples?),
+                color: color_of(info, false)?,
+                planar: info.planar,
+            });
+        }
+        let (samples, color, planar) = match self.frame_bytes(k)? {
+            FrameBytes::Native { bytes, big_endian } => (
+                samples_from_le_or_be(bytes, info, big_endian)?,
+                color_of(info, false)?,
+                info.planar,
+            ),
+            FrameBytes::Encapsulated(data) => match info.transfer_syntax.as_str() {
+                DEFLATED_IMAGE_FRAME | ENCAPSULATED_UNCOMPRESSED => {
+                    let expected = native_frame_bytes(info)?;
+                    let native = if info.transfer_syntax == DEFLATED_IMAGE_FRAME {
+                        let mut out = Vec::new();
+                        flate2::read::DeflateDecoder::new(data.as_slice())
+                            .take(expected + 1)
+                            .read_to_end(&mut out)
+                            .map_err(|e| decode_error(info, k, e.to_string()))?;
+                        out
+                    } else {
+                        data
+                    };
+                    if (native.len() as u64) < expected {
+                        return Err(PixelError::Truncated(format!(
+                            "frame {k}: {} of {expected} bytes",
+                            native.len()
+                        )));
+                    }
+                    let mut native = native;
+                    native.truncate(safe_math::to_usize(expected)?);
+                    let native = if info.bits_allocated == 1 {
+                        let count = u64::from(info.rows)
+                            * u64::from(info.columns)
+                            * u64::from(info.samples_per_pixel);
+                        (0..count)
+                            .map(|i| (native[(i / 8) as usize] >> (i % 8)) & 1)
+                            .collect()
+                    } else {
+                        native
+                    };
+                    (
+                        samples_from_le_or_be(native, info, false)?,
+                        color_of(info, false)?,
+                        info.planar,
+                    )
+                }
+                _ => {
+                    let decoded = decode_with_registry(info, k, data)?;
+                    // JPEG, JPEG-LS and JPEG 2000 adapters deliver RGB; RLE keeps YBR samples.
+                    let codec_made_rgb = info.transfer_syntax != "1.2.840.10008.1.2.5";
+                    let samples = samples_from_le_or_be(decoded, info, false)?;
+                    (samples, color_of(info, codec_made_rgb)?, false)
+                }
+            },
+        };
+        let expected_samples = safe_math::frame_pixels(info.rows, info.columns)?
+            * if color == ColorModel::YbrFull422 {
+                2
+            } else {
+                u64::from(info.samples_per_pixel)
+            };
+        if (samples.len() as u64) < expected_samples {
+            return Err(decode_error(
+                info,
+                k,
+                format!(
+                    "{} samples decoded, {expected_samples} expected",
+                    samples.len()
+                ),
+            ));
+        }
+        Ok(DecodedFrame {
+            rows: info.rows,
+            columns: info.columns,
+            samples,
+            color,
+            planar,
+        })
+    }
+}
+
+fn decode_error(info: &ImageInfo, frame: u32, reason: String) -> PixelError {
+    PixelError::Decode {
+        frame,
+        transfer_syntax: info.transfer_syntax.clone(),
+        reason,
+    }
+}
+
+fn decode_with_registry(info: &ImageInfo, k: u32, data: Vec<u8>) -> Result<Vec<u8>, PixelError> {
+    let ts = TransferSyntaxRegistry
+        .get(&info.transfer_syntax)
+        .ok_or_else(|| PixelError::UnsupportedTransferSyntax(info.transfer_syntax.clone()))?;
+    let reader = ts
+        .pixel_data_reader()
+        .ok_or_else(|| PixelError::UnsupportedTransferSyntax(info.transfer_syntax.clone()))?;
+    if !matches!(info.bits_allocated, 8 | 16) {
+        return Err(PixelError::UnsupportedPixelFormat(format!(
+            "{}-bit samples in transfer syntax {}",
+            info.bits_allocated, info.transfer_syntax
+        )));
+    }
+    let frame = OneFrame { info, data };
+    let mut out = Vec::new();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        reader.decode_frame(&frame, 0, &mut out)
+    }));
+    match result {
+        Ok(Ok(())) => Ok(out),
+        Ok(Err(e)) => Err(decode_error(info, k, error_chain(&e))),
+        Err(_) => Err(decode_error(
+            info,
+            k,
+            "the codec panicked (contained)".into(),
+        )),
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    s
+}

@@ -1,0 +1,79 @@
+//! Why a frame could not be rendered: typed, with a stable code and the DICOM context.
+
+use lucent_error::{ErrorCode, HasErrorCode};
+
+/// A pixel pipeline failure. Messages name attributes, transfer syntaxes and frame numbers, never
+/// patient data or paths (the CLI adds the path; the IPC boundary does not).
+#[derive(Debug, thiserror::Error)]
+pub enum PixelError {
+    /// The header could not be read (see the index's header reader).
+    #[error(transparent)]
+    Header(#[from] lucent_index::HeaderError),
+    /// Reading the file failed.
+    #[error("cannot read file: {0}")]
+    Io(#[from] std::io::Error),
+    /// The file has no pixel data.
+    #[error("no pixel data")]
+    NoPixelData,
+    /// A transfer syntax Lucent does not decode.
+    #[error("unsupported transfer syntax {0}")]
+    UnsupportedTransferSyntax(String),
+    /// Pixel attributes Lucent does not (yet) handle.
+    #[error("unsupported pixel format: {0}")]
+    UnsupportedPixelFormat(String),
+    /// Pixel attributes that contradict each other or the standard.
+    #[error("invalid pixel attributes: {0}")]
+    InvalidAttributes(String),
+    /// The frame number is past the last frame.
+    #[error("frame {requested} does not exist (the image has {frames} frame(s), numbered from 0)")]
+    FrameOutOfRange {
+        /// Requested frame.
+        requested: u32,
+        /// Frames in the image.
+        frames: u32,
+    },
+    /// The pixel data ends before the frame does.
+    #[error("pixel data truncated: {0}")]
+    Truncated(String),
+    /// Encapsulated pixel data whose items are broken.
+    #[error("malformed encapsulated pixel data: {0}")]
+    Malformed(String),
+    /// A size from the header exceeds Lucent's caps.
+    #[error("image too large: {0}")]
+    TooLarge(String),
+    /// The codec rejected the frame.
+    #[error("cannot decode frame {frame} ({transfer_syntax}): {reason}")]
+    Decode {
+        /// Frame number.
+        frame: u32,
+        /// Transfer syntax UID.
+        transfer_syntax: String,
+        /// What the codec said.
+        reason: String,
+    },
+    /// A window with width ≤ 0 or a non-finite value.
+    #[error("invalid window: {0}")]
+    InvalidWindow(String),
+    /// Writing the output image failed.
+    #[error("cannot write image: {0}")]
+    Output(String),
+}
+
+impl HasErrorCode for PixelError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            PixelError::Header(e) => e.code(),
+            PixelError::Io(_) | PixelError::Output(_) => ErrorCode::Io,
+            PixelError::NoPixelData => ErrorCode::NoPixelData,
+            PixelError::UnsupportedTransferSyntax(_) => ErrorCode::UnsupportedTransferSyntax,
+            PixelError::UnsupportedPixelFormat(_) => ErrorCode::UnsupportedPixelFormat,
+            PixelError::InvalidAttributes(_) => ErrorCode::InvalidPixelAttributes,
+            PixelError::FrameOutOfRange { .. } => ErrorCode::FrameOutOfRange,
+            PixelError::Truncated(_) => ErrorCode::Truncated,
+            PixelError::Malformed(_) => ErrorCode::Malformed,
+            PixelError::TooLarge(_) => ErrorCode::ImageTooLarge,
+            PixelError::Decode { .. } => ErrorCode::DecodeFailed,
+            PixelError::InvalidWindow(_) => ErrorCode::InvalidArgument,
+        }
+    }
+}

@@ -1,0 +1,503 @@
+//! Frame access: where each frame's bytes are, found once per file; reading one frame is
+//! O(frame), never O(file).
+//!
+//! Native pixel data: frame k starts at `k × frame size` (PS3.5 8.1.1; 1-bit frames are packed
+//! and may start mid-byte). Encapsulated pixel data (PS3.5 A.4): the item headers are scanned
+//! once (8 bytes per fragment, the fragment bytes are skipped), and fragments are assigned to
+//! frames by, in order: one fragment per frame; a single frame; the Extended Offset Table; the
+//! Basic Offset Table; codec start markers (JPEG SOI, JPEG 2000 SOC / JP2 signature).
+//!
+//! Reads use positioned reads (`pread`) on an open file rather than a memory map: a file that is
+//! truncated or removed while open then yields a short read (a typed error), never SIGBUS.
+
+use crate::error::PixelError;
+use crate::info::{ImageInfo, Photometric};
+use crate::safe_math::{self, MAX_FRAME_BYTES};
+use dicom_dictionary_std::tags;
+use dicom_object::OpenFileOptions;
+use lucent_index::header::{self, transfer_syntax};
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+/// Transfer syntaxes whose pixel data is native (not encapsulated).
+const NATIVE_SYNTAXES: &[&str] = &[
+    transfer_syntax::IMPLICIT_VR_LITTLE_ENDIAN,
+    transfer_syntax::EXPLICIT_VR_LITTLE_ENDIAN,
+    transfer_syntax::EXPLICIT_VR_BIG_ENDIAN,
+    transfer_syntax::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN,
+];
+
+/// Deflated Image Frame Compression (PS3.5 A.4.11): each frame is a raw deflate stream.
+pub const DEFLATED_IMAGE_FRAME: &str = "1.2.840.10008.1.2.8.1";
+/// Encapsulated Uncompressed Explicit VR Little Endian (PS3.5 A.4.11): fragments are native frames.
+pub const ENCAPSULATED_UNCOMPRESSED: &str = "1.2.840.10008.1.2.1.98";
+
+/// Most fragments accepted in one file (each costs 16 bytes of table).
+const MAX_FRAGMENTS: usize = 16_000_000;
+
+/// One fragment's position in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fragment {
+    /// Offset of the fragment's first data byte.
+    pub offset: u64,
+    /// Length in bytes.
+    pub length: u32,
+}
+
+#[derive(Debug)]
+enum Layout {
+    /// Native pixel data at `offset` (in the file).
+    Native { offset: u64, big_endian: bool },
+    /// Native pixel data already in memory (deflated data sets must be inflated as a whole).
+    InMemory { data: Vec<u8> },
+    /// Fragments of each frame.
+    Encapsulated { frames: Vec<Vec<Fragment>> },
+}
+
+/// An image file opened for pixel access: attributes and frame locations, no pixel data.
+#[derive(Debug)]
+pub struct PixelFile {
+    file: File,
+    file_len: u64,
+    /// The pixel attributes.
+    pub info: ImageInfo,
+    layout: Layout,
+}
+
+/// A frame's encoded bytes.
+#[derive(Debug)]
+pub enum FrameBytes {
+    /// Native, as stored (byte order of the transfer syntax); for 1-bit data, the unpacked bits
+    /// (one byte 0/1 per sample).
+    Native {
+        /// The bytes.
+        bytes: Vec<u8>,
+        /// Big endian words.
+        big_endian: bool,
+    },
+    /// The concatenated fragments of one encapsulated frame.
+    Encapsulated(Vec<u8>),
+}
+
+impl PixelFile {
+    /// Opens a file: validates the header, reads the pixel attributes and locates every frame.
+    pub fn open(path: &Path) -> Result<Self, PixelError> {
+        let header = header::read_header(path)?;
+        let Some(pixel_data) = header.pixel_data else {
+            return Err(PixelError::NoPixelData);
+        };
+        let ts = header.transfer_syntax_uid.clone().ok_or_else(|| {
+            PixelError::UnsupportedPixelFormat("a data set without File Meta Information".into())
+        })?;
+        let float_bits = match pixel_data.tag {
+            header::tags::FLOAT_PIXEL_DATA => Some(32),
+            header::tags::DOUBLE_FLOAT_PIXEL_DATA => Some(64),
+            _ => None,
+        };
+        let obj = OpenFileOptions::new()
+            .read_until(tags::FLOAT_PIXEL_DATA)
+            .open_file(path)
+            .map_err(|e| PixelError::InvalidAttributes(format!("cannot read the header: {e}")))?;
+        let info = ImageInfo::from_object(&obj, &ts, float_bits)?;
+        let frame_bytes = native_frame_bytes(&info)?;
+        let file = File::open(path)?;
+        let file_len = file.metadata()?.len();
+        let layout = match pixel_data.length {
+            Some(length) => {
+                if !NATIVE_SYNTAXES.contains(&ts.as_str()) {
+                    return Err(PixelError::Malformed(format!(
+                        "transfer syntax {ts} requires encapsulated pixel data, but it has a defined length"
+                    )));
+                }
+                let needed = native_total_bytes(&info, frame_bytes)?;
+                if length < needed {
+                    return Err(PixelError::Truncated(format!(
+                        "Pixel Data holds {length} bytes, {} frame(s) need {needed}",
+                        info.frames
+                    )));
+                }
+                if header.deflated {
+                    // The pixel data is inside the deflate stream: inflate the object once.
+                    let full = OpenFileOptions::new()
+                        .open_file(path)
+                        .map_err(|e| PixelError::Malformed(format!("deflated data set: {e}")))?;
+                    let element = full
+                        .element(pixel_data_tag(float_bits))
+                        .map_err(|e| PixelError::Malformed(format!("deflated data set: {e}")))?;
+                    let data = element
+                        .to_bytes()
+                        .map_err(|e| PixelError::Malformed(e.to_string()))?
+                        .into_owned();
+                    if (data.len() as u64) < needed {
+                        return Err(PixelError::Truncated(format!(
+                            "{} bytes of pixel data, {needed} needed",
+                            data.len()
+                        )));
+                    }
+                    Layout::InMemory { data }
+                } else {
+                    if pixel_data.value_offset.saturating_add(needed) > file_len {
+                        return Err(PixelError::Truncated(format!(
+                            "the file ends {} bytes into Pixel Data; {needed} bytes needed",
+                            file_len.saturating_sub(pixel_data.value_offset)
+                        )));
+                    }
+                    Layout::Native {
+                        offset: pixel_data.value_offset,
+                        big_endian: ts == transfer_syntax::EXPLICIT_VR_BIG_ENDIAN,
+                    }
+                }
+            }
+            None => {
+                if NATIVE_SYNTAXES.contains(&ts.as_str()) {
+                    return Err(PixelError::Malformed(format!(
+                        "undefined-length Pixel Data in native transfer syntax {ts}"
+                    )));
+                }
+                let fragments = scan_fragments(&file, file_len, pixel_data.value_offset)?;
+                let frames = assign_fragments(&file, &info, fragments)?;
+                Layout::Encapsulated { frames }
+            }
+        };
+        Ok(PixelFile {
+            file,
+            file_len,
+            info,
+            layout,
+        })
+    }
+
+    /// Number of frames.
+    pub fn frame_count(&self) -> u32 {
+        self.info.frames
+    }
+
+    /// Reads the encoded bytes of frame `k` (0-based).
+    pub fn frame_bytes(&self, k: u32) -> Result<FrameBytes, PixelError> {
+        if k >= self.info.frames {
+            return Err(PixelError::FrameOutOfRange {
+                requested: k,
+                frames: self.info.frames,
+            });
+        }
+        let frame_bytes = native_frame_bytes(&self.info)?;
+        match &self.layout {
+            Layout::Native { offset, big_endian } => {
+                if self.info.bits_allocated == 1 {
+                    let (start_bit, bits) = one_bit_range(&self.info, k)?;
+                    let first = offset + start_bit / 8;
+                    let len = safe_math::to_usize((start_bit % 8 + bits).div_ceil(8))?;
+                    let mut packed = vec![0u8; len];
+                    self.read_at(&mut packed, first)?;
+                    return Ok(FrameBytes::Native {
+                        bytes: unpack_bits(&packed, start_bit % 8, bits),
+                        big_endian: false,
+                    });
+                }
+                let start = offset + u64::from(k) * frame_bytes;
+                let mut bytes = vec![0u8; safe_math::to_usize(frame_bytes)?];
+                self.read_at(&mut bytes, start)?;
+                Ok(FrameBytes::Native {
+                    bytes,
+                    big_endian: *big_endian,
+                })
+            }
+            Layout::InMemory { data } => {
+                if self.info.bits_allocated == 1 {
+                    let (start_bit, bits) = one_bit_range(&self.info, k)?;
+                    let first = safe_math::to_usize(start_bit / 8)?;
+                    let len = safe_math::to_usize((start_bit % 8 + bits).div_ceil(8))?;
+                    let packed = data
+                        .get(first..first + len)
+                        .ok_or_else(|| PixelError::Truncated("1-bit frame".into()))?;
+                    return Ok(FrameBytes::Native {
+                        bytes: unpack_bits(packed, start_bit % 8, bits),
+                        big_endian: false,
+                    });
+                }
+                let start = safe_math::to_usize(u64::from(k) * frame_bytes)?;
+                let end = start + safe_math::to_usize(frame_bytes)?;
+                let bytes = data
+                    .get(start..end)
+                    .ok_or_else(|| PixelError::Truncated(format!("frame {k}")))?;
+                Ok(FrameBytes::Native {
+                    bytes: bytes.to_vec(),
+                    big_endian: false,
+                })
+            }
+            Layout::Encapsulated { frames } => {
+                let fragments = &frames[k as usize];
+                let total: u64 = fragments.iter().map(|f| u64::from(f.length)).sum();
+                if total > MAX_FRAME_BYTES {
+                    return Err(PixelError::TooLarge(format!(
+                        "frame {k} has {total} encoded bytes"
+                    )));
+                }
+                let mut bytes = vec![0u8; safe_math::to_usize(total)?];
+                let mut at = 0usize;
+                for f in fragments {
+                    let len = f.length as usize;
+                    self.read_at(&mut bytes[at..at + len], f.offset)?;
+                    at += len;
+                }
+                Ok(FrameBytes::Encapsulated(bytes))
+            }
+        }
+    }
+
+    /// Fast path for native 16-bit frames in a file: read straight into the sample buffer
+    /// (one copy from the page cache, no intermediate byte buffer). `None` when not applicable.
+    pub fn read_native_u16(&self, k: u32) -> Option<Result<Vec<u16>, PixelError>> {
+        let Layout::Native { offset, big_endian } = &self.layout else {
+            return None;
+        };
+        if self.info.bits_allocated != 16 || self.info.float_bits.is_some() {
+            return None;
+        }
+        Some((|| {
+            if k >= self.info.frames {
+                return Err(PixelError::FrameOutOfRange {
+                    requested: k,
+                    frames: self.info.frames,
+                });
+            }
+            let frame_bytes = native_frame_bytes(&self.info)?;
+            let mut samples = vec![0u16; safe_math::to_usize(frame_bytes / 2)?];
+            self.read_at(
+                bytemuck::cast_slice_mut(&mut samples),
+                offset + u64::from(k) * frame_bytes,
+            )?;
+            // The bytes are now in host order as if little endian; fix where that is wrong.
+            if *big_endian == cfg!(target_endian = "little") {
+                samples.iter_mut().for_each(|s| *s = s.swap_bytes());
+            }
+            Ok(samples)
+        })())
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<(), PixelError> {
+        if offset.saturating_add(buf.len() as u64) > self.file_len {
+            return Err(PixelError::Truncated(format!(
+                "{} bytes at offset {offset}",
+                buf.len()
+            )));
+        }
+        self.file.read_exact_at(buf, offset).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                PixelError::Truncated("the file shrank while open".into())
+            } else {
+                PixelError::Io(e)
+            }
+        })
+    }
+}
+
+fn pixel_data_tag(float_bits: Option<u16>) -> dicom_core::Tag {
+    match float_bits {
+        Some(32) => tags::FLOAT_PIXEL_DATA,
+        Some(_) => tags::DOUBLE_FLOAT_PIXEL_DATA,
+        None => tags::PIXEL_DATA,
+    }
+}
+
+/// Bytes of one native frame. YBR_FULL_422 stores two samples per pixel (PS3.3 C.7.6.3.1.2).
+pub fn native_frame_bytes(info: &ImageInfo) -> Result<u64, PixelError> {
+    if info.photometric == Photometric::YbrFull422 && info.samples_per_pixel == 3 {
+        if info.columns % 2 == 1 {
+            return Err(PixelError::InvalidAttributes(
+                "YBR_FULL_422 with an odd number of columns".into(),
+            ));
+        }
+        return safe_math::native_frame_bytes(info.rows, info.columns, 2, info.bits_allocated);
+    }
+    safe_math::native_frame_bytes(
+        info.rows,
+        info.columns,
+        info.samples_per_pixel,
+        info.bits_allocated,
+    )
+}
+
+fn native_total_bytes(info: &ImageInfo, frame_bytes: u64) -> Result<u64, PixelError> {
+    if info.bits_allocated == 1 {
+        let bits = safe_math::mul(
+            safe_math::mul(
+                safe_math::frame_pixels(info.rows, info.columns)?,
+                u64::from(info.samples_per_pixel),
+                "bits",
+            )?,
+            u64::from(info.frames),
+            "bits × frames",
+        )?;
+        return Ok(bits.div_ceil(8));
+    }
+    safe_math::mul(frame_bytes, u64::from(info.frames), "frame size × frames")
+}
+
+fn one_bit_range(info: &ImageInfo, k: u32) -> Result<(u64, u64), PixelError> {
+    let bits = safe_math::mul(
+        safe_math::frame_pixels(info.rows, info.columns)?,
+        u64::from(info.samples_per_pixel),
+        "bits",
+    )?;
+    Ok((safe_math::mul(bits, u64::from(k), "bit offset")?, bits))
+}
+
+/// 1-bit pixels: the first pixel is the least significant bit of the first byte (PS3.5 8.1.1).
+fn unpack_bits(packed: &[u8], first_bit: u64, count: u64) -> Vec<u8> {
+    (0..count)
+        .map(|i| {
+            let bit = first_bit + i;
+            packed
+                .get((bit / 8) as usize)
+                .map(|b| (b >> (bit % 8)) & 1)
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+/// Scans the items of encapsulated Pixel Data: the Basic Offset Table, then fragments until the
+/// sequence delimiter (PS3.5 A.4). Returns the Basic Offset Table and the fragments.
+fn scan_fragments(
+    file: &File,
+    file_len: u64,
+    value_offset: u64,
+) -> Result<(Vec<u32>, Vec<Fragment>), PixelError> {
+    let mut reader = BufReader::with_capacity(8 * 1024, file);
+    reader.seek(SeekFrom::Start(value_offset))?;
+    let mut pos = value_offset;
+    let read_item = |reader: &mut BufReader<&File>,
+                     pos: &mut u64|
+     -> Result<Option<(u16, u16, u32)>, PixelError> {
+        let mut h = [0u8; 8];
+        match reader.read_exact(&mut h) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) => return Err(e.into()),
+        }
+        *pos += 8;
+        let group = u16::from_le_bytes([h[0], h[1]]);
+        let element = u16::from_le_bytes([h[2], h[3]]);
+        let len = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
+        Ok(Some((group, element, len)))
+    };
+    let Some((0xFFFE, 0xE000, bot_len)) = read_item(&mut reader, &mut pos)? else {
+        return Err(PixelError::Malformed(
+            "encapsulated Pixel Data does not start with an item".into(),
+        ));
+    };
+    if bot_len % 4 != 0 || u64::from(bot_len) > file_len.saturating_sub(pos) {
+        return Err(PixelError::Malformed(format!(
+            "Basic Offset Table of {bot_len} bytes"
+        )));
+    }
+    let mut bot_bytes = vec![0u8; bot_len as usize];
+    reader
+        .read_exact(&mut bot_bytes)
+        .map_err(|_| PixelError::Truncated("Basic Offset Table".into()))?;
+    pos += u64::from(bot_len);
+    let bot: Vec<u32> = bot_bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    let mut fragments = Vec::new();
+    loop {
+        match read_item(&mut reader, &mut pos)? {
+            None => break, // no sequence delimiter: tolerated when every fragment is complete
+            Some((0xFFFE, 0xE0DD, _)) => break,
+            Some((0xFFFE, 0xE000, len)) => {
+                if u64::from(len) > file_len.saturating_sub(pos) {
+                    return Err(PixelError::Truncated(format!(
+                        "fragment {} claims {len} bytes",
+                        fragments.len()
+                    )));
+                }
+                if fragments.len() >= MAX_FRAGMENTS {
+                    return Err(PixelError::TooLarge(format!(
+                        "more than {MAX_FRAGMENTS} fragments"
+                    )));
+                }
+                fragments.push(Fragment {
+                    offset: pos,
+                    length: len,
+                });
+                reader.seek_relative(i64::from(len))?;
+                pos += u64::from(len);
+            }
+            Some((g, e, _)) => {
+                return Err(PixelError::Malformed(format!(
+                    "unexpected ({g:04X},{e:04X}) among pixel data fragments"
+                )));
+            }
+        }
+    }
+    if fragments.is_empty() {
+        return Err(PixelError::Malformed(
+            "encapsulated Pixel Data without fragments".into(),
+        ));
+    }
+    Ok((bot, fragments))
+}
+
+/// Assigns fragments to frames (see the module docs).
+fn assign_fragments(
+    file: &File,
+    info: &ImageInfo,
+    (bot, fragments): (Vec<u32>, Vec<Fragment>),
+) -> Result<Vec<Vec<Fragment>>, PixelError> {
+    let frames = info.frames as usize;
+    if fragments.len() == frames {
+        return Ok(fragments.into_iter().map(|f| vec![f]).collect());
+    }
+    if frames == 1 {
+        return Ok(vec![fragments]);
+    }
+    // Offsets in both tables count from the first fragment's item tag (PS3.5 A.4).
+    let base = fragments[0].offset - 8;
+    let by_offsets = |offsets: &[u64]| -> Option<Vec<Vec<Fragment>>> {
+        if offsets.len() != frames || offsets.windows(2).any(|w| w[0] >= w[1]) {
+            return None;
+        }
+        let mut out = vec![Vec::new(); frames];
+        for f in &fragments {
+            let rel = f.offset - 8 - base;
+            let k = offsets.partition_point(|&o| o <= rel).checked_sub(1)?;
+            out[k].push(*f);
+        }
+        out.iter().all(|v| !v.is_empty()).then_some(out)
+    };
+    if let Some((offsets, _)) = &info.extended_offsets {
+        if let Some(out) = by_offsets(offsets) {
+            return Ok(out);
+        }
+    }
+    if !bot.is_empty() {
+        let offsets: Vec<u64> = bot.iter().map(|&o| u64::from(o)).collect();
+        if let Some(out) = by_offsets(&offsets) {
+            return Ok(out);
+        }
+    }
+    // No usable table: a new frame starts at each fragment that begins with a codec marker.
+    let mut out: Vec<Vec<Fragment>> = Vec::new();
+    for f in &fragments {
+        let mut head = [0u8; 12];
+        let n = (f.length as usize).min(12);
+        file.read_exact_at(&mut head[..n], f.offset)?;
+        let starts = head.starts_with(&[0xFF, 0xD8])
+            || head.starts_with(&[0xFF, 0x4F, 0xFF, 0x51])
+            || head.starts_with(&[0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50]);
+        match out.last_mut() {
+            Some(current) if !starts => current.push(*f),
+            _ => out.push(vec![*f]),
+        }
+    }
+    if out.len() == frames {
+        return Ok(out);
+    }
+    Err(PixelError::Malformed(format!(
+        "{} fragments cannot be assigned to {frames} frames (no usable offset table)",
+        fragments.len()
+    )))
+}

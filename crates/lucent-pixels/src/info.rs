@@ -1,0 +1,512 @@
+//! The pixel-relevant attributes of an image, read and validated once per file.
+//!
+//! Read with dicom-object up to (not including) the pixel data, after Lucent's header reader has
+//! validated the structure against the file size (so no declared length can make dicom-object
+//! allocate beyond what the file holds). Attribute meanings: PS3.3 C.7.6.3 (Image Pixel),
+//! C.11.1 (Modality LUT), C.11.2 (VOI LUT), C.7.6.16 (functional groups), C.7.5.1.1.2 (padding).
+
+use crate::error::PixelError;
+use dicom_dictionary_std::tags;
+use dicom_object::InMemDicomObject;
+
+/// Photometric Interpretation (PS3.3 C.7.6.3.1.2) as the pipeline understands it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Photometric {
+    /// Minimum sample value is white.
+    Monochrome1,
+    /// Minimum sample value is black.
+    Monochrome2,
+    /// Palette indices into the Red/Green/Blue Palette Color LUTs.
+    PaletteColor,
+    /// Red, green, blue.
+    Rgb,
+    /// Full-range luminance and chrominance.
+    YbrFull,
+    /// YBR_FULL with horizontal 2:1 chroma subsampling.
+    YbrFull422,
+    /// JPEG 2000 irreversible colour transform (decoded to RGB by the codec).
+    YbrIct,
+    /// JPEG 2000 reversible colour transform (decoded to RGB by the codec).
+    YbrRct,
+    /// YBR_PARTIAL_420 (MPEG): decoded to RGB by the codec.
+    YbrPartial420,
+}
+
+impl Photometric {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s.trim() {
+            "MONOCHROME1" => Photometric::Monochrome1,
+            "MONOCHROME2" => Photometric::Monochrome2,
+            "PALETTE COLOR" => Photometric::PaletteColor,
+            "RGB" => Photometric::Rgb,
+            "YBR_FULL" => Photometric::YbrFull,
+            "YBR_FULL_422" => Photometric::YbrFull422,
+            "YBR_ICT" => Photometric::YbrIct,
+            "YBR_RCT" => Photometric::YbrRct,
+            "YBR_PARTIAL_420" => Photometric::YbrPartial420,
+            _ => return None,
+        })
+    }
+
+    /// Whether samples are greyscale.
+    pub fn is_monochrome(self) -> bool {
+        matches!(self, Photometric::Monochrome1 | Photometric::Monochrome2)
+    }
+}
+
+/// VOI LUT Function (0028,1056), PS3.3 C.11.2.1.3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VoiFunction {
+    /// The default, with the historical −0.5 / −1 offsets.
+    #[default]
+    Linear,
+    /// Exact linear mapping of [c − w/2, c + w/2].
+    LinearExact,
+    /// Logistic curve.
+    Sigmoid,
+}
+
+/// A window centre/width pair with its function.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    /// Window Center.
+    pub center: f64,
+    /// Window Width (> 0; ≥ 1 for LINEAR).
+    pub width: f64,
+    /// VOI LUT Function.
+    pub function: VoiFunction,
+}
+
+/// A LUT from a Modality LUT, VOI LUT or Palette Color LUT (PS3.3 C.11.1.1.1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupTable {
+    /// First input value mapped (second descriptor value).
+    pub first_mapped: i64,
+    /// Bits per entry (third descriptor value).
+    pub bits: u16,
+    /// Entries.
+    pub data: Vec<u16>,
+}
+
+impl LookupTable {
+    /// The output for an input, clamping to the first/last entry (PS3.3 C.11.1.1.1).
+    pub fn lookup(&self, input: i64) -> u16 {
+        let last = self.data.len() as i64 - 1;
+        let i = (input - self.first_mapped).clamp(0, last.max(0));
+        self.data.get(i as usize).copied().unwrap_or(0)
+    }
+
+    /// Largest output value the entries can hold.
+    pub fn max_output(&self) -> u32 {
+        (1u32 << self.bits.clamp(1, 16)) - 1
+    }
+}
+
+/// Everything the pipeline needs to turn stored values into display values.
+#[derive(Debug, Clone)]
+pub struct ImageInfo {
+    /// Transfer Syntax UID.
+    pub transfer_syntax: String,
+    /// Rows.
+    pub rows: u16,
+    /// Columns.
+    pub columns: u16,
+    /// Samples per Pixel (1 or 3).
+    pub samples_per_pixel: u16,
+    /// Bits Allocated (1, 8, 16, 32, 64).
+    pub bits_allocated: u16,
+    /// Bits Stored.
+    pub bits_stored: u16,
+    /// High Bit.
+    pub high_bit: u16,
+    /// Pixel Representation 1: two's complement.
+    pub signed: bool,
+    /// Photometric Interpretation.
+    pub photometric: Photometric,
+    /// Photometric Interpretation as written (for codecs that need the text).
+    pub photometric_text: String,
+    /// Planar Configuration 1: colour-by-plane.
+    pub planar: bool,
+    /// Number of Frames (1 when absent).
+    pub frames: u32,
+    /// Rescale Slope and Intercept (PS3.3 C.11.1), identity when absent.
+    pub rescale: (f64, f64),
+    /// Modality LUT Sequence (0028,3000), which replaces rescale when present.
+    pub modality_lut: Option<LookupTable>,
+    /// Windows from the header: top level, else the Frame VOI LUT functional group.
+    pub windows: Vec<Window>,
+    /// Per-frame windows of an enhanced multi-frame image (index = frame), when present.
+    pub frame_windows: Vec<Option<Window>>,
+    /// VOI LUT Sequence (0028,3010): first item.
+    pub voi_lut: Option<LookupTable>,
+    /// Pixel Padding Value (and Range Limit) as stored values, inclusive range.
+    pub padding: Option<(i64, i64)>,
+    /// Palette Color LUTs (red, green, blue).
+    pub palette: Option<[LookupTable; 3]>,
+    /// Lossy Image Compression (0028,2110) says "01", or the transfer syntax is lossy.
+    pub lossy: bool,
+    /// Float Pixel Data (32) or Double Float Pixel Data (64) instead of Pixel Data.
+    pub float_bits: Option<u16>,
+    /// Extended Offset Table (7FE0,0001) and lengths (7FE0,0002), PS3.5 A.4.
+    pub extended_offsets: Option<(Vec<u64>, Vec<u64>)>,
+}
+
+fn int(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<i64> {
+    obj.element_opt(tag).ok().flatten()?.to_int::<i64>().ok()
+}
+
+fn floats(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<Vec<f64>> {
+    let v = obj
+        .element_opt(tag)
+        .ok()
+        .flatten()?
+        .to_multi_float64()
+        .ok()?;
+    (!v.is_empty() && v.iter().all(|f| f.is_finite())).then_some(v)
+}
+
+fn text(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<String> {
+    let s = obj
+        .element_opt(tag)
+        .ok()
+        .flatten()?
+        .to_str()
+        .ok()?
+        .trim()
+        .to_string();
+    (!s.is_empty()).then_some(s)
+}
+
+fn items(obj: &InMemDicomObject, tag: dicom_core::Tag) -> &[InMemDicomObject] {
+    obj.element_opt(tag)
+        .ok()
+        .flatten()
+        .and_then(|e| e.items())
+        .unwrap_or(&[])
+}
+
+fn voi_function(s: Option<String>) -> VoiFunction {
+    match s.as_deref() {
+        Some("LINEAR_EXACT") => VoiFunction::LinearExact,
+        Some("SIGMOID") => VoiFunction::Sigmoid,
+        _ => VoiFunction::Linear,
+    }
+}
+
+fn windows_of(obj: &InMemDicomObject) -> Vec<Window> {
+    let (Some(c), Some(w)) = (
+        floats(obj, tags::WINDOW_CENTER),
+        floats(obj, tags::WINDOW_WIDTH),
+    ) else {
+        return Vec::new();
+    };
+    let function = voi_function(text(obj, tags::VOILUT_FUNCTION));
+    c.into_iter()
+        .zip(w)
+        .filter(|(_, w)| *w > 0.0)
+        .map(|(center, width)| Window {
+            center,
+            width,
+            function,
+        })
+        .collect()
+}
+
+/// Reads a LUT (descriptor + data) from an item or the data set (PS3.3 C.11.1.1.1, C.7.6.3.1.5).
+fn lut(
+    obj: &InMemDicomObject,
+    descriptor: dicom_core::Tag,
+    data: dicom_core::Tag,
+    signed_input: bool,
+) -> Result<Option<LookupTable>, PixelError> {
+    let Some(d) = obj.element_opt(descriptor).ok().flatten() else {
+        return Ok(None);
+    };
+    let d: Vec<i64> = d
+        .to_multi_int()
+        .map_err(|e| PixelError::InvalidAttributes(format!("LUT descriptor: {e}")))?;
+    let [entries, first, bits] = d[..] else {
+        return Err(PixelError::InvalidAttributes(
+            "LUT descriptor must have 3 values".into(),
+        ));
+    };
+    // 0 entries means 65536 (PS3.3 C.11.1.1.1); the first mapped value may be SS written as US.
+    let entries = if entries == 0 {
+        65536
+    } else {
+        entries.clamp(1, 65536)
+    } as usize;
+    // The first mapped value is SS when the input can be negative, but is often written as US.
+    let first = if signed_input && (32768..=65535).contains(&first) {
+        first - 65536
+    } else {
+        first
+    };
+    let bits = u16::try_from(bits)
+        .ok()
+        .filter(|b| (1..=16).contains(b))
+        .ok_or_else(|| {
+            PixelError::InvalidAttributes(format!("LUT bits per entry {bits} (must be 1..16)"))
+        })?;
+    let Some(data_el) = obj.element_opt(data).ok().flatten() else {
+        return Err(PixelError::InvalidAttributes(
+            "LUT descriptor without LUT data".into(),
+        ));
+    };
+    let raw: Vec<i64> = data_el
+        .to_multi_int()
+        .map_err(|e| PixelError::InvalidAttributes(format!("LUT data: {e}")))?;
+    let mut values: Vec<u16> = raw.into_iter().map(|v| v as u16).collect();
+    if bits <= 8 && values.len() * 2 == entries {
+        // 8-bit entries packed two per 16-bit word (little endian: low byte first).
+        values = values.iter().flat_map(|w| [w & 0xFF, w >> 8]).collect();
+    }
+    if values.len() < entries {
+        return Err(PixelError::InvalidAttributes(format!(
+            "LUT data has {} entries, the descriptor says {entries}",
+            values.len()
+        )));
+    }
+    values.truncate(entries);
+    if bits <= 8 {
+        values.iter_mut().for_each(|v| *v &= 0xFF);
+    }
+    Ok(Some(LookupTable {
+        first_mapped: first,
+        bits,
+        data: values,
+    }))
+}
+
+const LOSSY_SYNTAXES: &[&str] = &[
+    "1.2.840.10008.1.2.4.50",
+    "1.2.840.10008.1.2.4.51",
+    "1.2.840.10008.1.2.4.81",
+    "1.2.840.10008.1.2.4.91",
+    "1.2.840.10008.1.2.4.203",
+    "1.2.840.10008.1.2.4.100",
+    "1.2.840.10008.1.2.4.101",
+    "1.2.840.10008.1.2.4.102",
+    "1.2.840.10008.1.2.4.103",
+    "1.2.840.10008.1.2.4.104",
+    "1.2.840.10008.1.2.4.105",
+    "1.2.840.10008.1.2.4.106",
+];
+
+impl ImageInfo {
+    /// Extracts and validates the pixel attributes. `float_bits` says whether the header reader
+    /// found Float (32) or Double Float (64) Pixel Data instead of Pixel Data.
+    pub fn from_object(
+        obj: &InMemDicomObject,
+        transfer_syntax: &str,
+        float_bits: Option<u16>,
+    ) -> Result<Self, PixelError> {
+        let need = |tag, name: &str| {
+            int(obj, tag)
+                .and_then(|v| u16::try_from(v).ok())
+                .ok_or_else(|| {
+                    PixelError::InvalidAttributes(format!("{name} is missing or invalid"))
+                })
+        };
+        let rows = need(tags::ROWS, "Rows")?;
+        let columns = need(tags::COLUMNS, "Columns")?;
+        if rows == 0 || columns == 0 {
+            return Err(PixelError::InvalidAttributes(format!(
+                "{rows} rows × {columns} columns"
+            )));
+        }
+        let samples_per_pixel = int(obj, tags::SAMPLES_PER_PIXEL)
+            .and_then(|v| u16::try_from(v).ok())
+            .unwrap_or(1);
+        let bits_allocated = match float_bits {
+            Some(b) => b,
+            None => need(tags::BITS_ALLOCATED, "Bits Allocated")?,
+        };
+        let bits_stored = int(obj, tags::BITS_STORED)
+            .and_then(|v| u16::try_from(v).ok())
+            .unwrap_or(bits_allocated);
+        let high_bit = int(obj, tags::HIGH_BIT)
+            .and_then(|v| u16::try_from(v).ok())
+            .unwrap_or(bits_stored.saturating_sub(1));
+        if !matches!(bits_allocated, 1 | 8 | 16 | 32 | 64) {
+            return Err(PixelError::UnsupportedPixelFormat(format!(
+                "Bits Allocated {bits_allocated}"
+            )));
+        }
+        if bits_stored == 0
+            || bits_stored > bits_allocated
+            || high_bit >= bits_allocated
+            || high_bit + 1 < bits_stored
+        {
+            return Err(PixelError::InvalidAttributes(format!(
+                "Bits Allocated {bits_allocated}, Bits Stored {bits_stored}, High Bit {high_bit}"
+            )));
+        }
+        if !matches!(samples_per_pixel, 1 | 3) {
+            return Err(PixelError::UnsupportedPixelFormat(format!(
+                "Samples per Pixel {samples_per_pixel}"
+            )));
+        }
+        let photometric_text = text(obj, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_else(|| {
+            if samples_per_pixel == 3 {
+                "RGB".into()
+            } else {
+                "MONOCHROME2".into()
+            }
+        });
+        let photometric = Photometric::parse(&photometric_text).ok_or_else(|| {
+            PixelError::UnsupportedPixelFormat(format!(
+                "Photometric Interpretation {photometric_text}"
+            ))
+        })?;
+        if photometric.is_monochrome() != (samples_per_pixel == 1)
+            && photometric != Photometric::PaletteColor
+        {
+            return Err(PixelError::InvalidAttributes(format!(
+                "{photometric_text} with {samples_per_pixel} samples per pixel"
+            )));
+        }
+        let frames = match obj.element_opt(tags::NUMBER_OF_FRAMES).ok().flatten() {
+            None => 1,
+            Some(e) => {
+                let text = e.to_str().map(|s| s.trim().to_string()).unwrap_or_default();
+                let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+                digits
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|f| (1..=lucent_index::limits::MAX_FRAMES).contains(f))
+                    .ok_or_else(|| {
+                        PixelError::InvalidAttributes(format!("Number of Frames {text:?}"))
+                    })?
+            }
+        };
+        let signed = int(obj, tags::PIXEL_REPRESENTATION) == Some(1);
+        let rescale = match (
+            floats(obj, tags::RESCALE_SLOPE),
+            floats(obj, tags::RESCALE_INTERCEPT),
+        ) {
+            (Some(s), Some(i)) if s[0] != 0.0 => (s[0], i[0]),
+            (Some(s), None) if s[0] != 0.0 => (s[0], 0.0),
+            (None, Some(i)) => (1.0, i[0]),
+            _ => (1.0, 0.0),
+        };
+        let modality_lut = match items(obj, tags::MODALITY_LUT_SEQUENCE).first() {
+            Some(item) => lut(item, tags::LUT_DESCRIPTOR, tags::LUT_DATA, signed)?,
+            None => None,
+        };
+        let mut windows = windows_of(obj);
+        let mut frame_windows = Vec::new();
+        // Enhanced multi-frame: Frame VOI LUT Sequence (0028,9132) in the functional groups.
+        let shared = items(obj, tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE).first();
+        let shared_window = shared
+            .and_then(|g| items(g, tags::FRAME_VOILUT_SEQUENCE).first())
+            .and_then(|voi| windows_of(voi).into_iter().next());
+        for group in items(obj, tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE) {
+            let w = items(group, tags::FRAME_VOILUT_SEQUENCE)
+                .first()
+                .and_then(|voi| windows_of(voi).into_iter().next());
+            frame_windows.push(w.or(shared_window));
+        }
+        if windows.is_empty() {
+            windows
+                .extend(shared_window.or_else(|| frame_windows.iter().flatten().next().copied()));
+        }
+        let voi_input_signed = signed || rescale.1 < 0.0;
+        let voi_lut = match items(obj, tags::VOILUT_SEQUENCE).first() {
+            Some(item) => lut(item, tags::LUT_DESCRIPTOR, tags::LUT_DATA, voi_input_signed)?,
+            None => None,
+        };
+        let padding = int(obj, tags::PIXEL_PADDING_VALUE).map(|p| {
+            let limit = int(obj, tags::PIXEL_PADDING_RANGE_LIMIT).unwrap_or(p);
+            (p.min(limit), p.max(limit))
+        });
+        let palette = if photometric == Photometric::PaletteColor {
+            let r = lut(
+                obj,
+                tags::RED_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
+                tags::RED_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+                false,
+            )?;
+            let g = lut(
+                obj,
+                tags::GREEN_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
+                tags::GREEN_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+                false,
+            )?;
+            let b = lut(
+                obj,
+                tags::BLUE_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
+                tags::BLUE_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+                false,
+            )?;
+            match (r, g, b) {
+                (Some(r), Some(g), Some(b)) => Some([r, g, b]),
+                _ => {
+                    return Err(PixelError::UnsupportedPixelFormat(
+                        "PALETTE COLOR without Red/Green/Blue Palette Color LUT Data (segmented palettes are not supported yet)".into(),
+                    ));
+                }
+            }
+        } else {
+            None
+        };
+        let lossy = text(obj, tags::LOSSY_IMAGE_COMPRESSION).as_deref() == Some("01")
+            || LOSSY_SYNTAXES.contains(&transfer_syntax);
+        let extended_offsets = match (
+            obj.element_opt(tags::EXTENDED_OFFSET_TABLE).ok().flatten(),
+            obj.element_opt(tags::EXTENDED_OFFSET_TABLE_LENGTHS)
+                .ok()
+                .flatten(),
+        ) {
+            (Some(o), Some(l)) => {
+                let words = |e: &dicom_object::mem::InMemElement| -> Option<Vec<u64>> {
+                    let b = e.to_bytes().ok()?;
+                    Some(
+                        b.chunks_exact(8)
+                            .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+                            .collect(),
+                    )
+                };
+                match (words(o), words(l)) {
+                    (Some(o), Some(l)) if o.len() == l.len() => Some((o, l)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        Ok(ImageInfo {
+            transfer_syntax: transfer_syntax.to_string(),
+            rows,
+            columns,
+            samples_per_pixel,
+            bits_allocated,
+            bits_stored,
+            high_bit,
+            signed,
+            photometric,
+            photometric_text,
+            planar: int(obj, tags::PLANAR_CONFIGURATION) == Some(1),
+            frames,
+            rescale,
+            modality_lut,
+            windows,
+            frame_windows,
+            voi_lut,
+            padding,
+            palette,
+            lossy,
+            float_bits,
+            extended_offsets,
+        })
+    }
+
+    /// The window the header gives for `frame`: the frame's functional group window for
+    /// enhanced multi-frame images, else the first top-level pair.
+    pub fn default_window(&self, frame: u32) -> Option<Window> {
+        self.frame_windows
+            .get(frame as usize)
+            .copied()
+            .flatten()
+            .or_else(|| self.windows.first().copied())
+    }
+}

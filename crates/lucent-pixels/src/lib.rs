@@ -1,0 +1,52 @@
+//! Lucent's pixel pipeline: from a file and a frame number to display pixels.
+//!
+//! [`PixelFile::open`] validates the header (Lucent's header reader), reads the pixel attributes
+//! ([`info`]) and locates every frame once ([`frames`]). [`PixelFile::decode_frame`] reads and
+//! decodes one frame ([`decode`]); [`PixelFile::render`] applies the modality and VOI LUTs and the
+//! photometric interpretation ([`lut`], [`render`]) to give 8-bit grey or RGB pixels.
+//!
+//! Architecture invariants: no Tauri, no audit (the facade orders audit before pixels); every
+//! size from a header goes through [`safe_math`] and its caps before allocation; a codec panic
+//! never escapes (`E_DECODE_FAILED`).
+
+pub mod decode;
+pub mod error;
+pub mod frames;
+pub mod info;
+pub mod lut;
+pub mod render;
+pub mod safe_math;
+
+pub use decode::{ColorModel, DecodedFrame, Samples};
+pub use error::PixelError;
+pub use frames::PixelFile;
+pub use info::{ImageInfo, Photometric, VoiFunction, Window};
+pub use render::{RenderedFrame, VoiChoice};
+
+#[cfg(test)]
+pub(crate) fn test_info() -> ImageInfo {
+    ImageInfo {
+        transfer_syntax: "1.2.840.10008.1.2.1".into(),
+        rows: 2,
+        columns: 2,
+        samples_per_pixel: 1,
+        bits_allocated: 16,
+        bits_stored: 16,
+        high_bit: 15,
+        signed: false,
+        photometric: Photometric::Monochrome2,
+        photometric_text: "MONOCHROME2".into(),
+        planar: false,
+        frames: 1,
+        rescale: (1.0, 0.0),
+        modality_lut: None,
+        windows: Vec::new(),
+        frame_windows: Vec::new(),
+        voi_lut: None,
+        padding: None,
+        palette: None,
+        lossy: false,
+        float_bits: None,
+        extended_offsets: None,
+    }
+}

@@ -1,0 +1,331 @@
+//! A frame through the whole pipeline to 8-bit grey or 24-bit RGB, and PNG output.
+
+use crate::decode::{ColorModel, DecodedFrame, Samples};
+use crate::error::PixelError;
+use crate::frames::PixelFile;
+use crate::info::{ImageInfo, Photometric, VoiFunction, Window};
+use crate::lut::{DisplayTable, ModalityTransform, StoredValueCodec, VoiTransform, to_u8};
+use std::io::Write;
+
+/// Which VOI to apply to a greyscale frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum VoiChoice {
+    /// The header's order (PS3.3 C.11.2): the first window (with its VOI LUT Function; the
+    /// frame's functional group window for enhanced multi-frame), else the first VOI LUT
+    /// Sequence item, else min–max of the frame's modality values excluding padding.
+    FromHeader,
+    /// An explicit window (LINEAR), e.g. from `--window C,W` or a mouse drag.
+    Explicit {
+        /// Window Center.
+        center: f64,
+        /// Window Width.
+        width: f64,
+    },
+    /// Min–max of the frame's modality values, excluding padding.
+    MinMax,
+}
+
+/// A frame ready for display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedFrame {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// 1 (grey) or 3 (RGB).
+    pub channels: u8,
+    /// Row-major pixels, `channels` bytes each.
+    pub pixels: Vec<u8>,
+    /// The data was lossy compressed (PS3.3 C.7.6.1.1.5): viewers must say so.
+    pub lossy: bool,
+}
+
+impl RenderedFrame {
+    /// Writes the frame as an 8-bit grey or RGB PNG.
+    pub fn write_png(&self, out: impl Write) -> Result<(), PixelError> {
+        let mut encoder = png::Encoder::new(out, self.width, self.height);
+        encoder.set_color(if self.channels == 3 {
+            png::ColorType::Rgb
+        } else {
+            png::ColorType::Grayscale
+        });
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Fast);
+        let mut writer = encoder
+            .write_header()
+            .map_err(|e| PixelError::Output(e.to_string()))?;
+        writer
+            .write_image_data(&self.pixels)
+            .map_err(|e| PixelError::Output(e.to_string()))?;
+        writer
+            .finish()
+            .map_err(|e| PixelError::Output(e.to_string()))
+    }
+}
+
+fn validate_window(center: f64, width: f64) -> Result<(), PixelError> {
+    if !center.is_finite() || !width.is_finite() || width <= 0.0 {
+        return Err(PixelError::InvalidWindow(format!(
+            "centre {center}, width {width}: width must be > 0"
+        )));
+    }
+    Ok(())
+}
+
+impl PixelFile {
+    /// Decodes and renders frame `k`. Colour images ignore `voi`.
+    pub fn render(&self, k: u32, voi: VoiChoice) -> Result<RenderedFrame, PixelError> {
+        if let VoiChoice::Explicit { center, width } = voi {
+            validate_window(center, width)?;
+        }
+        let frame = self.decode_frame(k)?;
+        let info = &self.info;
+        let (channels, pixels) = match frame.color {
+            ColorModel::Monochrome => (1, render_monochrome(info, &frame, k, voi)?),
+            ColorModel::Palette => (3, render_palette(info, &frame)?),
+            _ => (3, render_color(info, &frame)?),
+        };
+        Ok(RenderedFrame {
+            width: u32::from(frame.columns),
+            height: u32::from(frame.rows),
+            channels,
+            pixels,
+            lossy: info.lossy,
+        })
+    }
+}
+
+/// The VOI transform the choice resolves to for this frame.
+pub fn resolve_voi(info: &ImageInfo, frame: &DecodedFrame, k: u32, voi: VoiChoice) -> VoiTransform {
+    match voi {
+        VoiChoice::Explicit { center, width } => VoiTransform::Window(Window {
+            center,
+            width,
+            function: VoiFunction::Linear,
+        }),
+        VoiChoice::FromHeader => {
+            if let Some(w) = info.default_window(k) {
+                VoiTransform::Window(w)
+            } else if let Some(t) = &info.voi_lut {
+                VoiTransform::Table(t.clone())
+            } else {
+                min_max_window(info, frame)
+            }
+        }
+        VoiChoice::MinMax => min_max_window(info, frame),
+    }
+}
+
+/// A LINEAR_EXACT window spanning the frame's modality values, padding excluded
+/// (PS3.3 C.7.5.1.1.2).
+fn min_max_window(info: &ImageInfo, frame: &DecodedFrame) -> VoiTransform {
+    let codec = StoredValueCodec::new(info);
+    let modality = ModalityTransform::new(info);
+    let is_padding = |stored: i64| {
+        info.padding
+            .is_some_and(|(lo, hi)| (lo..=hi).contains(&stored))
+    };
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut see = |x: f64| {
+        if x.is_finite() {
+            lo = lo.min(x);
+            hi = hi.max(x);
+        }
+    };
+    match (&frame.samples, codec.table_len()) {
+        (Samples::U16(v), Some(len)) => {
+            let mut present = vec![false; len];
+            v.iter()
+                .for_each(|&r| present[codec.code(u64::from(r)) as usize] = true);
+            for (code, _) in present.iter().enumerate().filter(|(_, p)| **p) {
+                let stored = codec.value(code as u64);
+                if !is_padding(stored) {
+                    see(modality.apply(stored as f64));
+                }
+            }
+        }
+        (Samples::U8(v), _) => {
+            for &r in v {
+                let stored = codec.value(codec.code(u64::from(r)));
+                if !is_padding(stored) {
+                    see(modality.apply(stored as f64));
+                }
+            }
+        }
+        (Samples::U32(v), _) => {
+            for &r in v {
+                let stored = codec.value(codec.code(u64::from(r)));
+                if !is_padding(stored) {
+                    see(modality.apply(stored as f64));
+                }
+            }
+        }
+        (Samples::F32(v), _) => v.iter().for_each(|&x| see(modality.apply(f64::from(x)))),
+        (Samples::F64(v), _) => v.iter().for_each(|&x| see(modality.apply(x))),
+        (Samples::U16(_), None) => {}
+    }
+    if !lo.is_finite() {
+        (lo, hi) = (0.0, 1.0);
+    }
+    let width = (hi - lo).max(f64::MIN_POSITIVE);
+    VoiTransform::Window(Window {
+        center: lo + width / 2.0,
+        width,
+        function: VoiFunction::LinearExact,
+    })
+}
+
+fn render_monochrome(
+    info: &ImageInfo,
+    frame: &DecodedFrame,
+    k: u32,
+    voi: VoiChoice,
+) -> Result<Vec<u8>, PixelError> {
+    let invert = info.photometric == Photometric::Monochrome1;
+    let modality = ModalityTransform::new(info);
+    let voi = resolve_voi(info, frame, k, voi);
+    let mut out = Vec::new();
+    match &frame.samples {
+        Samples::U16(v) => match DisplayTable::build(info, &modality, &voi, invert) {
+            Some(table) => table.map_u16(v, &mut out),
+            None => {
+                return Err(PixelError::InvalidAttributes(
+                    "16-bit container with > 16 stored bits".into(),
+                ));
+            }
+        },
+        Samples::U8(v) => match DisplayTable::build(info, &modality, &voi, invert) {
+            Some(table) => table.map_u8(v, &mut out),
+            None => {
+                return Err(PixelError::InvalidAttributes(
+                    "8-bit container with > 16 stored bits".into(),
+                ));
+            }
+        },
+        Samples::U32(v) => {
+            let codec = StoredValueCodec::new(info);
+            out.extend(v.iter().map(|&r| {
+                to_u8(
+                    voi.apply(modality.apply(codec.value(codec.code(u64::from(r))) as f64)),
+                    invert,
+                )
+            }));
+        }
+        Samples::F32(v) => out.extend(
+            v.iter()
+                .map(|&x| to_u8(voi.apply(modality.apply(f64::from(x))), invert)),
+        ),
+        Samples::F64(v) => out.extend(
+            v.iter()
+                .map(|&x| to_u8(voi.apply(modality.apply(x)), invert)),
+        ),
+    }
+    Ok(out)
+}
+
+/// 8-bit samples of a colour frame, scaling 16-bit data by Bits Stored.
+fn colour_bytes(info: &ImageInfo, samples: &Samples) -> Result<Vec<u8>, PixelError> {
+    Ok(match samples {
+        Samples::U8(v) => v.clone(),
+        Samples::U16(v) => {
+            let max = f64::from(((1u32 << info.bits_stored.min(16)) - 1).max(1));
+            v.iter()
+                .map(|&s| (f64::from(s) * 255.0 / max).round().clamp(0.0, 255.0) as u8)
+                .collect()
+        }
+        Samples::U32(v) => {
+            let shift = u32::from(info.bits_stored.clamp(8, 32)) - 8;
+            v.iter().map(|&s| (s >> shift).min(255) as u8).collect()
+        }
+        _ => {
+            return Err(PixelError::UnsupportedPixelFormat(
+                "floating-point colour data".into(),
+            ));
+        }
+    })
+}
+
+/// YBR_FULL to RGB (PS3.3 C.7.6.3.1.2).
+#[inline]
+fn ybr_to_rgb(y: u8, cb: u8, cr: u8) -> [u8; 3] {
+    let (y, cb, cr) = (f64::from(y), f64::from(cb) - 128.0, f64::from(cr) - 128.0);
+    let c = |v: f64| v.round().clamp(0.0, 255.0) as u8;
+    [
+        c(y + 1.402 * cr),
+        c(y - 0.344_136 * cb - 0.714_136 * cr),
+        c(y + 1.772 * cb),
+    ]
+}
+
+fn render_color(info: &ImageInfo, frame: &DecodedFrame) -> Result<Vec<u8>, PixelError> {
+    let bytes = colour_bytes(info, &frame.samples)?;
+    let n = usize::from(frame.rows) * usize::from(frame.columns);
+    let interleaved: Vec<u8> = if frame.planar && frame.color != ColorModel::YbrFull422 {
+        (0..n)
+            .flat_map(|i| [bytes[i], bytes[n + i], bytes[2 * n + i]])
+            .collect()
+    } else {
+        bytes
+    };
+    Ok(match frame.color {
+        ColorModel::Rgb => {
+            let mut v = interleaved;
+            v.truncate(n * 3);
+            v
+        }
+        ColorModel::YbrFull => interleaved
+            .chunks_exact(3)
+            .take(n)
+            .flat_map(|p| ybr_to_rgb(p[0], p[1], p[2]))
+            .collect(),
+        ColorModel::YbrFull422 => interleaved
+            .chunks_exact(4)
+            .take(n / 2)
+            .flat_map(|p| {
+                let [a, b] = [ybr_to_rgb(p[0], p[2], p[3]), ybr_to_rgb(p[1], p[2], p[3])];
+                [a[0], a[1], a[2], b[0], b[1], b[2]]
+            })
+            .collect(),
+        ColorModel::Monochrome | ColorModel::Palette => unreachable_color(),
+    })
+}
+
+fn unreachable_color() -> Vec<u8> {
+    Vec::new()
+}
+
+/// PALETTE COLOR: each stored index looks up the red, green and blue LUTs (PS3.3 C.7.6.3.1.5).
+fn render_palette(info: &ImageInfo, frame: &DecodedFrame) -> Result<Vec<u8>, PixelError> {
+    let Some(palette) = &info.palette else {
+        return Err(PixelError::InvalidAttributes(
+            "PALETTE COLOR without palettes".into(),
+        ));
+    };
+    let codec = StoredValueCodec::new(info);
+    let scale = |lut: &crate::info::LookupTable, index: i64| {
+        let v = f64::from(lut.lookup(index));
+        (v * 255.0 / f64::from(lut.max_output()))
+            .round()
+            .clamp(0.0, 255.0) as u8
+    };
+    let index = |raw: u64| codec.value(codec.code(raw));
+    let indices: Vec<i64> = match &frame.samples {
+        Samples::U8(v) => v.iter().map(|&r| index(u64::from(r))).collect(),
+        Samples::U16(v) => v.iter().map(|&r| index(u64::from(r))).collect(),
+        _ => {
+            return Err(PixelError::UnsupportedPixelFormat(
+                "palette indices wider than 16 bits".into(),
+            ));
+        }
+    };
+    Ok(indices
+        .into_iter()
+        .flat_map(|i| {
+            [
+                scale(&palette[0], i),
+                scale(&palette[1], i),
+                scale(&palette[2], i),
+            ]
+        })
+        .collect())
+}
