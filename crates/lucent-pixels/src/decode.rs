@@ -326,6 +326,7 @@ fn decode_with_registry(info: &ImageInfo, k: u32, data: Vec<u8>) -> Result<Vec<u
             info.bits_allocated, info.transfer_syntax
         )));
     }
+    check_codestream_size(info, k, &data)?;
     let frame = OneFrame { info, data };
     let mut out = Vec::new();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -340,6 +341,84 @@ fn decode_with_registry(info: &ImageInfo, k: u32, data: Vec<u8>) -> Result<Vec<u
             "the codec panicked (contained)".into(),
         )),
     }
+}
+
+/// Refuses a codestream whose own header declares other dimensions than Rows × Columns before
+/// the codec sees it: a corrupted or hostile JPEG / JPEG 2000 header claiming a huge image would
+/// otherwise make the codec allocate and work for it (a decompression bomb).
+fn check_codestream_size(info: &ImageInfo, k: u32, data: &[u8]) -> Result<(), PixelError> {
+    let declared = if info.transfer_syntax.starts_with("1.2.840.10008.1.2.4.9")
+        || info.transfer_syntax.starts_with("1.2.840.10008.1.2.4.20")
+    {
+        j2k_size(data)
+    } else if matches!(
+        info.transfer_syntax.as_str(),
+        "1.2.840.10008.1.2.4.50"
+            | "1.2.840.10008.1.2.4.51"
+            | "1.2.840.10008.1.2.4.57"
+            | "1.2.840.10008.1.2.4.70"
+    ) {
+        jpeg_size(data)
+    } else {
+        return Ok(());
+    };
+    match declared {
+        Some((w, h)) if w == u32::from(info.columns) && h == u32::from(info.rows) => Ok(()),
+        Some((w, h)) => Err(decode_error(
+            info,
+            k,
+            format!(
+                "the codestream declares {w}×{h} pixels, the header {}×{}",
+                info.columns, info.rows
+            ),
+        )),
+        None => Err(decode_error(
+            info,
+            k,
+            "no image header (SOF / SIZ marker) in the codestream".into(),
+        )),
+    }
+}
+
+/// Width and height from a JPEG 2000 SIZ marker segment (ISO/IEC 15444-1 A.5.1), in a raw
+/// codestream or inside a JP2 file.
+fn j2k_size(data: &[u8]) -> Option<(u32, u32)> {
+    let start = data
+        .windows(4)
+        .take(64 * 1024)
+        .position(|w| w == [0xFF, 0x4F, 0xFF, 0x51])?;
+    let siz = data.get(start + 4..start + 4 + 38)?;
+    let be = |o: usize| u32::from_be_bytes([siz[o], siz[o + 1], siz[o + 2], siz[o + 3]]);
+    let (x, y, xo, yo) = (be(4), be(8), be(12), be(16));
+    Some((x.checked_sub(xo)?, y.checked_sub(yo)?))
+}
+
+/// Width and height from the first SOFn marker of a JPEG stream (ITU-T T.81 B.2.2).
+fn jpeg_size(data: &[u8]) -> Option<(u32, u32)> {
+    let mut i = data.windows(2).position(|w| w == [0xFF, 0xD8])? + 2;
+    while i + 4 <= data.len() {
+        if data[i] != 0xFF {
+            i += 1;
+            continue;
+        }
+        let marker = data[i + 1];
+        if marker == 0xFF || marker == 0x01 || (0xD0..=0xD8).contains(&marker) {
+            i += if marker == 0xFF { 1 } else { 2 };
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes([data[i + 2], data[i + 3]]));
+        if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+            let sof = data.get(i + 4..i + 9)?;
+            let height = u32::from(u16::from_be_bytes([sof[1], sof[2]]));
+            let width = u32::from(u16::from_be_bytes([sof[3], sof[4]]));
+            return Some((width, height));
+        }
+        if marker == 0xDA {
+            return None;
+        }
+        i += 2 + len;
+    }
+    None
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

@@ -1,0 +1,63 @@
+//! Regression tests named after what `lucent-mutate` found.
+
+use lucent_error::{ErrorCode, HasErrorCode};
+use lucent_pixels::{PixelFile, VoiChoice};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn fetched(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../test-data/cache/pydicom-3.0.1/data/test_files")
+        .join(name);
+    std::fs::read(&path)
+        .unwrap_or_else(|_| panic!("{} missing: run test-data/fetch.sh", path.display()))
+}
+
+/// lucent-mutate, JPEG2000.dcm mutant 59 (seed 1): a SIZ marker claiming a huge image kept
+/// OpenJPEG busy for more than 15 s. The codestream size is now checked against Rows × Columns
+/// before the codec runs.
+#[test]
+fn regression_j2k_siz_claiming_a_huge_image_is_refused_fast() {
+    let mut bytes = fetched("JPEG2000.dcm");
+    let siz = bytes
+        .windows(4)
+        .position(|w| w == [0xFF, 0x4F, 0xFF, 0x51])
+        .expect("SIZ marker");
+    // Xsiz and Ysiz (ISO/IEC 15444-1 A.5.1) at 8 and 12 bytes after SOC.
+    bytes[siz + 8..siz + 12].copy_from_slice(&0x0010_0000u32.to_be_bytes());
+    bytes[siz + 12..siz + 16].copy_from_slice(&0x0010_0000u32.to_be_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bomb.dcm");
+    std::fs::write(&path, bytes).unwrap();
+    let started = Instant::now();
+    let err = PixelFile::open(&path)
+        .unwrap()
+        .render(0, VoiChoice::FromHeader)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::DecodeFailed, "{err}");
+    assert!(err.to_string().contains("declares"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+/// The same guard for JPEG: an SOF claiming 65535 × 65535.
+#[test]
+fn regression_jpeg_sof_claiming_a_huge_image_is_refused() {
+    let mut bytes = fetched("SC_rgb_jpeg_dcmtk.dcm");
+    let sof = bytes
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .expect("SOF0");
+    bytes[sof + 5..sof + 9].copy_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bomb.dcm");
+    std::fs::write(&path, bytes).unwrap();
+    let err = PixelFile::open(&path)
+        .unwrap()
+        .render(0, VoiChoice::FromHeader)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::DecodeFailed, "{err}");
+}
