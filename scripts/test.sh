@@ -4,8 +4,8 @@
 source "$(dirname "$0")/setup-common.sh"
 ensure_base
 ensure_python_pip
-# Reference decoders for the golden-image tests.
-ensure_apt dcmtk libgdcm-tools
+# Reference decoders for the golden-image tests; a real Secret Service for the audit tests.
+ensure_apt dcmtk libgdcm-tools dbus gnome-keyring
 ensure_cargo_tool cargo-deny cargo-deny
 cd "$repo"
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
@@ -22,8 +22,8 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 say "cargo deny check bans licenses sources"
 cargo deny --log-level error check bans licenses sources
 
-say "cargo test"
-cargo test --workspace --quiet 2>&1 | tee "${TMPDIR:-/tmp}/lucent-test.log"
+say "cargo test (inside a private D-Bus session with an unlocked gnome-keyring)"
+scripts/with-keyring.sh cargo test --workspace --quiet 2>&1 | grep -v 'Failed to set fd limit' | tee "${TMPDIR:-/tmp}/lucent-test.log"
 status=${PIPESTATUS[0]}
 passed=$(grep -Eo '[0-9]+ passed' "${TMPDIR:-/tmp}/lucent-test.log" | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' "${TMPDIR:-/tmp}/lucent-test.log" | awk '{s+=$1} END {print s+0}')

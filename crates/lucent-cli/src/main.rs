@@ -5,6 +5,7 @@
 //! stderr); 2 usage errors (clap). Never a panic exit: a contained bug is reported as
 //! `E_INTERNAL`. A closed stdout (e.g. `| head`) ends the program quietly.
 
+mod audit;
 mod info_json;
 mod tree;
 
@@ -53,6 +54,11 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// The audit trail: verify it, show it, find a study's accesses.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
 }
 
 fn parse_window(s: &str) -> Result<(f64, f64), String> {
@@ -74,9 +80,9 @@ fn parse_window(s: &str) -> Result<(f64, f64), String> {
 }
 
 /// An error for the one `error:` line.
-struct CliError {
-    code: ErrorCode,
-    message: String,
+pub(crate) struct CliError {
+    pub(crate) code: ErrorCode,
+    pub(crate) message: String,
 }
 
 impl<E: HasErrorCode + std::fmt::Display> From<E> for CliError {
@@ -105,7 +111,7 @@ fn main() -> ExitCode {
         }),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "error: {}: {}", e.code, e.message);
             ExitCode::from(1)
@@ -113,8 +119,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> Result<(), CliError> {
+fn run(command: Command) -> Result<ExitCode, CliError> {
     match command {
+        Command::Audit { command } => audit::run(command),
         Command::Render {
             file,
             frame,
@@ -125,7 +132,7 @@ fn run(command: Command) -> Result<(), CliError> {
                 Some((center, width)) => VoiChoice::Explicit { center, width },
                 None => VoiChoice::FromHeader,
             };
-            let session = Session::new();
+            let mut session = Session::new();
             let with_path = |e: lucent_core::CoreError| CliError {
                 code: e.code(),
                 message: format!("{}: {e}", file.display()),
@@ -139,7 +146,7 @@ fn run(command: Command) -> Result<(), CliError> {
                 code: ErrorCode::Io,
                 message: format!("{}: cannot write: {e}", output.display()),
             })?;
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Info { paths, json } => {
             let mut session = Session::new();
@@ -154,12 +161,12 @@ fn run(command: Command) -> Result<(), CliError> {
                 tree::write_tree(&mut out, session.index())
             };
             match written {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
                 Err(e) => Err(CliError {
                     code: ErrorCode::Io,
                     message: format!("cannot write output: {e}"),
                 }),
-                Ok(()) => Ok(()),
+                Ok(()) => Ok(ExitCode::SUCCESS),
             }
         }
     }

@@ -5,18 +5,29 @@
 //! and display text, never paths, so a UI client can be given them as they are. The CLI, a local
 //! tool run by the file's owner, may ask for [`Session::index`], which includes paths.
 //!
+//! **Audit first.** The first pixel read of a study in a session appends and syncs a
+//! `(110103, DCM, "DICOM Instances Accessed")` record before any pixel is returned; if that
+//! append fails, no pixel is returned (fail closed). Failed opens are recorded too, with their
+//! error code. The audit log is opened on the first pixel read (`LUCENT_DATA_DIR`).
+//!
 //! Architecture invariant: no dependency on Tauri or on any serialization for IPC; errors are
 //! typed ([`CoreError`]) with a stable code.
 
 pub mod ids;
 
+/// The audit trail, for local tools (the CLI's `audit` commands).
+pub use lucent_audit as audit;
+
 pub use ids::{InstanceId, SeriesId, StudyId};
+pub use lucent_audit::{AuditError, AuditLog};
 pub use lucent_error::{ErrorCode, HasErrorCode};
 pub use lucent_index::{Instance, Patient, Series, Skipped, Study, StudyIndex};
 pub use lucent_pixels::{PixelError, RenderedFrame, VoiChoice};
 
 use ids::IdTable;
-use std::path::PathBuf;
+use lucent_audit::{Action, Event, EventId, Outcome, StudyIdentity, StudyObject};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 /// Why a session operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +35,12 @@ pub enum CoreError {
     /// Scanning could not start (a given path is missing or unreadable).
     #[error(transparent)]
     Scan(#[from] lucent_index::ScanError),
+    /// The audit trail could not record the access: nothing is shown (fail closed).
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    /// The file's header could not be read.
+    #[error(transparent)]
+    Header(#[from] lucent_index::HeaderError),
     /// The pixel pipeline could not render a frame.
     #[error(transparent)]
     Pixels(#[from] PixelError),
@@ -40,6 +57,8 @@ impl HasErrorCode for CoreError {
         match self {
             CoreError::Scan(e) => e.code(),
             CoreError::Pixels(e) => e.code(),
+            CoreError::Audit(e) => e.code(),
+            CoreError::Header(e) => e.code(),
             CoreError::UnknownId { .. } => ErrorCode::UnknownId,
         }
     }
@@ -108,6 +127,14 @@ pub struct Session {
     series_ids: IdTable<(String, String, u32), SeriesId>,
     /// Keyed by path: after the index's dedupe, one file is one instance.
     instance_ids: IdTable<PathBuf, InstanceId>,
+    /// Opened on the first pixel read.
+    audit: Option<AuditLog>,
+    /// Studies whose access this session has recorded (by Study Instance UID).
+    audited_studies: HashSet<String>,
+    /// Application name and version for audit records.
+    app: String,
+    /// Where the audit trail lives (default `LUCENT_DATA_DIR` / the platform data folder).
+    data_dir: Option<PathBuf>,
 }
 
 impl Default for Session {
@@ -125,7 +152,72 @@ impl Session {
             study_ids: IdTable::new(),
             series_ids: IdTable::new(),
             instance_ids: IdTable::new(),
+            audit: None,
+            audited_studies: HashSet::new(),
+            app: format!("lucent {}", env!("CARGO_PKG_VERSION")),
+            data_dir: None,
         }
+    }
+
+    /// Uses `dir` instead of `LUCENT_DATA_DIR` for everything the session writes.
+    pub fn with_data_dir(mut self, dir: PathBuf) -> Self {
+        self.data_dir = Some(dir);
+        self
+    }
+
+    /// Names the application in audit records (e.g. `lucent-viewer 0.1.0`).
+    pub fn with_application(mut self, app: &str) -> Self {
+        self.app = app.to_string();
+        self
+    }
+
+    /// The audit log, opened (and checked) on first use under `LUCENT_DATA_DIR`.
+    pub fn audit_log(&mut self) -> Result<&AuditLog, CoreError> {
+        if self.audit.is_none() {
+            let dir = self.data_dir.clone().unwrap_or_else(lucent_audit::data_dir);
+            self.audit = Some(AuditLog::open(&dir, &self.app)?);
+        }
+        Ok(self.audit.as_ref().expect("opened above"))
+    }
+
+    /// Records the first access to a study in this session (110103, R, success), durably,
+    /// before any of its pixels are returned.
+    fn audit_access(&mut self, study: &StudyObject) -> Result<(), CoreError> {
+        if self
+            .audited_studies
+            .contains(&study.identity.study_instance_uid)
+        {
+            return Ok(());
+        }
+        let event = Event {
+            objects: vec![study.clone()],
+            ..Event::new(EventId::InstancesAccessed, Action::Read)
+        };
+        self.audit_log()?.append(&[event])?;
+        self.audited_studies
+            .insert(study.identity.study_instance_uid.clone());
+        Ok(())
+    }
+
+    /// Records a failed open (110103, R, outcome 4 or 8, with the error code).
+    fn audit_failure(
+        &mut self,
+        study: Option<&StudyObject>,
+        error: &dyn HasErrorCode,
+    ) -> Result<(), CoreError> {
+        let code = error.code();
+        let outcome = match code {
+            ErrorCode::FrameOutOfRange | ErrorCode::InvalidArgument => Outcome::MinorFailure,
+            _ => Outcome::SeriousFailure,
+        };
+        let event = Event {
+            outcome,
+            objects: study.cloned().into_iter().collect(),
+            error_code: Some(code.as_str().to_string()),
+            ..Event::new(EventId::InstancesAccessed, Action::Read)
+        };
+        self.audit_log()?.append(&[event])?;
+        Ok(())
     }
 
     /// Adds files, folders or DICOMDIRs to the session and re-indexes (header-only).
@@ -219,25 +311,77 @@ impl Session {
     /// Renders frame `frame` (0-based) of a file through the full pipeline (decode, modality
     /// LUT, VOI, photometric) to 8-bit grey or RGB. For the CLI's `render`; the viewer will
     /// address frames by id.
+    /// Audited: the access is recorded before any pixel is returned.
     pub fn render_file(
-        &self,
-        path: &std::path::Path,
+        &mut self,
+        path: &Path,
         frame: u32,
         voi: VoiChoice,
     ) -> Result<RenderedFrame, CoreError> {
-        let file = lucent_pixels::PixelFile::open(path)?;
-        Ok(file.render(frame, voi)?)
+        let header = match lucent_index::header::read_header(path) {
+            Ok(header) => header,
+            Err(e) => {
+                self.audit_failure(None, &e)?;
+                return Err(e.into());
+            }
+        };
+        let identity = lucent_index::HeaderIdentity::of(&header);
+        let study = StudyObject {
+            identity: StudyIdentity {
+                study_instance_uid: identity.study_instance_uid,
+                patient_id: identity.patient_id,
+                patient_name: identity.patient_name,
+            },
+            modality: identity.modality,
+            instances: 1,
+        };
+        self.render_audited(path, &study, frame, voi)
     }
 
-    /// Renders a frame of a stack by id.
+    fn render_audited(
+        &mut self,
+        path: &Path,
+        study: &StudyObject,
+        frame: u32,
+        voi: VoiChoice,
+    ) -> Result<RenderedFrame, CoreError> {
+        self.audit_access(study)?;
+        match lucent_pixels::PixelFile::open(path).and_then(|f| f.render(frame, voi)) {
+            Ok(rendered) => Ok(rendered),
+            Err(e) => {
+                self.audit_failure(Some(study), &e)?;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Renders a frame of a stack by id (audited like [`Session::render_file`]).
     pub fn render_frame(
-        &self,
+        &mut self,
         frame: FrameRef,
         voi: VoiChoice,
     ) -> Result<RenderedFrame, CoreError> {
-        let instance = self.instance(frame.instance)?;
-        let file = lucent_pixels::PixelFile::open(&instance.path)?;
-        Ok(file.render(frame.frame, voi)?)
+        let path = self.instance(frame.instance)?.path.clone();
+        let study = self
+            .index
+            .studies
+            .iter()
+            .find(|s| {
+                s.series
+                    .iter()
+                    .any(|se| se.instances.iter().any(|i| i.path == path))
+            })
+            .map(|s| StudyObject {
+                identity: StudyIdentity {
+                    study_instance_uid: s.study_instance_uid.clone(),
+                    patient_id: s.patient.id.clone(),
+                    patient_name: s.patient.name.clone(),
+                },
+                modality: s.series.iter().find_map(|se| se.modality.clone()),
+                instances: s.series.iter().map(|se| se.instances.len() as u32).sum(),
+            })
+            .ok_or(CoreError::UnknownId { kind: "instance" })?;
+        self.render_audited(&path, &study, frame.frame, voi)
     }
 
     /// The indexed instance an id names (for the pixel pipeline; paths stay in Rust).

@@ -103,9 +103,9 @@ fn frames_render_by_id_through_the_pipeline() {
         size: 32,
         ..CtSeries::default()
     };
-    write_all(dir.path(), &ct_series_specs(&study, &p), None).unwrap();
-    let mut session = Session::new();
-    session.open(&[dir.path().to_path_buf()]).unwrap();
+    write_all(&dir.path().join("ct"), &ct_series_specs(&study, &p), None).unwrap();
+    let mut session = Session::new().with_data_dir(dir.path().join("lucent-data"));
+    session.open(&[dir.path().join("ct")]).unwrap();
     let series = session.studies()[0].series[0].id;
     let frames = session.frames(series).unwrap();
     let window = lucent_core::VoiChoice::Explicit {
@@ -120,4 +120,32 @@ fn frames_render_by_id_through_the_pipeline() {
         .render_frame(frames[0], lucent_core::VoiChoice::FromHeader)
         .unwrap();
     assert_ne!(first.pixels, header.pixels);
+    // Audit first: one 110103 record for the study, however many frames were read.
+    let bodies =
+        lucent_core::audit::read_bodies(&dir.path().join("lucent-data").join("audit")).unwrap();
+    assert_eq!(
+        bodies.iter().filter(|b| b.event_code == "110103").count(),
+        1
+    );
+    let _ = lucent_core::audit::Keychain::open(&dir.path().join("lucent-data"))
+        .and_then(|k| k.forget());
+}
+
+#[test]
+fn no_pixel_without_an_audit_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = StudyIdentity::phantom(6, "PHANTOM^CT");
+    let p = CtSeries {
+        seed: 6,
+        slices: 1,
+        size: 16,
+        ..CtSeries::default()
+    };
+    let paths = write_all(&dir.path().join("ct"), &ct_series_specs(&study, &p), None).unwrap();
+    std::fs::write(dir.path().join("plain-file"), b"x").unwrap();
+    let mut session = Session::new().with_data_dir(dir.path().join("plain-file").join("data"));
+    let err = session
+        .render_file(&paths[0], 0, lucent_core::VoiChoice::FromHeader)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::AuditUnavailable, "{err}");
 }

@@ -89,6 +89,14 @@ error_codes! {
     DecodeFailed => "E_DECODE_FAILED",
     /// An argument given by the user is invalid (e.g. a window width ≤ 0).
     InvalidArgument => "E_INVALID_ARGUMENT",
+    /// The audit trail cannot be written, so the study does not open (audit first, fail closed).
+    AuditUnavailable => "E_AUDIT_UNAVAILABLE",
+    /// The OS keychain (Secret Service, Keychain, Credential Manager) is missing or locked.
+    KeychainUnavailable => "E_KEYCHAIN_UNAVAILABLE",
+    /// The audit log's key is not in the keychain: the log is unverifiable.
+    AuditKeyLost => "E_AUDIT_KEY_LOST",
+    /// The audit log failed verification (edited, reordered, truncated, rolled back, forged).
+    AuditTampered => "E_AUDIT_TAMPERED",
     /// A bug in Lucent was caught and contained (a panic while reading one file); please report it.
     Internal => "E_INTERNAL",
 }

@@ -777,10 +777,10 @@ impl Reader {
     }
 
     fn read_value(&mut self, len: u64, tag: Tag) -> Result<Vec<u8>, HeaderError> {
-        if let Some(file_len) = self.plain_len {
-            if self.pos.saturating_add(len) > file_len {
-                return Err(self.truncated(format!("the value of {tag}")));
-            }
+        if let Some(file_len) = self.plain_len
+            && self.pos.saturating_add(len) > file_len
+        {
+            return Err(self.truncated(format!("the value of {tag}")));
         }
         self.kept_bytes += len;
         if self.kept_bytes > MAX_KEPT_BYTES_PER_FILE {
@@ -866,10 +866,10 @@ impl Reader {
                 }
                 Want::Descend(inner) if &vr == b"SQ" => {
                     let items_end = self.pos + len;
-                    if let Some(file_len) = self.plain_len {
-                        if items_end > file_len {
-                            return Err(self.truncated(format!("sequence {tag}")));
-                        }
+                    if let Some(file_len) = self.plain_len
+                        && items_end > file_len
+                    {
+                        return Err(self.truncated(format!("sequence {tag}")));
                     }
                     let items = self.read_items(enc, Some(items_end), depth + 1, inner)?;
                     out.sequences.push((tag, items));

@@ -78,6 +78,34 @@ fn functional<const N: usize>(ds: &DataSet, sequence: Tag, tag: Tag) -> Option<[
     })
 }
 
+/// Who and what a file is about, decoded for display: for the audit trail (which seals it) and
+/// for error reports. Contains PHI: never log it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderIdentity {
+    /// Study Instance UID (empty when absent).
+    pub study_instance_uid: String,
+    /// Patient ID.
+    pub patient_id: Option<String>,
+    /// Patient's Name (all component groups).
+    pub patient_name: Option<String>,
+    /// Modality.
+    pub modality: Option<String>,
+}
+
+impl HeaderIdentity {
+    /// Reads the identity attributes of a parsed header.
+    pub fn of(header: &Header) -> Self {
+        let ds = &header.dataset;
+        let charset = CharacterSet::from_values(&ds.ascii_values(tags::SPECIFIC_CHARACTER_SET));
+        HeaderIdentity {
+            study_instance_uid: ds.ascii(tags::STUDY_INSTANCE_UID).unwrap_or_default(),
+            patient_id: text(ds, &charset, tags::PATIENT_ID, false),
+            patient_name: text(ds, &charset, tags::PATIENT_NAME, true),
+            modality: ds.ascii(tags::MODALITY),
+        }
+    }
+}
+
 impl IndexedImage {
     pub(crate) fn from_header(
         header: &Header,
@@ -98,16 +126,17 @@ impl IndexedImage {
                 sop_class_uid.unwrap_or_else(|| "unknown".into()),
             ));
         };
-        if let Some(len) = pixel_data.length {
-            if !header.deflated && pixel_data.value_offset.saturating_add(len) > header.file_len {
-                return Err(HeaderError::Truncated {
-                    what: format!(
-                        "Pixel Data: {len} bytes declared, {} present",
-                        header.file_len.saturating_sub(pixel_data.value_offset)
-                    ),
-                    at: header.file_len,
-                });
-            }
+        if let Some(len) = pixel_data.length
+            && !header.deflated
+            && pixel_data.value_offset.saturating_add(len) > header.file_len
+        {
+            return Err(HeaderError::Truncated {
+                what: format!(
+                    "Pixel Data: {len} bytes declared, {} present",
+                    header.file_len.saturating_sub(pixel_data.value_offset)
+                ),
+                at: header.file_len,
+            });
         }
         let study_instance_uid = ds.ascii(tags::STUDY_INSTANCE_UID).unwrap_or_default();
         let series_instance_uid = ds.ascii(tags::SERIES_INSTANCE_UID).unwrap_or_default();

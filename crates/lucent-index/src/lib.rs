@@ -19,5 +19,6 @@ pub mod model;
 pub mod scan;
 
 pub use error::{HeaderError, Tag};
+pub use instance::HeaderIdentity;
 pub use model::{Instance, Patient, Series, Skipped, Study, StudyIndex};
 pub use scan::{ScanError, scan};

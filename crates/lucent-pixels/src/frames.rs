@@ -468,10 +468,10 @@ fn assign_fragments(
         }
         out.iter().all(|v| !v.is_empty()).then_some(out)
     };
-    if let Some((offsets, _)) = &info.extended_offsets {
-        if let Some(out) = by_offsets(offsets) {
-            return Ok(out);
-        }
+    if let Some((offsets, _)) = &info.extended_offsets
+        && let Some(out) = by_offsets(offsets)
+    {
+        return Ok(out);
     }
     if !bot.is_empty() {
         let offsets: Vec<u64> = bot.iter().map(|&o| u64::from(o)).collect();

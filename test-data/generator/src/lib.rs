@@ -392,10 +392,10 @@ impl ImageSpec {
         }
         put_us(&mut o, tags::ROWS, self.rows);
         put_us(&mut o, tags::COLUMNS, self.columns);
-        if self.per_frame_positions.is_none() {
-            if let Some(s) = self.pixel_spacing {
-                put_str(&mut o, tags::PIXEL_SPACING, VR::DS, &ds(&s));
-            }
+        if self.per_frame_positions.is_none()
+            && let Some(s) = self.pixel_spacing
+        {
+            put_str(&mut o, tags::PIXEL_SPACING, VR::DS, &ds(&s));
         }
         put_us(&mut o, tags::BITS_ALLOCATED, bits_allocated);
         put_us(&mut o, tags::BITS_STORED, bits_stored);
