@@ -22,12 +22,17 @@ pub use ids::{InstanceId, SeriesId, StudyId};
 pub use lucent_audit::{AuditError, AuditLog};
 pub use lucent_error::{ErrorCode, HasErrorCode};
 pub use lucent_index::{Instance, Patient, Series, Skipped, Study, StudyIndex};
-pub use lucent_pixels::{PixelError, RenderedFrame, VoiChoice};
+pub use lucent_pixels::cache::DEFAULT_CACHE_BYTES;
+pub use lucent_pixels::{
+    FrameCache, PixelError, Pyramid, RenderedFrame, Renderer, Tile, VoiChoice,
+};
 
 use ids::IdTable;
 use lucent_audit::{Action, Event, EventId, Outcome, StudyIdentity, StudyObject};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Why a session operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +114,18 @@ pub struct FrameRef {
     pub frame: u32,
 }
 
+fn study_object(s: &Study) -> StudyObject {
+    StudyObject {
+        identity: StudyIdentity {
+            study_instance_uid: s.study_instance_uid.clone(),
+            patient_id: s.patient.id.clone(),
+            patient_name: s.patient.name.clone(),
+        },
+        modality: s.series.iter().find_map(|se| se.modality.clone()),
+        instances: s.series.iter().map(|se| se.instances.len() as u32).sum(),
+    }
+}
+
 fn series_key(study: &Study, series: &Series) -> (String, String, u32) {
     (
         study.study_instance_uid.clone(),
@@ -135,6 +152,21 @@ pub struct Session {
     app: String,
     /// Where the audit trail lives (default `LUCENT_DATA_DIR` / the platform data folder).
     data_dir: Option<PathBuf>,
+    /// Decoded frames and open files, shared with the prefetch workers.
+    cache: Arc<FrameCache>,
+    /// Windowing with a reused display table.
+    renderer: Renderer,
+    /// Bumped by every prefetch request; older prefetch work stops when it changes.
+    prefetch_generation: Arc<AtomicU64>,
+    /// Per stack: each frame's file and frame number, and the study it belongs to.
+    stacks: HashMap<SeriesId, Arc<StackFrames>>,
+}
+
+/// The frames of one stack, resolved once.
+#[derive(Debug)]
+struct StackFrames {
+    frames: Vec<(PathBuf, u32)>,
+    study: StudyObject,
 }
 
 impl Default for Session {
@@ -156,7 +188,134 @@ impl Session {
             audited_studies: HashSet::new(),
             app: format!("lucent {}", env!("CARGO_PKG_VERSION")),
             data_dir: None,
+            cache: Arc::new(FrameCache::new(DEFAULT_CACHE_BYTES)),
+            renderer: Renderer::default(),
+            prefetch_generation: Arc::new(AtomicU64::new(0)),
+            stacks: HashMap::new(),
         }
+    }
+
+    /// Caps the decoded-frame cache (bytes of decoded samples; default 1 GiB).
+    pub fn set_cache_bytes(&self, bytes: u64) {
+        self.cache.set_capacity(bytes);
+    }
+
+    /// The frame cache (hit rate, bytes held; `clear` for cold measurements).
+    pub fn cache(&self) -> &FrameCache {
+        &self.cache
+    }
+
+    fn stack(&mut self, series: SeriesId) -> Result<Arc<StackFrames>, CoreError> {
+        if let Some(s) = self.stacks.get(&series) {
+            return Ok(s.clone());
+        }
+        let key = self
+            .series_ids
+            .key_of(series)
+            .cloned()
+            .ok_or(CoreError::UnknownId { kind: "series" })?;
+        let (study, stack) = self
+            .index
+            .studies
+            .iter()
+            .flat_map(|study| study.series.iter().map(move |series| (study, series)))
+            .find(|(study, series)| series_key(study, series) == key)
+            .ok_or(CoreError::UnknownId { kind: "series" })?;
+        let frames = stack
+            .instances
+            .iter()
+            .flat_map(|i| (0..i.frames).map(move |f| (i.path.clone(), f)))
+            .collect();
+        let resolved = Arc::new(StackFrames {
+            frames,
+            study: study_object(study),
+        });
+        self.stacks.insert(series, resolved.clone());
+        Ok(resolved)
+    }
+
+    /// Frames in a stack.
+    pub fn frame_count(&mut self, series: SeriesId) -> Result<usize, CoreError> {
+        Ok(self.stack(series)?.frames.len())
+    }
+
+    /// Frame `index` of a stack (display order), windowed: the viewer's hot path. Decoded frames
+    /// come from the cache; the first access to the study is audited first.
+    pub fn stack_frame(
+        &mut self,
+        series: SeriesId,
+        index: usize,
+        voi: VoiChoice,
+    ) -> Result<RenderedFrame, CoreError> {
+        let stack = self.stack(series)?;
+        let (path, frame) =
+            stack
+                .frames
+                .get(index)
+                .ok_or(CoreError::Pixels(PixelError::FrameOutOfRange {
+                    requested: index as u32,
+                    frames: stack.frames.len() as u32,
+                }))?;
+        self.audit_access(&stack.study)?;
+        let result = self.cache.frame(path, *frame).and_then(|decoded| {
+            let file = self.cache.file(path)?;
+            self.renderer.render(&file.info, &decoded, *frame, voi)
+        });
+        match result {
+            Ok(rendered) => Ok(rendered),
+            Err(e) => {
+                self.audit_failure(Some(&stack.study), &e)?;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Decodes up to `count` frames after `index` in `direction` (+1 forward, −1 back) on the
+    /// worker pool, nearest first. A newer request (the user moved on) cancels older ones.
+    pub fn prefetch(
+        &mut self,
+        series: SeriesId,
+        index: usize,
+        direction: i32,
+        count: usize,
+    ) -> Result<(), CoreError> {
+        let stack = self.stack(series)?;
+        let generation = self.prefetch_generation.fetch_add(1, Ordering::SeqCst) + 1;
+        let targets: Vec<(PathBuf, u32)> = (1..=count as isize)
+            .map(|d| index as isize + d * if direction < 0 { -1 } else { 1 })
+            .take_while(|&i| i >= 0 && (i as usize) < stack.frames.len())
+            .map(|i| stack.frames[i as usize].clone())
+            .filter(|(p, f)| !self.cache.contains(p, *f))
+            .collect();
+        if targets.is_empty() {
+            return Ok(());
+        }
+        let cache = self.cache.clone();
+        let current = self.prefetch_generation.clone();
+        rayon::spawn(move || {
+            for (path, frame) in targets {
+                if current.load(Ordering::SeqCst) != generation {
+                    return; // the user jumped away
+                }
+                let _ = cache.warm(&path, frame);
+            }
+        });
+        Ok(())
+    }
+
+    /// A large frame as a pyramid: the coarsest level (≤ `coarse_max` pixels a side) is shown
+    /// first, then full-resolution tiles of the visible region.
+    pub fn stack_frame_pyramid(
+        &mut self,
+        series: SeriesId,
+        index: usize,
+        voi: VoiChoice,
+        coarse_max: u32,
+    ) -> Result<Pyramid, CoreError> {
+        Ok(Pyramid::new(
+            self.stack_frame(series, index, voi)?,
+            coarse_max,
+        ))
     }
 
     /// Uses `dir` instead of `LUCENT_DATA_DIR` for everything the session writes.
@@ -227,6 +386,7 @@ impl Session {
         roots.extend(paths.iter().cloned());
         self.index = lucent_index::scan(&roots)?;
         self.roots = roots;
+        self.stacks.clear();
         for study in &self.index.studies {
             self.study_ids.id_for(&study.study_instance_uid);
             for series in &study.series {

@@ -149,3 +149,96 @@ fn no_pixel_without_an_audit_record() {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::AuditUnavailable, "{err}");
 }
+
+#[test]
+fn stack_frames_come_from_a_bounded_cache_and_prefetch_warms_neighbours() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = StudyIdentity::phantom(9, "PHANTOM^CT");
+    let p = CtSeries {
+        seed: 9,
+        slices: 12,
+        size: 64,
+        ..CtSeries::default()
+    };
+    write_all(&dir.path().join("ct"), &ct_series_specs(&study, &p), None).unwrap();
+    let mut session = Session::new().with_data_dir(dir.path().join("lucent-data"));
+    session.open(&[dir.path().join("ct")]).unwrap();
+    let series = session.studies()[0].series[0].id;
+    assert_eq!(session.frame_count(series).unwrap(), 12);
+    let voi = lucent_core::VoiChoice::Explicit {
+        center: 40.0,
+        width: 400.0,
+    };
+    let frames = session.frames(series).unwrap();
+    let direct = session.render_frame(frames[3], voi).unwrap();
+    let cached = session.stack_frame(series, 3, voi).unwrap();
+    assert_eq!(direct, cached, "the cached path renders the same pixels");
+    session.cache().clear();
+    session.stack_frame(series, 0, voi).unwrap();
+    session.stack_frame(series, 0, voi).unwrap();
+    assert!(
+        (session.cache().hit_rate() - 0.5).abs() < 1e-9,
+        "second access is a hit"
+    );
+    // Prefetch the next 5 in the scroll direction, then they are hits.
+    session.prefetch(series, 0, 1, 5).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while session.cache().bytes() < 6 * 64 * 64 * 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    session.cache().clear();
+    session.prefetch(series, 0, 1, 5).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    for i in 1..=5 {
+        session.stack_frame(series, i, voi).unwrap();
+    }
+    assert!(
+        session.cache().hit_rate() > 0.99,
+        "prefetched frames are hits: {}",
+        session.cache().hit_rate()
+    );
+    // The cap holds: 4 frames of 8 KiB.
+    session.set_cache_bytes(4 * 64 * 64 * 2);
+    for i in 0..12 {
+        session.stack_frame(series, i, voi).unwrap();
+    }
+    assert!(session.cache().bytes() <= 4 * 64 * 64 * 2);
+    assert!(
+        session.stack_frame(series, 12, voi).is_err(),
+        "past the last frame"
+    );
+    let _ = lucent_core::audit::Keychain::open(&dir.path().join("lucent-data"))
+        .and_then(|k| k.forget());
+}
+
+#[test]
+fn a_large_image_comes_as_a_coarse_level_and_tiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = StudyIdentity::phantom(10, "PHANTOM^DX");
+    large_dx_spec(&study, 10)
+        .write(&dir.path().join("dx").join("LARGE.dcm"))
+        .unwrap();
+    let mut session = Session::new().with_data_dir(dir.path().join("lucent-data"));
+    session.open(&[dir.path().join("dx")]).unwrap();
+    let series = session.studies()[0].series[0].id;
+    let pyramid = session
+        .stack_frame_pyramid(series, 0, lucent_core::VoiChoice::FromHeader, 512)
+        .unwrap();
+    let coarse = pyramid.coarsest();
+    assert!(
+        coarse.width <= 512 && coarse.height <= 512,
+        "{}×{}",
+        coarse.width,
+        coarse.height
+    );
+    let full = pyramid.level(0).unwrap();
+    assert_eq!(
+        (full.width, full.height),
+        (4000, 5000),
+        "full resolution is kept for measurements"
+    );
+    let tile = pyramid.tile(0, 1, 1).unwrap();
+    assert_eq!((tile.width, tile.height), (256, 256));
+    let _ = lucent_core::audit::Keychain::open(&dir.path().join("lucent-data"))
+        .and_then(|k| k.forget());
+}

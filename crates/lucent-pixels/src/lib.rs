@@ -9,6 +9,7 @@
 //! size from a header goes through [`safe_math`] and its caps before allocation; a codec panic
 //! never escapes (`E_DECODE_FAILED`).
 
+pub mod cache;
 pub mod decode;
 pub mod error;
 pub mod frames;
@@ -16,12 +17,15 @@ pub mod info;
 pub mod lut;
 pub mod render;
 pub mod safe_math;
+pub mod tiles;
 
+pub use cache::FrameCache;
 pub use decode::{ColorModel, DecodedFrame, Samples};
 pub use error::PixelError;
 pub use frames::PixelFile;
 pub use info::{ImageInfo, Photometric, VoiFunction, Window};
-pub use render::{RenderedFrame, VoiChoice};
+pub use render::{RenderedFrame, Renderer, VoiChoice};
+pub use tiles::{Pyramid, Tile};
 
 #[cfg(test)]
 pub(crate) fn test_info() -> ImageInfo {

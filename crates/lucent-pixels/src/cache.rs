@@ -1,0 +1,264 @@
+//! Bounded caches: decoded frames by bytes (LRU), open files by count (LRU).
+//!
+//! The frame cache holds *decoded stored values*, not windowed 8-bit frames: measured on a
+//! 512×512 16-bit CT, windowing a cached frame costs ≈ 0.17 ms while decoding costs 0.025 ms
+//! (native) to 20+ ms (JPEG 2000), so a window/level drag re-windows cached frames and never
+//! re-decodes; a windowed cache would be invalidated by every drag. Entries are `Arc`s: a frame
+//! being drawn stays alive while the cache evicts it. The byte count includes only sample data
+//! (a few hundred bytes of bookkeeping per entry are not counted).
+
+use crate::decode::{DecodedFrame, Samples};
+use crate::error::PixelError;
+use crate::frames::PixelFile;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// A least-recently-used map bounded by a weight (bytes, or 1 per entry).
+#[derive(Debug)]
+pub struct Lru<K, V> {
+    entries: HashMap<K, (Arc<V>, u64, u64)>,
+    order: BTreeMap<u64, K>,
+    tick: u64,
+    weight: u64,
+    capacity: u64,
+}
+
+impl<K: Eq + Hash + Clone, V> Lru<K, V> {
+    /// An empty map holding at most `capacity` weight.
+    pub fn new(capacity: u64) -> Self {
+        Lru {
+            entries: HashMap::new(),
+            order: BTreeMap::new(),
+            tick: 0,
+            weight: 0,
+            capacity,
+        }
+    }
+
+    /// The value, marking it most recently used.
+    pub fn get(&mut self, key: &K) -> Option<Arc<V>> {
+        self.tick += 1;
+        let tick = self.tick;
+        let (value, old, _) = self.entries.get_mut(key)?;
+        self.order.remove(old);
+        *old = tick;
+        self.order.insert(tick, key.clone());
+        Some(value.clone())
+    }
+
+    /// Inserts, evicting least-recently-used entries to stay within capacity. A value heavier
+    /// than the whole capacity is not kept.
+    pub fn insert(&mut self, key: K, value: Arc<V>, weight: u64) {
+        if let Some((_, old, w)) = self.entries.remove(&key) {
+            self.order.remove(&old);
+            self.weight -= w;
+        }
+        if weight > self.capacity {
+            return;
+        }
+        while self.weight + weight > self.capacity {
+            let Some((&oldest, _)) = self.order.iter().next() else {
+                break;
+            };
+            if let Some(k) = self.order.remove(&oldest) {
+                if let Some((_, _, w)) = self.entries.remove(&k) {
+                    self.weight -= w;
+                }
+            }
+        }
+        self.tick += 1;
+        self.order.insert(self.tick, key.clone());
+        self.entries.insert(key, (value, self.tick, weight));
+        self.weight += weight;
+    }
+
+    /// Whether the key is present (without touching its recency).
+    pub fn contains(&self, key: &K) -> bool {
+        self.entries.contains_key(key)
+    }
+
+    /// Total weight held.
+    pub fn weight(&self) -> u64 {
+        self.weight
+    }
+
+    /// Entries held.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Changes the capacity, evicting as needed.
+    pub fn set_capacity(&mut self, capacity: u64) {
+        self.capacity = capacity;
+        while self.weight > self.capacity {
+            let Some((&oldest, _)) = self.order.iter().next() else {
+                break;
+            };
+            if let Some(k) = self.order.remove(&oldest) {
+                if let Some((_, _, w)) = self.entries.remove(&k) {
+                    self.weight -= w;
+                }
+            }
+        }
+    }
+
+    /// Removes everything.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.order.clear();
+        self.weight = 0;
+    }
+}
+
+/// Bytes of sample data in a decoded frame.
+pub fn frame_weight(frame: &DecodedFrame) -> u64 {
+    let n = frame.samples.len() as u64;
+    n * match frame.samples {
+        Samples::U8(_) => 1,
+        Samples::U16(_) => 2,
+        Samples::U32(_) | Samples::F32(_) => 4,
+        Samples::F64(_) => 8,
+    }
+}
+
+/// Hit/miss counters.
+#[derive(Debug, Default)]
+pub struct CacheStats {
+    /// Frames served from the cache.
+    pub hits: AtomicU64,
+    /// Frames decoded.
+    pub misses: AtomicU64,
+}
+
+/// Default frame cache size: 1 GiB.
+pub const DEFAULT_CACHE_BYTES: u64 = 1 << 30;
+/// Open files kept (each holds a descriptor and its frame table).
+pub const OPEN_FILES: u64 = 64;
+
+/// Decoded frames and open files, shared by the foreground and the prefetch workers.
+#[derive(Debug)]
+pub struct FrameCache {
+    frames: Mutex<Lru<(PathBuf, u32), DecodedFrame>>,
+    files: Mutex<Lru<PathBuf, PixelFile>>,
+    /// Hit/miss counters.
+    pub stats: CacheStats,
+}
+
+impl FrameCache {
+    /// A cache holding at most `bytes` of decoded samples.
+    pub fn new(bytes: u64) -> Self {
+        FrameCache {
+            frames: Mutex::new(Lru::new(bytes)),
+            files: Mutex::new(Lru::new(OPEN_FILES)),
+            stats: CacheStats::default(),
+        }
+    }
+
+    fn lock_frames(&self) -> std::sync::MutexGuard<'_, Lru<(PathBuf, u32), DecodedFrame>> {
+        self.frames.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The open file for `path`, opening (and caching) it when needed.
+    pub fn file(&self, path: &Path) -> Result<Arc<PixelFile>, PixelError> {
+        let key = path.to_path_buf();
+        if let Some(f) = self
+            .files
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(f);
+        }
+        let file = Arc::new(PixelFile::open(path)?);
+        self.files
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, file.clone(), 1);
+        Ok(file)
+    }
+
+    /// Frame `k` of `path`, decoded once and then served from memory.
+    pub fn frame(&self, path: &Path, k: u32) -> Result<Arc<DecodedFrame>, PixelError> {
+        let key = (path.to_path_buf(), k);
+        if let Some(frame) = self.lock_frames().get(&key) {
+            self.stats.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(frame);
+        }
+        self.stats.misses.fetch_add(1, Ordering::Relaxed);
+        let decoded = Arc::new(self.file(path)?.decode_frame(k)?);
+        self.lock_frames()
+            .insert(key, decoded.clone(), frame_weight(&decoded));
+        Ok(decoded)
+    }
+
+    /// Decodes into the cache without counting a hit or miss (prefetch).
+    pub fn warm(&self, path: &Path, k: u32) -> Result<(), PixelError> {
+        let key = (path.to_path_buf(), k);
+        if self.lock_frames().contains(&key) {
+            return Ok(());
+        }
+        let decoded = Arc::new(self.file(path)?.decode_frame(k)?);
+        self.lock_frames()
+            .insert(key, decoded.clone(), frame_weight(&decoded));
+        Ok(())
+    }
+
+    /// Whether frame `k` of `path` is cached.
+    pub fn contains(&self, path: &Path, k: u32) -> bool {
+        self.lock_frames().contains(&(path.to_path_buf(), k))
+    }
+
+    /// Bytes of decoded samples held.
+    pub fn bytes(&self) -> u64 {
+        self.lock_frames().weight()
+    }
+
+    /// Changes the byte cap.
+    pub fn set_capacity(&self, bytes: u64) {
+        self.lock_frames().set_capacity(bytes);
+    }
+
+    /// Empties the cache (frames and files) and resets the counters.
+    pub fn clear(&self) {
+        self.lock_frames().clear();
+        self.files.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.stats.hits.store(0, Ordering::Relaxed);
+        self.stats.misses.store(0, Ordering::Relaxed);
+    }
+
+    /// Fraction of frame requests served from memory since the last clear.
+    pub fn hit_rate(&self) -> f64 {
+        let h = self.stats.hits.load(Ordering::Relaxed) as f64;
+        let m = self.stats.misses.load(Ordering::Relaxed) as f64;
+        if h + m == 0.0 { 0.0 } else { h / (h + m) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lru_evicts_least_recent_by_weight() {
+        let mut lru: Lru<u32, &str> = Lru::new(10);
+        lru.insert(1, Arc::new("a"), 4);
+        lru.insert(2, Arc::new("b"), 4);
+        assert!(lru.get(&1).is_some()); // 1 is now more recent than 2
+        lru.insert(3, Arc::new("c"), 4); // over 10: evicts 2
+        assert!(lru.contains(&1) && lru.contains(&3) && !lru.contains(&2));
+        assert_eq!(lru.weight(), 8);
+        lru.insert(4, Arc::new("too big"), 11);
+        assert!(!lru.contains(&4), "heavier than the capacity: not kept");
+        lru.set_capacity(4);
+        assert_eq!(lru.len(), 1);
+        assert!(lru.contains(&3));
+    }
+}
