@@ -63,10 +63,10 @@ impl<K: Eq + Hash + Clone, V> Lru<K, V> {
             let Some((&oldest, _)) = self.order.iter().next() else {
                 break;
             };
-            if let Some(k) = self.order.remove(&oldest) {
-                if let Some((_, _, w)) = self.entries.remove(&k) {
-                    self.weight -= w;
-                }
+            if let Some(k) = self.order.remove(&oldest)
+                && let Some((_, _, w)) = self.entries.remove(&k)
+            {
+                self.weight -= w;
             }
         }
         self.tick += 1;
@@ -102,10 +102,10 @@ impl<K: Eq + Hash + Clone, V> Lru<K, V> {
             let Some((&oldest, _)) = self.order.iter().next() else {
                 break;
             };
-            if let Some(k) = self.order.remove(&oldest) {
-                if let Some((_, _, w)) = self.entries.remove(&k) {
-                    self.weight -= w;
-                }
+            if let Some(k) = self.order.remove(&oldest)
+                && let Some((_, _, w)) = self.entries.remove(&k)
+            {
+                self.weight -= w;
             }
         }
     }
