@@ -1,10 +1,24 @@
-//! Shared fixtures for Lucent's benchmarks: generated corpora cached under `target/`.
+//! Lucent's QA harness (`lucent-bench`) and shared fixtures for the micro-benchmarks.
 //!
-//! Corpora are written once and reused across runs (a marker file records completion), so a
-//! benchmark measures Lucent, not the generator.
+//! - [`harness::decode`]: Lucent against dcmtk, GDCM and pydicom, with pixel checks.
+//! - [`harness::viewer`]: the viewer's access pattern (first image, scrolling, cache, memory),
+//!   and the scale runs over generated series.
+//! - [`harness::report`]: Markdown and SVG outputs.
+//!
+//! Generated corpora are cached under `target/bench-data` (a marker file records completion),
+//! so a benchmark measures Lucent, not the generator.
 
 use lucent_testdata::{CtSeries, StudyIdentity, ct_series_specs, write_all};
 use std::path::{Path, PathBuf};
+
+/// The harness modules.
+pub mod harness {
+    pub mod decode;
+    pub mod peers;
+    pub mod report;
+    pub mod stats;
+    pub mod viewer;
+}
 
 /// The cache folder for generated benchmark corpora (`target/bench-data`).
 pub fn bench_data_dir() -> PathBuf {

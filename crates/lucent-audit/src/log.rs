@@ -220,11 +220,26 @@ impl AuditLog {
             }
         }
         let keychain = Keychain::open(data_dir)?;
+        // Access check: an existing key is read here (read access) and every append writes the
+        // anchor (write access) before it is acknowledged; a new log stores its key here (write)
+        // and reads it back. A locked or refusing keychain therefore fails the open or the first
+        // append, never silently.
         let has_records = log_files(&dir)
             .map_err(unwritable)?
             .iter()
             .any(|f| f.metadata().map(|m| m.len() > 0).unwrap_or(false));
         let keys = match keychain.keys(!has_records)? {
+            Some(k) if !has_records => {
+                // Just created (or found for an empty log): prove it reads back.
+                match keychain.keys(false)? {
+                    Some(again) if again.key_id == k.key_id => k,
+                    _ => {
+                        return Err(AuditError::Keychain(
+                            "the audit key did not read back from the keychain".into(),
+                        ));
+                    }
+                }
+            }
             Some(k) => k,
             None => {
                 return Err(AuditError::KeyLost {

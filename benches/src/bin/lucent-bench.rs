@@ -1,0 +1,200 @@
+//! `lucent-bench`: the QA harness. See the README's "QA: benchmarking a build" section.
+//!
+//! ```text
+//! lucent-bench decode DIR... [--against dcmtk,gdcm,pydicom] [--repeat N] [--threads N]
+//!                            [--all-frames] [--json OUT.json] [--report OUT.md] [--plot OUT.svg]
+//! lucent-bench viewer DIR... [--cache-mb 1024] [--json OUT.json]
+//! lucent-bench scale [--slices 500,1000,3000] [--cache-mb 256] [--json OUT.json]
+//! ```
+//! Progress goes to stderr; results to the files named, and a short summary to stdout.
+
+use clap::{Parser, Subcommand};
+use lucent_bench::harness::{decode, viewer};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "lucent-bench", version, about = "Lucent's QA harness")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decode + modality LUT + window to 8 bits: Lucent against the peers, per file.
+    Decode {
+        /// Folders or files (scanned recursively for images).
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Peers: any of dcmtk, gdcm, pydicom.
+        #[arg(long, value_delimiter = ',', default_value = "dcmtk,gdcm,pydicom")]
+        against: Vec<String>,
+        /// Repetitions per file and mode.
+        #[arg(long, default_value_t = 5)]
+        repeat: usize,
+        /// Threads for Lucent's all-cores mode (0: all cores).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Time all frames of multi-frame files, not just the first.
+        #[arg(long)]
+        all_frames: bool,
+        /// JSON result.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Markdown report.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// SVG chart.
+        #[arg(long)]
+        plot: Option<PathBuf>,
+    },
+    /// The viewer's access pattern on a folder: first image, scroll cold and warm.
+    Viewer {
+        /// Folders or files.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Frame cache cap in MiB.
+        #[arg(long, default_value_t = 1024)]
+        cache_mb: u64,
+        /// JSON result.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// First image, scroll latency and memory against series length (generated series).
+    Scale {
+        /// Series lengths.
+        #[arg(long, value_delimiter = ',', default_value = "500,1000,3000")]
+        slices: Vec<usize>,
+        /// Frame cache cap in MiB.
+        #[arg(long, default_value_t = 256)]
+        cache_mb: u64,
+        /// JSON result.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Internal: run one point in this process and print it as JSON.
+        #[arg(long, hide = true)]
+        one: bool,
+    },
+}
+
+fn write_json(path: &Option<PathBuf>, value: &impl serde::Serialize) -> Result<(), String> {
+    if let Some(p) = path {
+        let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+        std::fs::write(p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Decode {
+            inputs,
+            against,
+            repeat,
+            threads,
+            all_frames,
+            json,
+            report,
+            plot,
+        } => {
+            let opts = decode::DecodeOptions {
+                inputs,
+                against,
+                repeat,
+                threads,
+                all_frames,
+            };
+            let result = decode::run(&opts);
+            decode::write_outputs(&result, json.as_deref(), report.as_deref(), plot.as_deref())
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{} files ({} matching the reference); speedups: {}",
+                result.summary.files,
+                result.summary.files_matching,
+                result
+                    .summary
+                    .speedup_vs
+                    .iter()
+                    .map(|(k, v)| format!(
+                        "{k} {}",
+                        v.map(|x| format!("{x:.2}×")).unwrap_or_else(|| "–".into())
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Ok(())
+        }
+        Command::Viewer {
+            inputs,
+            cache_mb,
+            json,
+        } => {
+            let result = viewer::run(&inputs, cache_mb, None)?;
+            write_json(&json, &result)?;
+            println!(
+                "{}",
+                serde_json::to_string(&result).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
+        Command::Scale {
+            slices,
+            cache_mb,
+            json,
+            one,
+        } => {
+            if one {
+                let r = viewer::scale_one(slices[0], cache_mb, None)?;
+                println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
+                return Ok(());
+            }
+            let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+            let mut runs = Vec::new();
+            for n in slices {
+                eprintln!("scale: {n} slices");
+                let out = std::process::Command::new(&exe)
+                    .args([
+                        "scale",
+                        "--one",
+                        "--slices",
+                        &n.to_string(),
+                        "--cache-mb",
+                        &cache_mb.to_string(),
+                    ])
+                    .output()
+                    .map_err(|e| e.to_string())?;
+                if !out.status.success() {
+                    return Err(format!(
+                        "scale run for {n} slices failed: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    ));
+                }
+                let r: viewer::ScaleRun =
+                    serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+                runs.push(r);
+            }
+            let result = viewer::ScaleResult {
+                schema: "lucent-bench/scale/1",
+                cache_mb,
+                runs,
+            };
+            write_json(&json, &result)?;
+            println!(
+                "{}",
+                serde_json::to_string(&result).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
