@@ -40,6 +40,16 @@ ensure_python_pip() {
   python3 -m pip --version >/dev/null 2>&1 || ensure_apt python3-pip
 }
 
+# pydicom with the pylibjpeg decoders, pinned, for the QA harness's in-process comparison.
+ensure_pydicom() {
+  ensure_python_pip
+  if ! python3 -c 'import pydicom, numpy, pylibjpeg, openjpeg, libjpeg' >/dev/null 2>&1; then
+    say "installing pydicom and pylibjpeg (pip)"
+    python3 -m pip install --quiet --disable-pip-version-check \
+      pydicom==3.0.1 pylibjpeg==2.1.0 pylibjpeg-libjpeg==2.5.0 pylibjpeg-openjpeg==2.6.0 numpy==2.4.6
+  fi
+}
+
 ensure_base() {
   # cmake and a C++ compiler build CharLS (JPEG-LS); OpenJPEG builds with cc.
   ensure_apt ca-certificates build-essential cmake pkg-config python3

@@ -4,8 +4,10 @@
 source "$(dirname "$0")/setup-common.sh"
 ensure_base
 ensure_python_pip
-# Reference decoders for the golden-image tests; a real Secret Service for the audit tests.
-ensure_apt dcmtk libgdcm-tools dbus gnome-keyring
+# Reference decoders for the golden-image tests; a real Secret Service for the audit tests;
+# the QA harness's peers (GDCM's Python bindings, GNU time for peak memory, pydicom).
+ensure_apt dcmtk libgdcm-tools dbus gnome-keyring python3-gdcm python3-numpy time
+ensure_pydicom
 ensure_cargo_tool cargo-deny cargo-deny
 cd "$repo"
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}

@@ -251,13 +251,13 @@ fn mad(a: &RenderedFrame, b: &RenderedFrame) -> Option<f64> {
     })
 }
 
-fn dcmtk_args(f: &FileInfo, input: &Path, out: &Path) -> Vec<String> {
+fn dcmtk_args(f: &FileInfo, input: &Path, out: &Path, window: Option<(f64, f64)>) -> Vec<String> {
     let mut args = vec!["+on".to_string(), "+F".into(), "1".into()];
     if f.photometric.starts_with("MONOCHROME") {
-        if f.has_window {
-            args.extend(["+Wi".into(), "1".into()]);
-        } else {
-            args.push("+Wm".into());
+        match window {
+            Some((c, w)) => args.extend(["+Ww".into(), c.to_string(), w.to_string()]),
+            None if f.has_window => args.extend(["+Wi".into(), "1".into()]),
+            None => args.push("+Wm".into()),
         }
     }
     args.push(input.display().to_string());
@@ -265,17 +265,39 @@ fn dcmtk_args(f: &FileInfo, input: &Path, out: &Path) -> Vec<String> {
     args
 }
 
+/// The explicit window used to compare greyscale pixels: the file's first window, else Lucent's
+/// min–max window. Both decoders then apply the same LINEAR window, so the check is about the
+/// decoded values, not about VOI policy (dcmtk 3.6.7 ignores LINEAR_EXACT, functional-group
+/// windows and Pixel Padding Value, which Lucent honours).
+fn comparison_window(file: &PixelFile) -> Option<(f64, f64)> {
+    if !file.info.photometric.is_monochrome() {
+        return None;
+    }
+    if let Some(w) = file.info.default_window(0) {
+        return Some((w.center, w.width));
+    }
+    let decoded = file.decode_frame(0).ok()?;
+    match lucent_pixels::render::resolve_voi(&file.info, &decoded, 0, VoiChoice::MinMax) {
+        lucent_pixels::lut::VoiTransform::Window(w) => Some((w.center, w.width.max(1.0))),
+        lucent_pixels::lut::VoiTransform::Table(_) => None,
+    }
+}
+
 /// Lucent's first frame compared with the reference decoder's.
 fn pixels_match(f: &FileInfo, work: &Path) -> Option<bool> {
-    let lucent = PixelFile::open(&f.path)
-        .and_then(|p| p.render(0, lucent_voi(f)))
-        .ok();
+    let file = PixelFile::open(&f.path).ok();
+    let window = file.as_ref().and_then(comparison_window);
+    let voi = match window {
+        Some((center, width)) => VoiChoice::Explicit { center, width },
+        None => lucent_voi(f),
+    };
+    let lucent = file.as_ref().and_then(|p| p.render(0, voi).ok());
     let tolerance = |lossy: bool| if lossy { 2.0 } else { 1.0 };
     let lossy = lucent.as_ref().is_some_and(|l| l.lossy);
     let reference = work.join("reference.png");
     let _ = std::fs::remove_file(&reference);
     let by_dcmtk = peers::dcmtk_program(&f.transfer_syntax)
-        .and_then(|p| peers::time_process(p, &dcmtk_args(f, &f.path, &reference)).ok())
+        .and_then(|p| peers::time_process(p, &dcmtk_args(f, &f.path, &reference, window)).ok())
         .and_then(|_| read_png(&reference));
     let reference_image = by_dcmtk.or_else(|| {
         let raw = work.join("raw.dcm");
@@ -288,7 +310,7 @@ fn pixels_match(f: &FileInfo, work: &Path) -> Option<bool> {
             ],
         )
         .ok()?;
-        peers::time_process("dcm2pnm", &dcmtk_args(f, &raw, &reference)).ok()?;
+        peers::time_process("dcm2pnm", &dcmtk_args(f, &raw, &reference, window)).ok()?;
         read_png(&reference)
     })?;
     Some(match lucent {
@@ -456,7 +478,7 @@ pub fn run(opts: &DecodeOptions) -> DecodeResult {
                 Some(p) => file_cases.push(per_process(
                     "dcmtk",
                     p.to_string(),
-                    dcmtk_args(f, &f.path, &out_png),
+                    dcmtk_args(f, &f.path, &out_png, None),
                 )),
                 None => {
                     let mut c = case(f, 1, "dcmtk", "per-process");

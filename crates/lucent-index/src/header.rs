@@ -244,6 +244,10 @@ pub struct PixelDataInfo {
     pub value_offset: u64,
     /// Declared length; `None` for encapsulated (undefined length) data.
     pub length: Option<u64>,
+    /// Byte offset of the element's tag (where the data set before it ends).
+    pub element_offset: u64,
+    /// The element's VR (`OB`, `OW`, `OF`, `OD`; from the implicit table for implicit VR).
+    pub vr: [u8; 2],
 }
 
 /// The result of reading one file's header.
@@ -263,6 +267,8 @@ pub struct Header {
     pub file_len: u64,
     /// Whether the data set was deflated.
     pub deflated: bool,
+    /// File offset where the main data set starts (after the File Meta Information).
+    pub dataset_offset: u64,
 }
 
 impl Header {
@@ -330,6 +336,7 @@ pub fn read_header_from(source: Box<dyn ReadSeek>, len: u64) -> Result<Header, H
     } else {
         reader.check_declared_vr(encoding)?
     };
+    let dataset_offset = reader.pos;
     let mut dataset = DataSet {
         big_endian: encoding.big_endian,
         ..DataSet::default()
@@ -347,6 +354,7 @@ pub fn read_header_from(source: Box<dyn ReadSeek>, len: u64) -> Result<Header, H
         pixel_data,
         file_len: len,
         deflated,
+        dataset_offset,
     })
 }
 
@@ -813,6 +821,7 @@ impl Reader {
                     return Err(self.malformed("an element runs past the end of its item"));
                 }
             }
+            let element_offset = self.pos;
             let tag = match self.tag_or_end(enc)? {
                 Some(tag) => tag,
                 None if top => return Ok(DataSetEnd::EndOfInput),
@@ -836,6 +845,8 @@ impl Reader {
                     tag,
                     value_offset: self.pos,
                     length: (len != UNDEFINED_LENGTH).then_some(u64::from(len)),
+                    element_offset,
+                    vr,
                 }));
             }
             let wanted = want(scope, tag);

@@ -138,6 +138,14 @@ pub struct CacheStats {
     pub misses: AtomicU64,
 }
 
+/// A frame about to live in the cache, its large buffers in their own mappings.
+fn mapped(frame: DecodedFrame) -> DecodedFrame {
+    DecodedFrame {
+        samples: frame.samples.into_mapped(),
+        ..frame
+    }
+}
+
 /// Default frame cache size: 1 GiB.
 pub const DEFAULT_CACHE_BYTES: u64 = 1 << 30;
 /// Open files kept (each holds a descriptor and its frame table).
@@ -193,7 +201,7 @@ impl FrameCache {
             return Ok(frame);
         }
         self.stats.misses.fetch_add(1, Ordering::Relaxed);
-        let decoded = Arc::new(self.file(path)?.decode_frame(k)?);
+        let decoded = Arc::new(mapped(self.file(path)?.decode_frame(k)?));
         self.lock_frames()
             .insert(key, decoded.clone(), frame_weight(&decoded));
         Ok(decoded)

@@ -14,6 +14,7 @@ use crate::error::PixelError;
 use crate::info::{ImageInfo, Photometric};
 use crate::safe_math::{self, MAX_FRAME_BYTES};
 use dicom_dictionary_std::tags;
+use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
 use dicom_object::OpenFileOptions;
 use lucent_index::header::{self, transfer_syntax};
 use std::fs::File;
@@ -48,8 +49,13 @@ pub struct Fragment {
 
 #[derive(Debug)]
 enum Layout {
-    /// Native pixel data at `offset` (in the file).
-    Native { offset: u64, big_endian: bool },
+    /// Native pixel data at `offset` (in the file), `length` bytes.
+    Native {
+        offset: u64,
+        big_endian: bool,
+        swap_byte_pairs: bool,
+        length: u64,
+    },
     /// Native pixel data already in memory (deflated data sets must be inflated as a whole).
     InMemory { data: Vec<u8> },
     /// Fragments of each frame.
@@ -88,18 +94,23 @@ impl PixelFile {
         let Some(pixel_data) = header.pixel_data else {
             return Err(PixelError::NoPixelData);
         };
-        let ts = header.transfer_syntax_uid.clone().ok_or_else(|| {
-            PixelError::UnsupportedPixelFormat("a data set without File Meta Information".into())
-        })?;
+        // The syntax the data set is actually encoded in (detected for raw data sets and for
+        // files that declare explicit VR but write implicit VR).
+        let dataset_ts = match (header.encoding.explicit_vr, header.encoding.big_endian) {
+            (false, _) => transfer_syntax::IMPLICIT_VR_LITTLE_ENDIAN,
+            (true, true) => transfer_syntax::EXPLICIT_VR_BIG_ENDIAN,
+            (true, false) => transfer_syntax::EXPLICIT_VR_LITTLE_ENDIAN,
+        };
+        let ts = header
+            .transfer_syntax_uid
+            .clone()
+            .unwrap_or_else(|| dataset_ts.to_string());
         let float_bits = match pixel_data.tag {
             header::tags::FLOAT_PIXEL_DATA => Some(32),
             header::tags::DOUBLE_FLOAT_PIXEL_DATA => Some(64),
             _ => None,
         };
-        let obj = OpenFileOptions::new()
-            .read_until(tags::FLOAT_PIXEL_DATA)
-            .open_file(path)
-            .map_err(|e| PixelError::InvalidAttributes(format!("cannot read the header: {e}")))?;
+        let obj = read_attributes(path, &header, dataset_ts)?;
         let info = ImageInfo::from_object(&obj, &ts, float_bits)?;
         let frame_bytes = native_frame_bytes(&info)?;
         let file = File::open(path)?;
@@ -144,9 +155,16 @@ impl PixelFile {
                             file_len.saturating_sub(pixel_data.value_offset)
                         )));
                     }
+                    let big_endian = header.encoding.big_endian;
                     Layout::Native {
                         offset: pixel_data.value_offset,
-                        big_endian: ts == transfer_syntax::EXPLICIT_VR_BIG_ENDIAN,
+                        big_endian,
+                        // PS3.5 7.3: in big endian, OW data is swapped in 16-bit words, also
+                        // when the samples are 8 bits.
+                        swap_byte_pairs: big_endian
+                            && &pixel_data.vr == b"OW"
+                            && info.bits_allocated == 8,
+                        length,
                     }
                 }
             }
@@ -184,7 +202,28 @@ impl PixelFile {
         }
         let frame_bytes = native_frame_bytes(&self.info)?;
         match &self.layout {
-            Layout::Native { offset, big_endian } => {
+            Layout::Native {
+                offset,
+                swap_byte_pairs: true,
+                length,
+                ..
+            } => {
+                // Read the even-aligned range around the frame, swap each byte pair, cut.
+                let rel = u64::from(k) * frame_bytes;
+                let (a, b) = (rel - rel % 2, (rel + frame_bytes + 1) & !1);
+                let mut bytes = vec![0u8; safe_math::to_usize(b.min(*length) - a)?];
+                self.read_at(&mut bytes, offset + a)?;
+                bytes.chunks_exact_mut(2).for_each(|p| p.swap(0, 1));
+                let start = safe_math::to_usize(rel - a)?;
+                let end = (start + safe_math::to_usize(frame_bytes)?).min(bytes.len());
+                Ok(FrameBytes::Native {
+                    bytes: bytes[start..end].to_vec(),
+                    big_endian: false,
+                })
+            }
+            Layout::Native {
+                offset, big_endian, ..
+            } => {
                 if self.info.bits_allocated == 1 {
                     let (start_bit, bits) = one_bit_range(&self.info, k)?;
                     let first = offset + start_bit / 8;
@@ -249,8 +288,17 @@ impl PixelFile {
 
     /// Fast path for native 16-bit frames in a file: read straight into the sample buffer
     /// (one copy from the page cache, no intermediate byte buffer). `None` when not applicable.
-    pub fn read_native_u16(&self, k: u32) -> Option<Result<Vec<u16>, PixelError>> {
-        let Layout::Native { offset, big_endian } = &self.layout else {
+    pub fn read_native_u16(
+        &self,
+        k: u32,
+    ) -> Option<Result<crate::decode::SampleBuf<u16>, PixelError>> {
+        let Layout::Native {
+            offset,
+            big_endian,
+            swap_byte_pairs: false,
+            ..
+        } = &self.layout
+        else {
             return None;
         };
         if self.info.bits_allocated != 16 || self.info.float_bits.is_some() {
@@ -264,14 +312,21 @@ impl PixelFile {
                 });
             }
             let frame_bytes = native_frame_bytes(&self.info)?;
-            let mut samples = vec![0u16; safe_math::to_usize(frame_bytes / 2)?];
+            // Straight into its own mapping: one copy from the page cache, and the pages go back
+            // to the OS when the frame leaves the cache (see `SampleBuf`).
+            let mut samples = crate::decode::SampleBuf::<u16>::mapped_zeroed(safe_math::to_usize(
+                frame_bytes / 2,
+            )?)?;
             self.read_at(
-                bytemuck::cast_slice_mut(&mut samples),
+                bytemuck::cast_slice_mut(samples.as_mut_slice()),
                 offset + u64::from(k) * frame_bytes,
             )?;
             // The bytes are now in host order as if little endian; fix where that is wrong.
             if *big_endian == cfg!(target_endian = "little") {
-                samples.iter_mut().for_each(|s| *s = s.swap_bytes());
+                samples
+                    .as_mut_slice()
+                    .iter_mut()
+                    .for_each(|s| *s = s.swap_bytes());
             }
             Ok(samples)
         })())
@@ -292,6 +347,38 @@ impl PixelFile {
             }
         })
     }
+}
+
+/// The pixel attributes, read with dicom-object from exactly the bytes of the data set before
+/// Pixel Data (the header reader found where they are), so that dicom-object parses neither the
+/// File Meta Information (some writers omit its group length, which dicom-object rejects) nor
+/// any pixel data. Deflated data sets are read by dicom-object from the file.
+fn read_attributes(
+    path: &Path,
+    header: &header::Header,
+    dataset_ts: &str,
+) -> Result<dicom_object::InMemDicomObject, PixelError> {
+    let invalid = |e: &dyn std::fmt::Display| {
+        PixelError::InvalidAttributes(format!("cannot read the header: {e}"))
+    };
+    if header.deflated {
+        return OpenFileOptions::new()
+            .read_until(tags::FLOAT_PIXEL_DATA)
+            .open_file(path)
+            .map(|o| o.into_inner())
+            .map_err(|e| invalid(&e));
+    }
+    let end = header
+        .pixel_data
+        .map(|p| p.element_offset)
+        .unwrap_or(header.file_len);
+    let ts = dicom_transfer_syntax_registry::TransferSyntaxRegistry
+        .get(dataset_ts)
+        .ok_or_else(|| PixelError::UnsupportedTransferSyntax(dataset_ts.to_string()))?;
+    let mut file = File::open(path)?;
+    file.seek(SeekFrom::Start(header.dataset_offset))?;
+    let reader = BufReader::new(file.take(end.saturating_sub(header.dataset_offset)));
+    dicom_object::InMemDicomObject::read_dataset_with_ts(reader, ts).map_err(|e| invalid(&e))
 }
 
 fn pixel_data_tag(float_bits: Option<u16>) -> dicom_core::Tag {

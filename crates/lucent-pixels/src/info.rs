@@ -381,10 +381,26 @@ impl ImageInfo {
             }
         };
         let signed = int(obj, tags::PIXEL_REPRESENTATION) == Some(1);
-        let rescale = match (
-            floats(obj, tags::RESCALE_SLOPE),
-            floats(obj, tags::RESCALE_INTERCEPT),
-        ) {
+        // Enhanced multi-frame images put rescale in the Pixel Value Transformation Sequence
+        // (0028,9145) of the shared (else first per-frame) functional group (PS3.3 C.7.6.16.2.9).
+        let transformation = [
+            tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE,
+            tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE,
+        ]
+        .into_iter()
+        .filter_map(|g| items(obj, g).first())
+        .find_map(|g| items(g, tags::PIXEL_VALUE_TRANSFORMATION_SEQUENCE).first());
+        let rescale_of = |o: &InMemDicomObject| {
+            (
+                floats(o, tags::RESCALE_SLOPE),
+                floats(o, tags::RESCALE_INTERCEPT),
+            )
+        };
+        let (slope, intercept) = match rescale_of(obj) {
+            (None, None) => transformation.map(rescale_of).unwrap_or((None, None)),
+            found => found,
+        };
+        let rescale = match (slope, intercept) {
             (Some(s), Some(i)) if s[0] != 0.0 => (s[0], i[0]),
             (Some(s), None) if s[0] != 0.0 => (s[0], 0.0),
             (None, Some(i)) => (1.0, i[0]),

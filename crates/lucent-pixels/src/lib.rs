@@ -20,7 +20,7 @@ pub mod safe_math;
 pub mod tiles;
 
 pub use cache::FrameCache;
-pub use decode::{ColorModel, DecodedFrame, Samples};
+pub use decode::{ColorModel, DecodedFrame, SampleBuf, Samples};
 pub use error::PixelError;
 pub use frames::PixelFile;
 pub use info::{ImageInfo, Photometric, VoiFunction, Window};

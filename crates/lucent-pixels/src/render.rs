@@ -238,7 +238,7 @@ fn min_max_window(info: &ImageInfo, frame: &DecodedFrame) -> VoiTransform {
             }
         }
         (Samples::U8(v), _) => {
-            for &r in v {
+            for &r in v.iter() {
                 let stored = codec.value(codec.code(u64::from(r)));
                 if !is_padding(stored) {
                     see(modality.apply(stored as f64));
@@ -246,7 +246,7 @@ fn min_max_window(info: &ImageInfo, frame: &DecodedFrame) -> VoiTransform {
             }
         }
         (Samples::U32(v), _) => {
-            for &r in v {
+            for &r in v.iter() {
                 let stored = codec.value(codec.code(u64::from(r)));
                 if !is_padding(stored) {
                     see(modality.apply(stored as f64));
@@ -319,7 +319,7 @@ fn render_monochrome(
 /// 8-bit samples of a colour frame, scaling 16-bit data by Bits Stored.
 fn colour_bytes(info: &ImageInfo, samples: &Samples) -> Result<Vec<u8>, PixelError> {
     Ok(match samples {
-        Samples::U8(v) => v.clone(),
+        Samples::U8(v) => v.to_vec(),
         Samples::U16(v) => {
             let max = f64::from(((1u32 << info.bits_stored.min(16)) - 1).max(1));
             v.iter()

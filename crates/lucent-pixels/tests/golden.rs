@@ -338,6 +338,7 @@ fn fetched_files_match_dcmtk_and_gdcm() {
         ("SC_rgb_rle_16bit.dcm", 0, Colour, Dcmj2pnm, 1.0),
         ("SC_rgb_rle_2frame.dcm", 1, Colour, Dcmj2pnm, 1.0),
         ("SC_rgb_small_odd.dcm", 0, Colour, Dcmj2pnm, 1.0),
+        ("SC_rgb_small_odd_big_endian.dcm", 0, Colour, Dcmj2pnm, 1.0),
         ("SC_rgb_jpeg_dcmtk.dcm", 0, Colour, Dcmj2pnm, 2.0),
         ("SC_rgb_dcmtk_+eb+cy+n1.dcm", 0, Colour, Dcmj2pnm, 2.0),
         ("SC_rgb_jpeg_gdcm.dcm", 0, Colour, Dcmj2pnm, 1.0),

@@ -61,3 +61,35 @@ fn regression_jpeg_sof_claiming_a_huge_image_is_refused() {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::DecodeFailed, "{err}");
 }
+
+/// Reference set `ts/jpeg-ls-lossless/rgb-ilv0.dcm`: File Meta Information without its group
+/// length (0002,0000), which dicom-object refuses; the attributes are now read from the data set
+/// bytes that Lucent's header reader located.
+#[test]
+fn regression_meta_without_group_length_renders() {
+    use lucent_testdata::*;
+    let dir = tempfile::tempdir().unwrap();
+    let study = StudyIdentity::phantom(3, "PHANTOM^META");
+    let spec = mr_series_specs(&study, 3, 1).remove(0);
+    let path = dir.path().join("with.dcm");
+    spec.write(&path).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    // (0002,0000) UL 4 at offset 132: tag 4 + VR 2 + length 2 + value 4 = 12 bytes.
+    assert_eq!(
+        &bytes[132..136],
+        &[0x02, 0x00, 0x00, 0x00],
+        "group length first"
+    );
+    bytes.drain(132..144);
+    let stripped = dir.path().join("without.dcm");
+    std::fs::write(&stripped, &bytes).unwrap();
+    let a = PixelFile::open(&path)
+        .unwrap()
+        .render(0, VoiChoice::FromHeader)
+        .unwrap();
+    let b = PixelFile::open(&stripped)
+        .unwrap()
+        .render(0, VoiChoice::FromHeader)
+        .unwrap();
+    assert_eq!(a, b);
+}

@@ -1,0 +1,176 @@
+//! The QA harness end to end on generated files: every tool appears, the summary can be
+//! recomputed from the cases, pixels match, and the viewer/scale outputs have their schema.
+//! (Assertions on structure and correctness only: speed targets are read from the reports.)
+
+use lucent_testdata::*;
+use std::path::Path;
+use std::process::Command;
+
+fn bench(args: &[&str], data: &Path) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_lucent-bench"))
+        .args(args)
+        .env("LUCENT_DATA_DIR", data)
+        .output()
+        .expect("run lucent-bench");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(
+        out.stdout
+            .split(|&b| b == b'\n')
+            .rfind(|l| !l.is_empty())
+            .unwrap_or(&[]),
+    )
+    .unwrap_or(serde_json::Value::Null)
+}
+
+fn geometric_mean(v: &[f64]) -> Option<f64> {
+    (!v.is_empty()).then(|| (v.iter().map(|x| x.ln()).sum::<f64>() / v.len() as f64).exp())
+}
+
+#[test]
+fn decode_compares_all_four_tools_and_the_summary_recomputes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = tmp.path().join("files");
+    let study = StudyIdentity::phantom(90, "PHANTOM^QA");
+    let ct = ct_series_specs(
+        &study,
+        &CtSeries {
+            seed: 90,
+            slices: 1,
+            ..CtSeries::default()
+        },
+    )
+    .remove(0);
+    ct.write(&files.join("ct.dcm")).unwrap();
+    mr_series_specs(&study, 90, 1)[0]
+        .write(&files.join("mr.dcm"))
+        .unwrap();
+    rgb_us_spec(&study, 90)
+        .write(&files.join("us.dcm"))
+        .unwrap();
+    let json = tmp.path().join("out.json");
+    let md = tmp.path().join("out.md");
+    let svg = tmp.path().join("out.svg");
+    let status = Command::new(env!("CARGO_BIN_EXE_lucent-bench"))
+        .args([
+            "decode",
+            files.to_str().unwrap(),
+            "--against",
+            "dcmtk,gdcm,pydicom",
+            "--repeat",
+            "2",
+        ])
+        .args([
+            "--json",
+            json.to_str().unwrap(),
+            "--report",
+            md.to_str().unwrap(),
+            "--plot",
+            svg.to_str().unwrap(),
+        ])
+        .env("LUCENT_DATA_DIR", tmp.path().join("data"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    for tool in ["lucent", "dcmtk", "gdcm", "pydicom"] {
+        assert!(
+            r["tools"][tool].is_string(),
+            "{tool} not installed or not detected: {}",
+            r["tools"]
+        );
+        assert!(
+            r["cases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["tool"] == tool && c["frames_per_s"].is_number()),
+            "{tool} has no measurement"
+        );
+    }
+    assert!(r["machine"]["cpus"].as_u64().unwrap() >= 1);
+    let cases = r["cases"].as_array().unwrap();
+    assert!(
+        cases.iter().all(|c| c["pixels_match"] == true),
+        "Lucent's pixels match the reference on generated files"
+    );
+    // Recompute speedup_vs from the cases.
+    let fps = |file: &str, tool: &str, mode: &str| {
+        cases
+            .iter()
+            .find(|c| c["file"] == file && c["tool"] == tool && c["mode"] == mode)
+            .and_then(|c| c["frames_per_s"].as_f64())
+    };
+    let mut names: Vec<&str> = cases.iter().map(|c| c["file"].as_str().unwrap()).collect();
+    names.dedup();
+    for (key, peer, peer_mode, lucent_mode) in [
+        ("pydicom", "pydicom", "in-process-1", "in-process-all"),
+        ("gdcm", "gdcm", "in-process-1", "in-process-all"),
+        ("dcmtk", "dcmtk", "per-process", "per-process"),
+        ("gdcm_cli", "gdcm", "per-process", "per-process"),
+    ] {
+        let ratios: Vec<f64> = names
+            .iter()
+            .filter_map(|n| Some(fps(n, "lucent", lucent_mode)? / fps(n, peer, peer_mode)?))
+            .collect();
+        let expected = geometric_mean(&ratios).unwrap();
+        let got = r["summary"]["speedup_vs"][key].as_f64().unwrap();
+        assert!(
+            (expected - got).abs() < 1e-9 * expected.max(1.0),
+            "{key}: {expected} vs {got}"
+        );
+    }
+    let report = std::fs::read_to_string(&md).unwrap();
+    assert!(report.contains("| Lucent vs |") && report.contains("ct.dcm"));
+    let plot = std::fs::read_to_string(&svg).unwrap();
+    assert!(plot.starts_with("<svg") && plot.contains("lucent in-process-1"));
+    let _ = lucent_core::audit::Keychain::open(&tmp.path().join("data")).and_then(|k| k.forget());
+}
+
+#[test]
+fn viewer_and_scale_report_latency_cache_and_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ct");
+    let study = StudyIdentity::phantom(91, "PHANTOM^QA");
+    let p = CtSeries {
+        seed: 91,
+        slices: 40,
+        size: 128,
+        distinct_pixels: false,
+        ..CtSeries::default()
+    };
+    write_all(&dir, &ct_series_specs(&study, &p), None).unwrap();
+    let data = tmp.path().join("data");
+    let v = bench(
+        &["viewer", dir.to_str().unwrap(), "--cache-mb", "64"],
+        &data,
+    );
+    assert_eq!(v["frames"], 40);
+    assert!(v["first_image_ms"].as_f64().unwrap() > 0.0);
+    let passes = v["passes"].as_array().unwrap();
+    assert_eq!(passes.len(), 2);
+    assert_eq!(passes[0]["kind"], "cold");
+    assert!(
+        passes[1]["cache_hit_rate"].as_f64().unwrap() > 0.99,
+        "warm pass is served from the cache: {v}"
+    );
+    assert!(v["peak_rss_anon_mb"].as_f64().unwrap() > 0.0);
+    let s = bench(&["scale", "--slices", "20,40", "--cache-mb", "16"], &data);
+    assert_eq!(s["cache_mb"], 16);
+    let runs = s["runs"].as_array().unwrap();
+    assert_eq!(
+        runs.iter()
+            .map(|r| r["slices"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        vec![20, 40]
+    );
+    for r in runs {
+        for field in ["first_image_ms", "scroll_ms_p95", "peak_rss_anon_mb"] {
+            assert!(r[field].as_f64().unwrap() > 0.0, "{field} in {r}");
+        }
+    }
+    let _ = lucent_core::audit::Keychain::open(&data).and_then(|k| k.forget());
+}
