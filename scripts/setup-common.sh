@@ -50,6 +50,25 @@ ensure_pydicom() {
   fi
 }
 
+# Node.js and npm for the viewer UI (Debian's nodejs 18 is enough: Vite 5).
+ensure_node() {
+  command -v npm >/dev/null 2>&1 || ensure_apt nodejs npm
+}
+
+# What the Tauri shell needs to build (WebKitGTK 4.1 and friends).
+ensure_viewer_build_deps() {
+  ensure_apt libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev file
+  ensure_node
+}
+
+# Builds the UI (npm ci from the lock file) and the self-contained viewer binary.
+build_viewer() {
+  say "building the viewer UI (npm ci, npm run build)"
+  (cd "$repo/viewer-ui" && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+  say "building lucent-viewer (release, embedded UI)"
+  (cd "$repo" && cargo build --release --quiet -p lucent-viewer -p lucent-testdata -p lucent-cli --features lucent-viewer/custom-protocol)
+}
+
 ensure_base() {
   # cmake and a C++ compiler build CharLS (JPEG-LS); OpenJPEG builds with cc.
   ensure_apt ca-certificates build-essential cmake pkg-config python3

@@ -8,12 +8,20 @@ ensure_python_pip
 # the QA harness's peers (GDCM's Python bindings, GNU time for peak memory, pydicom).
 ensure_apt dcmtk libgdcm-tools dbus gnome-keyring python3-gdcm python3-numpy time
 ensure_pydicom
+# The viewer: its build dependencies, a headless X server and WebKit's WebDriver for the E2E run.
+ensure_viewer_build_deps
+ensure_apt xvfb xauth webkit2gtk-driver
+ensure_cargo_tool tauri-driver tauri-driver
 ensure_cargo_tool cargo-deny cargo-deny
 cd "$repo"
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
 say "fetching public test files (pinned, checksummed)"
 test-data/fetch.sh
+
+build_viewer
+say "viewer UI unit tests (vitest)"
+(cd viewer-ui && npx vitest run --reporter=dot) | tee "${TMPDIR:-/tmp}/lucent-vitest.log"
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
@@ -27,7 +35,14 @@ cargo deny --log-level error check bans licenses sources
 say "cargo test (inside a private D-Bus session with an unlocked gnome-keyring)"
 scripts/with-keyring.sh cargo test --workspace --quiet 2>&1 | grep -v 'Failed to set fd limit' | tee "${TMPDIR:-/tmp}/lucent-test.log"
 status=${PIPESTATUS[0]}
-passed=$(grep -Eo '[0-9]+ passed' "${TMPDIR:-/tmp}/lucent-test.log" | awk '{s+=$1} END {print s+0}')
-failed=$(grep -Eo '[0-9]+ failed' "${TMPDIR:-/tmp}/lucent-test.log" | awk '{s+=$1} END {print s+0}')
+
+say "end-to-end tests in the real webview (tauri-driver, WebKitWebDriver, Xvfb)"
+target=${CARGO_TARGET_DIR:-$repo/target}
+scripts/with-keyring.sh xvfb-run -a python3 src-tauri/e2e/e2e.py "$target" 2>&1 | grep -v 'Failed to set fd limit' | tee "${TMPDIR:-/tmp}/lucent-e2e.log"
+e2e_status=${PIPESTATUS[0]}
+[ "$e2e_status" -ne 0 ] && status=1
+logs=("${TMPDIR:-/tmp}/lucent-test.log" "${TMPDIR:-/tmp}/lucent-e2e.log" "${TMPDIR:-/tmp}/lucent-vitest.log")
+passed=$(cat "${logs[@]}" | grep -v 'Test Files' | grep -Eo '([0-9]+ passed|Tests +[0-9]+ passed)' | grep -Eo '[0-9]+' | awk '{s+=$1} END {print s+0}')
+failed=$(cat "${logs[@]}" | grep -Eo '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
 echo "lucent: $passed passed, $failed failed"
 exit "$status"

@@ -114,6 +114,15 @@ pub struct FrameRef {
     pub frame: u32,
 }
 
+/// Location of a slice along its normal (PS3.3 C.7.6.2.1.1), for display ("Loc 12.5 mm").
+pub fn slice_location(orientation: &[f64; 6], position: &[f64; 3]) -> Option<f64> {
+    let n = lucent_index::geometry::slice_normal(orientation)?;
+    Some(lucent_index::geometry::location_along(&n, position))
+}
+
+/// Per-frame slice locations of a stack, and its header windows (centre, width).
+pub type SliceLocations = (Vec<Option<f64>>, Vec<(f64, f64)>);
+
 fn study_object(s: &Study) -> StudyObject {
     StudyObject {
         identity: StudyIdentity {
@@ -303,6 +312,73 @@ impl Session {
         Ok(())
     }
 
+    /// Per frame of a stack (display order): the slice location in mm along the normal (else
+    /// Slice Location), and the stack's header windows. One pass over the stack.
+    pub fn slice_locations(
+        &mut self,
+        series: SeriesId,
+    ) -> Result<SliceLocations, CoreError> {
+        let key = self
+            .series_ids
+            .key_of(series)
+            .cloned()
+            .ok_or(CoreError::UnknownId { kind: "series" })?;
+        let stack = self
+            .index
+            .studies
+            .iter()
+            .flat_map(|study| study.series.iter().map(move |series| (study, series)))
+            .find(|(study, series)| series_key(study, series) == key)
+            .map(|(_, series)| series)
+            .ok_or(CoreError::UnknownId { kind: "series" })?;
+        let mut locations = Vec::new();
+        for i in &stack.instances {
+            let location = match (i.position, i.orientation) {
+                (Some(p), Some(o)) => slice_location(&o, &p),
+                _ => None,
+            }
+            .or(i.slice_location);
+            locations.extend(std::iter::repeat_n(location, i.frames as usize));
+        }
+        let windows = stack
+            .instances
+            .first()
+            .map(|i| i.windows.clone())
+            .unwrap_or_default();
+        Ok((locations, windows))
+    }
+
+    /// The window the file's own VOI resolves to for frame `index` of a stack (the header
+    /// window, else min–max of the frame without padding): where a W/L drag starts. `None` for
+    /// colour images and VOI LUT tables.
+    pub fn default_window(
+        &mut self,
+        series: SeriesId,
+        index: usize,
+    ) -> Result<Option<(f64, f64)>, CoreError> {
+        let stack = self.stack(series)?;
+        let Some((path, frame)) = stack.frames.get(index) else {
+            return Ok(None);
+        };
+        self.audit_access(&stack.study)?;
+        let file = self.cache.file(path)?;
+        if !file.info.photometric.is_monochrome() {
+            return Ok(None);
+        }
+        let decoded = self.cache.frame(path, *frame)?;
+        Ok(
+            match lucent_pixels::render::resolve_voi(
+                &file.info,
+                &decoded,
+                *frame,
+                VoiChoice::FromHeader,
+            ) {
+                lucent_pixels::lut::VoiTransform::Window(w) => Some((w.center, w.width)),
+                lucent_pixels::lut::VoiTransform::Table(_) => None,
+            },
+        )
+    }
+
     /// A large frame as a pyramid: the coarsest level (≤ `coarse_max` pixels a side) is shown
     /// first, then full-resolution tiles of the visible region.
     pub fn stack_frame_pyramid(
@@ -337,6 +413,35 @@ impl Session {
             self.audit = Some(AuditLog::open(&dir, &self.app)?);
         }
         Ok(self.audit.as_ref().expect("opened above"))
+    }
+
+    /// Records application start or stop (110100, Application Activity).
+    pub fn audit_application(&mut self, started: bool) -> Result<(), CoreError> {
+        let event = Event {
+            detail: Some(
+                if started {
+                    "application start"
+                } else {
+                    "application stop"
+                }
+                .into(),
+            ),
+            ..Event::new(EventId::ApplicationActivity, Action::Execute)
+        };
+        self.audit_log()?.append(&[event])?;
+        Ok(())
+    }
+
+    /// Records a request the application refused (bad id or argument from a UI), as a security
+    /// alert (110113). `what` must not contain PHI.
+    pub fn audit_rejected_request(&mut self, what: &str) -> Result<(), CoreError> {
+        let event = Event {
+            outcome: Outcome::MinorFailure,
+            detail: Some(format!("rejected request: {what}")),
+            ..Event::new(EventId::SecurityAlert, Action::Execute)
+        };
+        self.audit_log()?.append(&[event])?;
+        Ok(())
     }
 
     /// Records the first access to a study in this session (110103, R, success), durably,

@@ -37,6 +37,9 @@ enum Command {
         /// Seed for UIDs.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Patient's Name (UTF-8; e.g. hostile markup for the viewer's escaping test).
+        #[arg(long, default_value = "PHANTOM^CT")]
+        patient_name: String,
     },
     /// Character-set samples (PS3.5 Annexes H, I, K).
     Charset {
@@ -55,8 +58,10 @@ fn main() -> std::io::Result<()> {
             tilt,
             shuffle,
             seed,
+            patient_name,
         } => {
-            let study = StudyIdentity::phantom(seed, "PHANTOM^CT");
+            let mut study = StudyIdentity::phantom(seed, "PHANTOM^CT");
+            study.patient_name = patient_name.into_bytes();
             let numbering = if shuffle {
                 Numbering::Random
             } else {

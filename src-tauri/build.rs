@@ -1,0 +1,15 @@
+//! Declares the app's commands in the app manifest, so that the capability file governs them
+//! (an undeclared command is not callable at all).
+
+fn main() {
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "studies",
+        "stack",
+        "frame",
+        "thumbnail",
+        "app_mode",
+        "bench_report",
+    ]);
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
+        .expect("tauri build script");
+}

@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""End-to-end tests of lucent-viewer in the real webview (WebKitGTK), driven over WebDriver.
+
+Run headless, inside a real keychain session (the viewer audits every open):
+    scripts/with-keyring.sh xvfb-run -a python3 src-tauri/e2e/e2e.py TARGET_DIR
+It starts tauri-driver (which starts WebKitWebDriver), opens a generated CT study given on the
+viewer's command line, and checks: the image is drawn; a wheel event scrolls one slice; a W/L
+drag changes the pixels as the window maths predicts; an undeclared command, fetch of a file://
+URL and a navigation to another origin all fail; a patient name holding markup is shown as
+text. Screenshots go to TARGET_DIR/e2e/. Standard library only.
+"""
+
+import base64
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TARGET = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target"))
+VIEWER = os.path.join(TARGET, "release", "lucent-viewer")
+TESTDATA = os.path.join(TARGET, "release", "lucent-testdata")
+SHOTS = os.path.join(TARGET, "e2e")
+DRIVER = "http://127.0.0.1:4444"
+XSS_NAME = "<img src=x onerror=window.__xss=1>^EVIL"
+
+passed, failed = 0, 0
+
+
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"ok   {name}")
+    else:
+        failed += 1
+        print(f"FAIL {name} {detail}")
+
+
+def call(method, path, body=None, timeout=60):
+    data = None if body is None else json.dumps(body).encode()
+    for attempt in range(3):
+        req = urllib.request.Request(DRIVER + path, data=data, method=method, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return json.loads(r.read() or b"{}").get("value")
+        except urllib.error.HTTPError as e:
+            raise RuntimeError(f"{method} {path}: {e.code} {e.read()[:300]!r}")
+        except (ConnectionError, http.client.RemoteDisconnected) as e:
+            if method == "POST" and path.endswith("/session") or attempt == 2:
+                raise RuntimeError(f"{method} {path}: {e}")
+            time.sleep(0.5)
+
+
+def linear(x, c, w):
+    """PS3.3 C.11.2.1.2.1 LINEAR, as lucent-pixels computes it."""
+    w = max(1.0, w)
+    if x <= c - 0.5 - (w - 1) / 2:
+        return 0
+    if x > c - 0.5 + (w - 1) / 2:
+        return 255
+    return round(((x - (c - 0.5)) / (w - 1) + 0.5) * 255)
+
+
+PROBE = """
+const c = document.getElementById('view');
+const x = c.getContext('2d');
+const d = x.getImageData(0, 0, c.width, c.height).data;
+let sum = 0, lit = 0;
+for (let i = 0; i < d.length; i += 4 * 13) { sum = (sum * 31 + d[i]) % 1000000007; if (d[i] > 10) lit++; }
+const m = x.getImageData(c.width >> 1, c.height >> 1, 1, 1).data;
+return { sum, lit, center: m[0], w: c.width, h: c.height,
+         bl: document.getElementById('corner-bl').textContent,
+         br: document.getElementById('corner-br').textContent,
+         msg: document.getElementById('message').hidden ? '' : document.getElementById('message').textContent };
+"""
+
+
+def main():
+    if not (os.path.exists(VIEWER) and os.path.exists(TESTDATA)):
+        print(f"missing {VIEWER} or {TESTDATA}: build them first (scripts/test.sh does)")
+        return 1
+    os.makedirs(SHOTS, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="lucent-e2e-")
+    study = os.path.join(work, "ct")
+    subprocess.run([TESTDATA, "ct", study, "--slices", "20", "--size", "256", "--patient-name", XSS_NAME], check=True)
+    env = dict(os.environ, LUCENT_DATA_DIR=os.path.join(work, "data"), TAURI_WEBVIEW_AUTOMATION="true")
+    driver = subprocess.Popen([shutil.which("tauri-driver") or os.path.expanduser("~/.cargo/bin/tauri-driver"), "--port", "4444"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    session = None
+    try:
+        for _ in range(100):
+            try:
+                call("GET", "/status", timeout=2)
+                break
+            except Exception:
+                time.sleep(0.1)
+        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": VIEWER, "args": [study]}}}}
+        started = time.time()
+        for attempt in range(3):
+            try:
+                session = call("POST", "/session", caps, timeout=120)["sessionId"]
+                break
+            except Exception as e:  # WebKitWebDriver sometimes drops the first connection
+                print(f"     session attempt {attempt + 1} failed: {e}")
+                time.sleep(2)
+                started = time.time()
+        if session is None:
+            raise RuntimeError("no WebDriver session")
+        s = f"/session/{session}"
+
+        def js(script, *args):
+            return call("POST", s + "/execute/sync", {"script": script, "args": list(args)})
+
+        def js_async(script):
+            wrapped = "const done = arguments[arguments.length - 1];" + script
+            return call("POST", s + "/execute/async", {"script": wrapped, "args": []})
+
+        def shot(name):
+            png = call("GET", s + "/screenshot")
+            with open(os.path.join(SHOTS, name + ".png"), "wb") as f:
+                f.write(base64.b64decode(png))
+
+        def wait(pred, timeout=20):
+            t0 = time.time()
+            last = None
+            while time.time() - t0 < timeout:
+                last = js(PROBE)
+                if pred(last):
+                    return last
+                time.sleep(0.1)
+            return last
+
+        first = wait(lambda p: p["lit"] > 100 and p["bl"].startswith("Im 1/20"))
+        check("the study given on the command line is shown", first["lit"] > 100 and first["bl"].startswith("Im 1/20"), first)
+        print(f"     first image {time.time() - started:.2f} s after the session request")
+        shot("01-first-image")
+
+        # Soft-tissue header window (40/400): the phantom's centre is soft tissue (40 HU) → 128.
+        check("the file's window is applied (centre pixel 40 HU → 128)", abs(first["center"] - 128) <= 2, first)
+
+        js("document.getElementById('view').dispatchEvent(new WheelEvent('wheel', {deltaY: 100, bubbles: true, cancelable: true}))")
+        second = wait(lambda p: p["bl"].startswith("Im 2/20") and p["sum"] != first["sum"])
+        check("a wheel event scrolls one slice and changes the pixels", second["bl"].startswith("Im 2/20") and second["sum"] != first["sum"], second)
+        js("window.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowUp', bubbles: true}))")
+        back = wait(lambda p: p["bl"].startswith("Im 1/20"))
+        check("ArrowUp moves back one slice", back["bl"].startswith("Im 1/20"), back)
+
+        drag = """
+        const c = document.getElementById('view'); const r = c.getBoundingClientRect();
+        const x = r.left + r.width / 2, y = r.top + r.height / 2;
+        const ev = (t, dy) => c.dispatchEvent(new PointerEvent(t, {pointerId: 7, pointerType: 'mouse', button: 0, buttons: 1, clientX: x, clientY: y + dy, bubbles: true}));
+        ev('pointerdown', 0); ev('pointermove', 40); ev('pointermove', 80); ev('pointerup', 80);
+        """
+        js(drag)
+        # Drag down 80 px at width 400: level += 80 × 400/256 = 125 → L 165 W 400.
+        expected = linear(40, 40 + 80 * 400 / 256, 400)
+        after = wait(lambda p: p["br"].startswith("W 400 L 165") and abs(p["center"] - expected) <= 2)
+        check(f"a W/L drag changes the pixels as the window maths predicts (centre {expected})",
+              after["br"].startswith("W 400 L 165") and abs(after["center"] - expected) <= 2, after)
+        shot("02-after-window-drag")
+
+        tl = js("const e = document.getElementById('corner-tl'); return {text: e.textContent, imgs: e.querySelectorAll('img').length, xss: window.__xss === 1}")
+        check("a patient name holding markup is shown as text", XSS_NAME.split("^")[0] in tl["text"] and tl["imgs"] == 0 and not tl["xss"], tl)
+
+        denied = js_async("window.__TAURI_INTERNALS__.invoke('plugin:dialog|open', {options: {}}).then(() => done('allowed'), e => done('denied: ' + e));")
+        check("a command the capability does not allow is refused", str(denied).startswith("denied"), denied)
+        unknown = js_async("window.__TAURI_INTERNALS__.invoke('read_file', {path: '/etc/hostname'}).then(() => done('allowed'), e => done('denied: ' + e));")
+        check("an undeclared command is refused", str(unknown).startswith("denied"), unknown)
+        bad_id = js_async("window.__TAURI_INTERNALS__.invoke('frame', {request: {series: '../../etc/passwd', index: 0}}).then(() => done('allowed'), e => done(JSON.stringify(e)));")
+        check("a forged series id is refused with a typed error", "E_UNKNOWN_ID" in str(bad_id), bad_id)
+        unknown_id = js_async("window.__TAURI_INTERNALS__.invoke('frame', {request: {series: 'se-0000000000000001', index: 0}}).then(() => done('allowed'), e => done(JSON.stringify(e)));")
+        check("a well-formed but unknown id is refused (and the app stays responsive)", "E_UNKNOWN_ID" in str(unknown_id), unknown_id)
+        fetched = js_async("fetch('file:///etc/hostname').then(r => r.text()).then(t => done('read: ' + t), e => done('blocked: ' + e));")
+        check("fetch of a file:// URL fails", str(fetched).startswith("blocked"), fetched)
+        before = call("GET", s + "/url")
+        js("window.location.href = 'https://example.org/'; return 1;")
+        time.sleep(1.5)
+        now = call("GET", s + "/url")
+        check("navigation to another origin is blocked", "example.org" not in now and now == before, f"{before} -> {now}")
+        still = js(PROBE)
+        check("the viewer keeps working after the refused requests", still["lit"] > 100, still)
+        shot("03-final")
+    finally:
+        if session:
+            try:
+                call("DELETE", f"/session/{session}", timeout=10)
+            except Exception:
+                pass
+        driver.terminate()
+        try:
+            driver.wait(5)
+        except Exception:
+            driver.kill()
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"e2e: {passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,235 @@
+//! What crosses the IPC boundary: typed, bounded request structs (`deny_unknown_fields`), DTOs
+//! with display text and opaque ids only, errors as `{code, message}` without paths, and frames
+//! as raw bytes.
+//!
+//! Binary frame layout (little endian): `width u32, height u32, channels u32 (1 grey, 3 RGB),
+//! flags u32 (bit 0 lossy, bit 1 downsampled), full width u32, full height u32`, then the
+//! 8-bit pixels, row-major.
+
+use lucent_core::{CoreError, ErrorCode, HasErrorCode, RenderedFrame, StudySummary};
+use serde::{Deserialize, Serialize};
+
+/// An error as the UI sees it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct IpcError {
+    /// Stable code (`docs/ERROR-CODES.md`).
+    pub code: &'static str,
+    /// A sentence for the user; never a path or patient data.
+    pub message: String,
+}
+
+impl IpcError {
+    /// An error from a code and message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        IpcError {
+            code: code.as_str(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<CoreError> for IpcError {
+    fn from(e: CoreError) -> Self {
+        let code = e.code();
+        // Messages that could name a folder are replaced by what the user needs to know.
+        let message = match code {
+            ErrorCode::AuditUnavailable => {
+                "The audit trail cannot be written, so studies cannot be opened. Check that Lucent's data folder is writable.".to_string()
+            }
+            ErrorCode::KeychainUnavailable => {
+                "The system keychain is not available or locked. Lucent keeps its audit keys there and opens no study without them.".to_string()
+            }
+            ErrorCode::AuditKeyLost => {
+                "The audit log's key is missing from the keychain; see docs/AUDIT.md (Lost key) to start a new log.".to_string()
+            }
+            ErrorCode::Io => "The file could not be read.".to_string(),
+            _ => e.to_string(),
+        };
+        IpcError {
+            code: code.as_str(),
+            message,
+        }
+    }
+}
+
+/// A window from the UI.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowArg {
+    /// Window centre.
+    pub center: f64,
+    /// Window width (> 0).
+    pub width: f64,
+}
+
+/// `frame` request.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FrameRequest {
+    /// Series (stack) id.
+    pub series: String,
+    /// Frame index in display order.
+    pub index: u32,
+    /// Explicit window; the file's own VOI when absent.
+    pub window: Option<WindowArg>,
+    /// Return a downsampled level no larger than this a side (large images), when set.
+    pub max_dim: Option<u32>,
+    /// Scroll direction (+1 forward, −1 back): prefetch follows it.
+    pub direction: Option<i32>,
+}
+
+/// `stack` and `thumbnail` request.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesRequest {
+    /// Series (stack) id.
+    pub series: String,
+}
+
+/// Patient and study text for the corner overlays.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StudyDto {
+    /// Opaque id.
+    pub id: String,
+    /// Patient's Name.
+    pub patient_name: Option<String>,
+    /// Patient ID.
+    pub patient_id: Option<String>,
+    /// Patient's Sex.
+    pub patient_sex: Option<String>,
+    /// Patient's Age.
+    pub patient_age: Option<String>,
+    /// Study Date.
+    pub date: Option<String>,
+    /// Study Description.
+    pub description: Option<String>,
+    /// Series.
+    pub series: Vec<SeriesDto>,
+}
+
+/// A stack in the browser.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesDto {
+    /// Opaque id.
+    pub id: String,
+    /// Modality.
+    pub modality: Option<String>,
+    /// Series Number.
+    pub number: Option<i64>,
+    /// Series Description.
+    pub description: Option<String>,
+    /// Stack within the series.
+    pub stack: u32,
+    /// Frames.
+    pub frames: u64,
+    /// Columns, rows of the first image.
+    pub size: (u16, u16),
+}
+
+impl From<&StudySummary> for StudyDto {
+    fn from(s: &StudySummary) -> Self {
+        StudyDto {
+            id: s.id.to_string(),
+            patient_name: s.patient.name.clone(),
+            patient_id: s.patient.id.clone(),
+            patient_sex: s.patient.sex.clone(),
+            patient_age: s.patient.age.clone(),
+            date: s.date.clone(),
+            description: s.description.clone(),
+            series: s
+                .series
+                .iter()
+                .map(|se| SeriesDto {
+                    id: se.id.to_string(),
+                    modality: se.modality.clone(),
+                    number: se.number,
+                    description: se.description.clone(),
+                    stack: se.stack,
+                    frames: se.frame_count,
+                    size: (se.size.1, se.size.0),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Per-slice text of a stack.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StackDto {
+    /// Frames in display order.
+    pub frames: usize,
+    /// Slice location (mm along the normal, or Slice Location) per frame, when known.
+    pub locations: Vec<Option<f64>>,
+    /// The file's own windows (centre, width) for presets.
+    pub windows: Vec<(f64, f64)>,
+    /// The window the first frame is shown with (where a W/L drag starts); `null` for colour.
+    pub default_window: Option<(f64, f64)>,
+    /// Frame time in ms for cine (multi-frame), when known.
+    pub frame_time_ms: Option<f64>,
+}
+
+/// Encodes a rendered frame in the binary layout above.
+pub fn encode_frame(frame: &RenderedFrame, downsampled: bool, full: (u32, u32)) -> Vec<u8> {
+    let mut out = Vec::with_capacity(24 + frame.pixels.len());
+    let flags = u32::from(frame.lossy) | (u32::from(downsampled) << 1);
+    for v in [
+        frame.width,
+        frame.height,
+        u32::from(frame.channels),
+        flags,
+        full.0,
+        full.1,
+    ] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&frame.pixels);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_and_bad_types_are_refused() {
+        assert!(
+            serde_json::from_str::<FrameRequest>(r#"{"series":"se-0","index":1,"path":"/etc"}"#)
+                .is_err()
+        );
+        assert!(serde_json::from_str::<FrameRequest>(r#"{"series":"se-0","index":-1}"#).is_err());
+        let ok: FrameRequest = serde_json::from_str(
+            r#"{"series":"se-0","index":1,"window":{"center":-600,"width":1500}}"#,
+        )
+        .unwrap();
+        assert_eq!(ok.window.unwrap().center, -600.0);
+    }
+
+    #[test]
+    fn frames_are_encoded_with_a_fixed_header() {
+        let f = RenderedFrame {
+            width: 2,
+            height: 1,
+            channels: 1,
+            pixels: vec![7, 9],
+            lossy: true,
+        };
+        let b = encode_frame(&f, true, (4, 2));
+        assert_eq!(&b[..4], &2u32.to_le_bytes());
+        assert_eq!(&b[12..16], &3u32.to_le_bytes());
+        assert_eq!(&b[24..], &[7, 9]);
+    }
+
+    #[test]
+    fn audit_errors_cross_without_paths() {
+        let e: IpcError = CoreError::Audit(lucent_core::AuditError::Unwritable {
+            dir: "/home/someone/.local/share/lucent/audit".into(),
+            reason: "denied".into(),
+        })
+        .into();
+        assert_eq!(e.code, "E_AUDIT_UNAVAILABLE");
+        assert!(!e.message.contains('/'), "{}", e.message);
+    }
+}

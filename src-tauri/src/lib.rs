@@ -1,0 +1,410 @@
+//! Lucent's desktop shell (Tauri 2): windows, IPC and security wiring over `lucent-core`.
+//!
+//! Every command is a thin wrapper: validate the typed request, call the facade, encode the
+//! answer ([`ipc`]). Decoding runs on the blocking pool, never on the main thread. The webview
+//! gets opaque ids, display text and pixels; paths arrive only from the command line, the native
+//! File menu dialogs and native drops, all handled here in Rust. Requests the app refuses (bad ids
+//! or arguments) are audited as security alerts (110113); start and stop as 110100.
+
+pub mod ipc;
+
+use ipc::{FrameRequest, IpcError, SeriesRequest, StackDto, StudyDto, encode_frame};
+use lucent_core::{ErrorCode, SeriesId, Session, VoiChoice};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use tauri::ipc::Response;
+use tauri::menu::{MenuBuilder, MenuItemBuilder, PredefinedMenuItem, SubmenuBuilder};
+use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
+use tauri_plugin_dialog::DialogExt;
+
+/// Frames larger than this many pixels are sent as a coarse level first.
+const LARGE_PIXELS: u64 = 4_000_000;
+
+/// The shell's state: one session, shared with the blocking pool.
+pub struct Viewer {
+    session: Arc<Mutex<Session>>,
+    bench_out: Option<PathBuf>,
+    launched_epoch_ms: f64,
+    /// When the first open request arrived (ms since the epoch, as f64 bits; 0 = none yet).
+    first_open_epoch_ms: Arc<std::sync::atomic::AtomicU64>,
+    /// Benchmark mode: paths opened when the UI is ready, so that "first image from the open
+    /// request" measures Lucent, not WebKit's start-up.
+    deferred_open: Mutex<Vec<PathBuf>>,
+}
+
+fn epoch_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
+}
+
+impl Viewer {
+    /// A viewer over a session; `bench_out` turns on the in-app benchmark.
+    pub fn new(session: Session, bench_out: Option<PathBuf>) -> Self {
+        Viewer {
+            session: Arc::new(Mutex::new(session)),
+            bench_out,
+            launched_epoch_ms: epoch_ms(),
+            first_open_epoch_ms: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            deferred_open: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn session(&self) -> std::sync::MutexGuard<'_, Session> {
+        self.session.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn lock(session: &Arc<Mutex<Session>>) -> std::sync::MutexGuard<'_, Session> {
+    session.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Parses a series id from the UI; an unknown form is refused and audited.
+fn series_id(session: &Arc<Mutex<Session>>, s: &str) -> Result<SeriesId, IpcError> {
+    SeriesId::parse(s).ok_or_else(|| {
+        let _ = lock(session).audit_rejected_request("malformed series id");
+        IpcError::new(ErrorCode::UnknownId, "unknown series")
+    })
+}
+
+/// Converts a facade error for the UI; an unknown id is audited as a refused request. Takes the
+/// session the caller has already locked (the mutex is not re-entrant).
+fn rejected(session: &mut Session, e: lucent_core::CoreError) -> IpcError {
+    if e.code() == ErrorCode::UnknownId {
+        let _ = session.audit_rejected_request("unknown series id");
+    }
+    e.into()
+}
+
+use lucent_core::HasErrorCode;
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, IpcError> + Send + 'static,
+) -> Result<T, IpcError> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|_| Err(IpcError::new(ErrorCode::Internal, "internal error")))
+}
+
+/// The studies and their stacks, for the browser and the corner text.
+#[tauri::command]
+async fn studies(state: tauri::State<'_, Viewer>) -> Result<Vec<StudyDto>, IpcError> {
+    Ok(state
+        .session()
+        .studies()
+        .iter()
+        .map(StudyDto::from)
+        .collect())
+}
+
+/// Per-slice locations and the file's windows of a stack.
+#[tauri::command]
+async fn stack(
+    state: tauri::State<'_, Viewer>,
+    request: SeriesRequest,
+) -> Result<StackDto, IpcError> {
+    let session = state.session.clone();
+    blocking(move || {
+        let id = series_id(&session, &request.series)?;
+        let mut s = lock(&session);
+        let (locations, windows) = match s.slice_locations(id) {
+            Ok(v) => v,
+            Err(e) => return Err(rejected(&mut s, e)),
+        };
+        let default_window = s.default_window(id, 0).map_err(IpcError::from)?;
+        Ok(StackDto {
+            frames: locations.len(),
+            locations,
+            windows,
+            default_window,
+            frame_time_ms: None,
+        })
+    })
+    .await
+}
+
+/// One frame, windowed, as raw bytes (see [`ipc`] for the layout).
+#[tauri::command]
+async fn frame(
+    state: tauri::State<'_, Viewer>,
+    request: FrameRequest,
+) -> Result<Response, IpcError> {
+    let session = state.session.clone();
+    blocking(move || {
+        let id = series_id(&session, &request.series)?;
+        let voi = match request.window {
+            Some(w) if w.center.is_finite() && w.width.is_finite() && w.width > 0.0 => {
+                VoiChoice::Explicit {
+                    center: w.center,
+                    width: w.width,
+                }
+            }
+            Some(_) => {
+                let _ = lock(&session).audit_rejected_request("invalid window");
+                return Err(IpcError::new(
+                    ErrorCode::InvalidArgument,
+                    "the window width must be a number > 0",
+                ));
+            }
+            None => VoiChoice::FromHeader,
+        };
+        let mut s = lock(&session);
+        let index = request.index as usize;
+        let full = match s.stack_frame(id, index, voi) {
+            Ok(f) => f,
+            Err(e) => return Err(rejected(&mut s, e)),
+        };
+        let direction = request.direction.unwrap_or(1).signum();
+        let _ = s.prefetch(id, index, if direction == 0 { 1 } else { direction }, 6);
+        let dims = (full.width, full.height);
+        let large = u64::from(full.width) * u64::from(full.height) > LARGE_PIXELS;
+        let bytes = match request.max_dim {
+            Some(max) if large => {
+                let pyramid = lucent_core::Pyramid::new(full, max.clamp(64, 4096));
+                encode_frame(pyramid.coarsest(), true, dims)
+            }
+            _ => encode_frame(&full, false, dims),
+        };
+        Ok(Response::new(bytes))
+    })
+    .await
+}
+
+/// A small preview of a stack's middle frame for the browser.
+#[tauri::command]
+async fn thumbnail(
+    state: tauri::State<'_, Viewer>,
+    request: SeriesRequest,
+) -> Result<Response, IpcError> {
+    let session = state.session.clone();
+    blocking(move || {
+        let id = series_id(&session, &request.series)?;
+        let mut s = lock(&session);
+        let n = match s.frame_count(id) {
+            Ok(n) => n,
+            Err(e) => return Err(rejected(&mut s, e)),
+        };
+        let full = s.stack_frame(id, n / 2, VoiChoice::FromHeader)?;
+        let dims = (full.width, full.height);
+        let pyramid = lucent_core::Pyramid::new(full, 96);
+        Ok(Response::new(encode_frame(pyramid.coarsest(), true, dims)))
+    })
+    .await
+}
+
+/// Whether the in-app scroll benchmark should run.
+#[tauri::command]
+async fn app_mode<R: Runtime>(
+    app: AppHandle<R>,
+    state: tauri::State<'_, Viewer>,
+) -> Result<serde_json::Value, IpcError> {
+    let deferred = std::mem::take(
+        &mut *state
+            .deferred_open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()),
+    );
+    if !deferred.is_empty() {
+        open_paths(&app, deferred);
+    }
+    let open = f64::from_bits(
+        state
+            .first_open_epoch_ms
+            .load(std::sync::atomic::Ordering::Relaxed),
+    );
+    Ok(serde_json::json!({
+        "benchScroll": state.bench_out.is_some(),
+        "launchEpochMs": state.launched_epoch_ms,
+        "openEpochMs": open,
+    }))
+}
+
+/// Receives the in-app benchmark's result, writes it and quits.
+#[tauri::command]
+async fn bench_report<R: Runtime>(
+    app: AppHandle<R>,
+    state: tauri::State<'_, Viewer>,
+    report: serde_json::Value,
+) -> Result<(), IpcError> {
+    let Some(out) = &state.bench_out else {
+        return Err(IpcError::new(
+            ErrorCode::InvalidArgument,
+            "not in benchmark mode",
+        ));
+    };
+    let mut report = report;
+    report["rss_anon_mb"] = serde_json::json!(rss_anon_mb());
+    std::fs::write(
+        out,
+        serde_json::to_string_pretty(&report).unwrap_or_default(),
+    )
+    .map_err(|_| IpcError::new(ErrorCode::Io, "cannot write the benchmark report"))?;
+    app.exit(0);
+    Ok(())
+}
+
+fn rss_anon_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("RssAnon:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Opens paths chosen in Rust (command line, dialogs, drops) and tells the UI.
+pub fn open_paths<R: Runtime>(app: &AppHandle<R>, paths: Vec<PathBuf>) {
+    if paths.is_empty() {
+        return;
+    }
+    let app = app.clone();
+    let viewer = app.state::<Viewer>();
+    let _ = viewer.first_open_epoch_ms.compare_exchange(
+        0,
+        epoch_ms().to_bits(),
+        std::sync::atomic::Ordering::Relaxed,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    let session = viewer.session.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let result = lock(&session).open(&paths);
+        match result {
+            Ok(()) => {
+                let _ = app.emit("studies-changed", ());
+            }
+            Err(e) => {
+                let _ = app.emit("open-error", IpcError::from(e));
+            }
+        }
+    });
+}
+
+fn build_menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let open_file = MenuItemBuilder::with_id("open-file", "Open File…")
+        .accelerator("CmdOrCtrl+O")
+        .build(app)?;
+    let open_folder = MenuItemBuilder::with_id("open-folder", "Open Folder…")
+        .accelerator("CmdOrCtrl+Shift+O")
+        .build(app)?;
+    let quit = PredefinedMenuItem::quit(app, Some("Quit"))?;
+    let file = SubmenuBuilder::new(app, "File")
+        .items(&[&open_file, &open_folder, &quit])
+        .build()?;
+    app.set_menu(MenuBuilder::new(app).items(&[&file]).build()?)?;
+    app.on_menu_event(|app, event| {
+        let handle = app.clone();
+        match event.id().as_ref() {
+            "open-file" => app
+                .dialog()
+                .file()
+                .add_filter("DICOM", &["dcm", "DCM", "dicom", ""])
+                .pick_files(move |files| {
+                    let paths = files
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(|f| f.into_path().ok())
+                        .collect();
+                    open_paths(&handle, paths);
+                }),
+            "open-folder" => app.dialog().file().pick_folder(move |folder| {
+                let paths = folder
+                    .into_iter()
+                    .filter_map(|f| f.into_path().ok())
+                    .collect();
+                open_paths(&handle, paths);
+            }),
+            _ => {}
+        }
+    });
+    Ok(())
+}
+
+/// Only the app's own origin may be shown: no navigation elsewhere, no new windows.
+fn allowed_navigation(url: &tauri::Url) -> bool {
+    matches!(url.scheme(), "tauri")
+        || matches!(url.host_str(), Some("tauri.localhost"))
+        || (cfg!(debug_assertions)
+            && matches!(url.host_str(), Some("localhost"))
+            && url.port() == Some(5173))
+}
+
+/// Registers the app's commands (the same list as `build.rs` declares).
+pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        studies,
+        stack,
+        frame,
+        thumbnail,
+        app_mode,
+        bench_report
+    ])
+}
+
+/// Builds the application: plugins, state, commands, the main window, menu and handlers.
+pub fn builder<R: Runtime>(viewer: Viewer, initial: Vec<PathBuf>) -> tauri::Builder<R> {
+    with_commands(tauri::Builder::<R>::new())
+        .plugin(tauri_plugin_dialog::init())
+        .manage(viewer)
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            if let Err(e) = handle.state::<Viewer>().session().audit_application(true) {
+                eprintln!("lucent-viewer: {}: {e}", e.code());
+            }
+            let data_dir = lucent_core::audit::data_dir();
+            let window =
+                WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+                    .title("Lucent")
+                    .inner_size(1400.0, 900.0)
+                    .min_inner_size(640.0, 480.0)
+                    .data_directory(data_dir.join("webview"))
+                    .on_navigation(allowed_navigation)
+                    .build()?;
+            let drop_handle = handle.clone();
+            window.on_window_event(move |event| {
+                if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) =
+                    event
+                {
+                    open_paths(&drop_handle, paths.clone());
+                }
+            });
+            build_menu(&handle)?;
+            let viewer = handle.state::<Viewer>();
+            if viewer.bench_out.is_some() {
+                *viewer
+                    .deferred_open
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = initial.clone();
+            } else {
+                open_paths(&handle, initial.clone());
+            }
+            Ok(())
+        })
+}
+
+/// Runs the viewer with command-line arguments: `[--bench-scroll OUT.json] PATH...`.
+pub fn run() {
+    let mut args = std::env::args().skip(1);
+    let mut bench_out = None;
+    let mut paths = Vec::new();
+    while let Some(a) = args.next() {
+        if a == "--bench-scroll" {
+            bench_out = args.next().map(PathBuf::from);
+        } else if !a.starts_with("--") {
+            paths.push(PathBuf::from(a));
+        }
+    }
+    let session =
+        Session::new().with_application(&format!("lucent-viewer {}", env!("CARGO_PKG_VERSION")));
+    let app = builder::<tauri::Wry>(Viewer::new(session, bench_out), paths)
+        .build(tauri::generate_context!())
+        .expect("the viewer window could not be created");
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            let _ = handle.state::<Viewer>().session().audit_application(false);
+        }
+    });
+}

@@ -1,0 +1,7 @@
+//! `lucent-viewer PATH...`: the desktop viewer. See the crate docs (`lib.rs`).
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+fn main() {
+    lucent_viewer::run();
+}
