@@ -6,6 +6,7 @@ fn main() {
         "studies",
         "stack",
         "frame",
+        "tile",
         "thumbnail",
         "app_mode",
         "bench_report",

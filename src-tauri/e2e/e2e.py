@@ -89,6 +89,8 @@ def main():
     work = tempfile.mkdtemp(prefix="lucent-e2e-")
     study = os.path.join(work, "ct")
     subprocess.run([TESTDATA, "ct", study, "--slices", "20", "--size", "256", "--patient-name", XSS_NAME], check=True)
+    large = os.path.join(work, "dx")
+    subprocess.run([TESTDATA, "large", large], check=True)
     env = dict(os.environ, LUCENT_DATA_DIR=os.path.join(work, "data"), TAURI_WEBVIEW_AUTOMATION="true")
     driver = subprocess.Popen([shutil.which("tauri-driver") or os.path.expanduser("~/.cargo/bin/tauri-driver"), "--port", "4444"],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -100,7 +102,7 @@ def main():
                 break
             except Exception:
                 time.sleep(0.1)
-        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": VIEWER, "args": [study]}}}}
+        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": VIEWER, "args": [study, large]}}}}
         started = time.time()
         for attempt in range(3):
             try:
@@ -186,6 +188,26 @@ def main():
         still = js(PROBE)
         check("the viewer keeps working after the refused requests", still["lit"] > 100, still)
         shot("03-final")
+
+        # A 4000×5000 radiograph: coarse level first (DOWNSAMPLED), then visible tiles.
+        js("""
+        window.__sawDownsampled = false;
+        const b = document.getElementById('badge-downsampled');
+        new MutationObserver(() => { if (!b.hidden) window.__sawDownsampled = true; }).observe(b, {attributes: true});
+        const dx = [...document.querySelectorAll('.series')].find(e => e.textContent.includes('DX'));
+        dx.click();
+        """)
+        large_shown = wait(lambda p: p["bl"].startswith("Im 1/1") and p["lit"] > 100, timeout=30)
+        settled = None
+        t0 = time.time()
+        while time.time() - t0 < 30:
+            settled = js("return {saw: window.__sawDownsampled, hidden: document.getElementById('badge-downsampled').hidden}")
+            if settled["saw"] and settled["hidden"]:
+                break
+            time.sleep(0.2)
+        check("a large image shows a coarse level with a DOWNSAMPLED marker, then full-resolution tiles",
+              large_shown["bl"].startswith("Im 1/1") and settled["saw"] and settled["hidden"], (large_shown, settled))
+        shot("04-large-image")
     finally:
         if session:
             try:

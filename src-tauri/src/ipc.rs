@@ -78,6 +78,24 @@ pub struct FrameRequest {
     pub direction: Option<i32>,
 }
 
+/// `tile` request: one 256×256 tile of a pyramid level of a large frame.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TileRequest {
+    /// Series (stack) id.
+    pub series: String,
+    /// Frame index in display order.
+    pub index: u32,
+    /// Explicit window; the file's own VOI when absent.
+    pub window: Option<WindowArg>,
+    /// Pyramid level (0 = full resolution).
+    pub level: u32,
+    /// Tile column.
+    pub tx: u32,
+    /// Tile row.
+    pub ty: u32,
+}
+
 /// `stack` and `thumbnail` request.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -169,6 +187,24 @@ pub struct StackDto {
     pub default_window: Option<(f64, f64)>,
     /// Frame time in ms for cine (multi-frame), when known.
     pub frame_time_ms: Option<f64>,
+}
+
+/// Encodes a tile: the frame layout with the tile's level-0 position in place of the full size.
+pub fn encode_tile(tile: &lucent_core::Tile, lossy: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(24 + tile.pixels.len());
+    let scale = 1u32 << tile.level.min(31);
+    for v in [
+        tile.width,
+        tile.height,
+        u32::from(tile.channels),
+        u32::from(lossy) | (tile.level << 8),
+        tile.x * scale,
+        tile.y * scale,
+    ] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&tile.pixels);
+    out
 }
 
 /// Encodes a rendered frame in the binary layout above.

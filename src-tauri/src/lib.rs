@@ -8,7 +8,10 @@
 
 pub mod ipc;
 
-use ipc::{FrameRequest, IpcError, SeriesRequest, StackDto, StudyDto, encode_frame};
+use ipc::{
+    FrameRequest, IpcError, SeriesRequest, StackDto, StudyDto, TileRequest, encode_frame,
+    encode_tile,
+};
 use lucent_core::{ErrorCode, SeriesId, Session, VoiChoice};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -20,6 +23,9 @@ use tauri_plugin_dialog::DialogExt;
 /// Frames larger than this many pixels are sent as a coarse level first.
 const LARGE_PIXELS: u64 = 4_000_000;
 
+/// A large frame's pyramid and the (series, index, window) it was rendered for.
+type KeyedPyramid = (String, Arc<lucent_core::Pyramid>);
+
 /// The shell's state: one session, shared with the blocking pool.
 pub struct Viewer {
     session: Arc<Mutex<Session>>,
@@ -30,6 +36,8 @@ pub struct Viewer {
     /// Benchmark mode: paths opened when the UI is ready, so that "first image from the open
     /// request" measures Lucent, not WebKit's start-up.
     deferred_open: Mutex<Vec<PathBuf>>,
+    /// The pyramid of the large frame on screen, keyed by (series, index, window).
+    pyramid: Arc<Mutex<Option<KeyedPyramid>>>,
 }
 
 fn epoch_ms() -> f64 {
@@ -48,6 +56,7 @@ impl Viewer {
             launched_epoch_ms: epoch_ms(),
             first_open_epoch_ms: Arc::new(std::sync::atomic::AtomicU64::new(0)),
             deferred_open: Mutex::new(Vec::new()),
+            pyramid: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -131,6 +140,7 @@ async fn frame(
     request: FrameRequest,
 ) -> Result<Response, IpcError> {
     let session = state.session.clone();
+    let pyramids = state.pyramid.clone();
     blocking(move || {
         let id = series_id(&session, &request.series)?;
         let voi = match request.window {
@@ -161,12 +171,78 @@ async fn frame(
         let large = u64::from(full.width) * u64::from(full.height) > LARGE_PIXELS;
         let bytes = match request.max_dim {
             Some(max) if large => {
-                let pyramid = lucent_core::Pyramid::new(full, max.clamp(64, 4096));
-                encode_frame(pyramid.coarsest(), true, dims)
+                let pyramid = Arc::new(lucent_core::Pyramid::new(full, max.clamp(64, 4096)));
+                let bytes = encode_frame(pyramid.coarsest(), true, dims);
+                let key = pyramid_key(&request.series, request.index, request.window);
+                *pyramids.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, pyramid));
+                bytes
             }
             _ => encode_frame(&full, false, dims),
         };
         Ok(Response::new(bytes))
+    })
+    .await
+}
+
+fn pyramid_key(series: &str, index: u32, window: Option<ipc::WindowArg>) -> String {
+    match window {
+        Some(w) => format!(
+            "{series}:{index}:{}:{}",
+            w.center.to_bits(),
+            w.width.to_bits()
+        ),
+        None => format!("{series}:{index}:file"),
+    }
+}
+
+/// One tile of the large frame on screen (after its coarse level): full-resolution tiles of the
+/// visible region replace the coarse level where the user looks.
+#[tauri::command]
+async fn tile(state: tauri::State<'_, Viewer>, request: TileRequest) -> Result<Response, IpcError> {
+    let session = state.session.clone();
+    let pyramids = state.pyramid.clone();
+    blocking(move || {
+        let id = series_id(&session, &request.series)?;
+        let key = pyramid_key(&request.series, request.index, request.window);
+        let cached = pyramids
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, p)| p.clone());
+        let pyramid = match cached {
+            Some(p) => p,
+            None => {
+                let voi = match request.window {
+                    Some(w) if w.center.is_finite() && w.width.is_finite() && w.width > 0.0 => {
+                        VoiChoice::Explicit {
+                            center: w.center,
+                            width: w.width,
+                        }
+                    }
+                    Some(_) => {
+                        return Err(IpcError::new(
+                            ErrorCode::InvalidArgument,
+                            "the window width must be a number > 0",
+                        ));
+                    }
+                    None => VoiChoice::FromHeader,
+                };
+                let mut s = lock(&session);
+                let full = match s.stack_frame(id, request.index as usize, voi) {
+                    Ok(f) => f,
+                    Err(e) => return Err(rejected(&mut s, e)),
+                };
+                let p = Arc::new(lucent_core::Pyramid::new(full, 1024));
+                *pyramids.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, p.clone()));
+                p
+            }
+        };
+        let lossy = pyramid.coarsest().lossy;
+        let tile = pyramid
+            .tile(request.level, request.tx, request.ty)
+            .ok_or_else(|| IpcError::new(ErrorCode::InvalidArgument, "no such tile"))?;
+        Ok(Response::new(encode_tile(&tile, lossy)))
     })
     .await
 }
@@ -338,6 +414,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         studies,
         stack,
         frame,
+        tile,
         thumbnail,
         app_mode,
         bench_report

@@ -6,7 +6,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { Frame, parseFrame, toRgba } from "./frame";
 import { Latest } from "./latest";
-import { dragWindow, imageTransform, initialView, keyStep, ViewState, wheelStep, Window, zoomBy } from "./view";
+import { dragWindow, imageTransform, initialView, keyStep, ViewState, visibleTiles, wheelStep, Window, zoomBy } from "./view";
 
 interface SeriesDto {
   id: string;
@@ -125,13 +125,84 @@ function draw(): void {
 }
 
 let rgbaBuffer: Uint8ClampedArray<ArrayBuffer> | undefined;
-function present(frame: Frame, index: number): void {
-  if (offscreen.width !== frame.width || offscreen.height !== frame.height) {
-    offscreen.width = frame.width;
-    offscreen.height = frame.height;
+const scratch = document.createElement("canvas");
+const scratchCtx = scratch.getContext("2d") as CanvasRenderingContext2D;
+
+/** Pixels into the scratch canvas, for scaled drawing into the offscreen image. */
+function toScratch(f: Frame): HTMLCanvasElement {
+  scratch.width = f.width;
+  scratch.height = f.height;
+  scratchCtx.putImageData(new ImageData(toRgba(f), f.width, f.height), 0, 0);
+  return scratch;
+}
+
+// Large images: the coarse level fills the full-size offscreen image first; tiles of the visible
+// region then replace it, at the level that matches the screen.
+const tiles = { key: "", loaded: new Set<string>(), running: false, again: false };
+
+function frameKey(): string {
+  const w = state.window;
+  return `${state.series?.id}:${state.shownIndex}:${w ? `${w.center}:${w.width}` : "file"}`;
+}
+
+async function loadVisibleTiles(): Promise<void> {
+  const f = state.frame;
+  if (!f || !f.downsampled || !state.series) return;
+  if (tiles.running) {
+    tiles.again = true;
+    return;
   }
-  rgbaBuffer = toRgba(frame, rgbaBuffer);
-  offctx.putImageData(new ImageData(rgbaBuffer, frame.width, frame.height), 0, 0);
+  tiles.running = true;
+  try {
+    do {
+      tiles.again = false;
+      const key = frameKey();
+      const t = imageTransform(canvas.width, canvas.height, f.fullWidth, f.fullHeight, state.view);
+      const { level, tiles: wanted } = visibleTiles(t, canvas.width, canvas.height, f.fullWidth, f.fullHeight);
+      for (const [tx, ty] of wanted) {
+        if (frameKey() !== key || state.frame !== f) return;
+        const id = `${level}:${tx}:${ty}`;
+        if (tiles.loaded.has(id)) continue;
+        const w = state.window;
+        const request = { series: state.series.id, index: state.shownIndex, window: w ? { center: w.center, width: w.width } : null, level, tx, ty };
+        let tile: Frame;
+        try {
+          tile = parseFrame(await invoke<ArrayBuffer>("tile", { request }));
+        } catch {
+          continue; // a level the pyramid does not have: the coarse level stays
+        }
+        if (frameKey() !== key || state.frame !== f) return;
+        const scale = 2 ** level;
+        offctx.drawImage(toScratch(tile), tile.fullWidth, tile.fullHeight, tile.width * scale, tile.height * scale);
+        tiles.loaded.add(id);
+        draw();
+      }
+      if (wanted.every(([tx, ty]) => tiles.loaded.has(`${level}:${tx}:${ty}`))) {
+        $("badge-downsampled").hidden = true;
+      }
+    } while (tiles.again);
+  } finally {
+    tiles.running = false;
+  }
+}
+
+function present(frame: Frame, index: number): void {
+  if (frame.downsampled) {
+    if (offscreen.width !== frame.fullWidth || offscreen.height !== frame.fullHeight) {
+      offscreen.width = frame.fullWidth;
+      offscreen.height = frame.fullHeight;
+    }
+    offctx.imageSmoothingEnabled = true;
+    offctx.drawImage(toScratch(frame), 0, 0, frame.fullWidth, frame.fullHeight);
+    tiles.loaded = new Set();
+  } else {
+    if (offscreen.width !== frame.width || offscreen.height !== frame.height) {
+      offscreen.width = frame.width;
+      offscreen.height = frame.height;
+    }
+    rgbaBuffer = toRgba(frame, rgbaBuffer);
+    offctx.putImageData(new ImageData(rgbaBuffer, frame.width, frame.height), 0, 0);
+  }
   state.frame = frame;
   state.shownIndex = index;
   $("badge-lossy").hidden = !frame.lossy;
@@ -148,7 +219,7 @@ let lastPaintAt = 0;
 const frames = new Latest<{ frame: Frame; index: number; refine: boolean }>(
   ({ frame, index, refine }) => {
     present(frame, index);
-    if (refine) requestFrame(false); // full resolution after the coarse level
+    if (refine) void loadVisibleTiles(); // full-resolution tiles of the visible region next
   },
   (e) => showMessage(errorText(e)),
 );
@@ -170,8 +241,9 @@ function requestFrame(coarseFirst: boolean): void {
   if (!state.series) return;
   const index = state.index;
   const large = state.series.size[0] * state.series.size[1] > 4_000_000;
+  void coarseFirst;
   frames.submit(async () => {
-    const frame = await fetchFrame(index, coarseFirst && large);
+    const frame = await fetchFrame(index, large);
     return { frame, index, refine: frame.downsampled };
   });
 }
@@ -281,6 +353,7 @@ canvas.addEventListener(
     if (e.ctrlKey || e.metaKey) {
       state.view = zoomBy(state.view, e.deltaY < 0 ? 1.1 : 1 / 1.1);
       draw();
+      void loadVisibleTiles();
       return;
     }
     setIndex(wheelStep(state.index, e.deltaY, state.stack.frames));
@@ -317,9 +390,11 @@ canvas.addEventListener("pointermove", (e) => {
   } else if (drag.button === 2) {
     state.view = zoomBy(drag.view, Math.exp(-dy / 200));
     draw();
+    void loadVisibleTiles();
   } else if (drag.button === 1) {
     state.view = { ...drag.view, panX: drag.view.panX + dx, panY: drag.view.panY + dy };
     draw();
+    void loadVisibleTiles();
   }
 });
 const endDrag = () => {

@@ -71,3 +71,30 @@ describe("latest-request coalescing", () => {
     expect(seen).toEqual([1, 3]);
   });
 });
+
+import { visibleTiles } from "./view";
+
+describe("tiles of the visible region", () => {
+  it("fit view of 4000×5000 in 1000×800 uses a coarse level covering everything", () => {
+    const t = imageTransform(1000, 800, 4000, 5000, initialView());
+    const v = visibleTiles(t, 1000, 800, 4000, 5000);
+    expect(v.level).toBe(2); // scale 0.16 → level 2 (1 px ≈ 4 full-res px)
+    expect(v.tiles.length).toBe(4 * 5);
+  });
+  it("zoomed in: full-resolution tiles of the visible region only", () => {
+    const t = { scale: 1, x: -1000, y: -2000 };
+    const v = visibleTiles(t, 600, 300, 4000, 5000);
+    expect(v.level).toBe(0);
+    // x 1000–1600 → columns 3–6; y 2000–2300 → rows 7–8.
+    expect(v.tiles).toEqual([
+      [3, 7],
+      [4, 7],
+      [5, 7],
+      [6, 7],
+      [3, 8],
+      [4, 8],
+      [5, 8],
+      [6, 8],
+    ]);
+  });
+});

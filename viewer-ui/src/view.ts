@@ -81,3 +81,32 @@ export function linearWindow(x: number, w: Window): number {
   if (x > hi || width <= 1) return 255;
   return Math.round(((x - (w.center - 0.5)) / (width - 1) + 0.5) * 255);
 }
+
+/** Edge of a pyramid tile at its own level (matches lucent-pixels' TILE). */
+export const TILE = 256;
+
+/**
+ * The pyramid level and tiles that cover the visible part of a large image: the level whose
+ * pixels are about one screen pixel (0 = full resolution), and the tile columns/rows of that level
+ * intersecting the canvas.
+ */
+export function visibleTiles(
+  t: { scale: number; x: number; y: number },
+  canvasW: number,
+  canvasH: number,
+  fullW: number,
+  fullH: number,
+): { level: number; tiles: [number, number][] } {
+  const level = t.scale >= 0.5 ? 0 : Math.floor(Math.log2(1 / t.scale));
+  const span = TILE * 2 ** level; // full-resolution pixels per tile
+  const x0 = Math.max(0, -t.x / t.scale);
+  const y0 = Math.max(0, -t.y / t.scale);
+  const x1 = Math.min(fullW, (canvasW - t.x) / t.scale);
+  const y1 = Math.min(fullH, (canvasH - t.y) / t.scale);
+  const tiles: [number, number][] = [];
+  if (x1 <= x0 || y1 <= y0) return { level, tiles };
+  for (let ty = Math.floor(y0 / span); ty <= Math.floor((y1 - 1) / span); ty++) {
+    for (let tx = Math.floor(x0 / span); tx <= Math.floor((x1 - 1) / span); tx++) tiles.push([tx, ty]);
+  }
+  return { level, tiles };
+}

@@ -314,10 +314,7 @@ impl Session {
 
     /// Per frame of a stack (display order): the slice location in mm along the normal (else
     /// Slice Location), and the stack's header windows. One pass over the stack.
-    pub fn slice_locations(
-        &mut self,
-        series: SeriesId,
-    ) -> Result<SliceLocations, CoreError> {
+    pub fn slice_locations(&mut self, series: SeriesId) -> Result<SliceLocations, CoreError> {
         let key = self
             .series_ids
             .key_of(series)

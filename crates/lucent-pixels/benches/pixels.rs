@@ -96,9 +96,67 @@ fn pixels(c: &mut Criterion) {
     g.finish();
 }
 
+/// Decode of one frame per codec, on the fetched pydicom test files (test-data/fetch.sh).
+fn codecs(c: &mut Criterion) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../test-data/cache/pydicom-3.0.1/data/test_files");
+    if !dir.exists() {
+        eprintln!("codecs: run test-data/fetch.sh first; skipping the per-codec group");
+        return;
+    }
+    let mut g = c.benchmark_group("decode_per_codec");
+    for (codec, name) in [
+        ("explicit_be_64x64", "MR_small_bigendian.dcm"),
+        ("deflate_512x512", "image_dfl.dcm"),
+        ("rle_64x64", "MR_small_RLE.dcm"),
+        ("jpeg_baseline_rgb_100x100", "SC_rgb_jpeg_dcmtk.dcm"),
+        ("jpeg_ls_64x64", "MR_small_jpeg_ls_lossless.dcm"),
+        ("jpeg2000_lossless_64x64", "MR_small_jp2klossless.dcm"),
+        ("jpeg2000_1024x256", "JPEG2000.dcm"),
+    ] {
+        let file = PixelFile::open(&dir.join(name)).unwrap();
+        g.bench_function(codec, |b| b.iter(|| file.decode_frame(0).unwrap()));
+    }
+    g.finish();
+}
+
+/// Pyramid and tiles of a 4000×5000 radiograph (coarse level first, then visible tiles).
+fn tiles(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let study = StudyIdentity::phantom(81, "PHANTOM^BENCH");
+    large_dx_spec(&study, 81)
+        .write(&dir.path().join("dx.dcm"))
+        .unwrap();
+    let file = PixelFile::open(&dir.path().join("dx.dcm")).unwrap();
+    let full = file.render(0, VoiChoice::FromHeader).unwrap();
+    let mut g = c.benchmark_group("dx_4000x5000");
+    g.sample_size(10);
+    g.bench_function("render_full", |b| {
+        b.iter(|| file.render(0, VoiChoice::FromHeader).unwrap())
+    });
+    g.bench_function("pyramid_to_512", |b| {
+        b.iter_batched(
+            || full.clone(),
+            |f| lucent_pixels::Pyramid::new(f, 512),
+            BatchSize::LargeInput,
+        )
+    });
+    let pyramid = lucent_pixels::Pyramid::new(full, 512);
+    g.bench_function("visible_tiles_1280x800", |b| {
+        b.iter(|| {
+            pyramid
+                .visible_tiles(0, (1000, 1000, 1280, 800))
+                .into_iter()
+                .filter_map(|(x, y)| pyramid.tile(0, x, y))
+                .count()
+        })
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default();
-    targets = pixels
+    targets = pixels, codecs, tiles
 }
 criterion_main!(benches);

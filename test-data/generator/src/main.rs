@@ -41,6 +41,11 @@ enum Command {
         #[arg(long, default_value = "PHANTOM^CT")]
         patient_name: String,
     },
+    /// A 4000×5000 radiograph alone (the large-image case), dated 2027-01-01.
+    Large {
+        /// Output folder.
+        out: PathBuf,
+    },
     /// Character-set samples (PS3.5 Annexes H, I, K).
     Charset {
         /// Output folder.
@@ -78,5 +83,11 @@ fn main() -> std::io::Result<()> {
             write_all(&out, &ct_series_specs(&study, &p), shuffle.then_some(seed)).map(|_| ())
         }
         Command::Charset { out } => write_charset_samples(&out, 3).map(|_| ()),
+        Command::Large { out } => {
+            let study = StudyIdentity::phantom(9, "PHANTOM^DX");
+            let mut spec = large_dx_spec(&study, 9);
+            spec.study_date = Some("20270101".into());
+            spec.write(&out.join("LARGE.dcm"))
+        }
     }
 }
