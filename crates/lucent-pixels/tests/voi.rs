@@ -252,3 +252,59 @@ fn frame_out_of_range_and_bad_windows_are_typed_errors() {
         lucent_error::ErrorCode::InvalidArgument
     );
 }
+
+/// Float Pixel Data has no peer decoder here (dcmtk 3.6.7 and GDCM do not render it): compared
+/// with the source values of a generated file under the same window, by the PS3.3 formula.
+#[test]
+fn float_pixel_data_matches_its_source_values() {
+    use lucent_testdata::*;
+    let dir = tempfile::tempdir().unwrap();
+    let values: Vec<f32> = (0..64 * 64)
+        .map(|i| ((i % 64) as f32 - 20.0) * 1.75 + (i / 64) as f32 * 0.5)
+        .collect();
+    let mut spec = ImageSpec::new("2.25.11".into(), "2.25.12".into(), "2.25.13".into());
+    spec.sop_class_uid = "1.2.840.10008.5.1.4.1.1.30"; // Parametric Map Storage
+    spec.modality = "OT";
+    spec.rows = 64;
+    spec.columns = 64;
+    spec.pixels = Pixels::Float32(values.clone());
+    let path = dir.path().join("float.dcm");
+    spec.write(&path).unwrap();
+    let (c, w) = (10.0, 80.0);
+    assert_eq!(
+        PixelFile::open(&path).unwrap().info.float_bits,
+        Some(32),
+        "read as Float Pixel Data"
+    );
+    let rendered = PixelFile::open(&path)
+        .unwrap()
+        .render(
+            0,
+            VoiChoice::Explicit {
+                center: c,
+                width: w,
+            },
+        )
+        .unwrap();
+    let expected: Vec<u8> = values
+        .iter()
+        .map(|&x| {
+            let x = f64::from(x);
+            if x <= c - 0.5 - (w - 1.0) / 2.0 {
+                0
+            } else if x > c - 0.5 + (w - 1.0) / 2.0 {
+                255
+            } else {
+                (((x - (c - 0.5)) / (w - 1.0) + 0.5) * 255.0).round() as u8
+            }
+        })
+        .collect();
+    assert_eq!(rendered.pixels, expected);
+    // Without a window: min–max of the floats.
+    let minmax = PixelFile::open(&path)
+        .unwrap()
+        .render(0, VoiChoice::FromHeader)
+        .unwrap();
+    assert_eq!(*minmax.pixels.iter().min().unwrap(), 0);
+    assert_eq!(*minmax.pixels.iter().max().unwrap(), 255);
+}

@@ -105,6 +105,8 @@ pub enum Pixels {
     Mono8(Vec<u8>),
     /// RGB, 8 bits, planar configuration 0 (R G B R G B ...).
     Rgb8(Vec<u8>),
+    /// MONOCHROME2 Float Pixel Data (7FE0,0008), 32-bit IEEE floats (PS3.3 C.7.6.24).
+    Float32(Vec<f32>),
 }
 
 /// Everything written into one file. Text fields are raw bytes in `specific_character_set`.
@@ -371,7 +373,16 @@ impl ImageSpec {
             }
             Pixels::Mono8(v) => (1, "MONOCHROME2", 8, 8, false, v.clone()),
             Pixels::Rgb8(v) => (3, "RGB", 8, 8, false, v.clone()),
+            Pixels::Float32(v) => (
+                1,
+                "MONOCHROME2",
+                32,
+                32,
+                false,
+                v.iter().flat_map(|f| f.to_le_bytes()).collect(),
+            ),
         };
+        let float = matches!(self.pixels, Pixels::Float32(_));
         put_us(&mut o, tags::SAMPLES_PER_PIXEL, samples);
         put_str(
             &mut o,
@@ -398,9 +409,12 @@ impl ImageSpec {
             put_str(&mut o, tags::PIXEL_SPACING, VR::DS, &ds(&s));
         }
         put_us(&mut o, tags::BITS_ALLOCATED, bits_allocated);
-        put_us(&mut o, tags::BITS_STORED, bits_stored);
-        put_us(&mut o, tags::HIGH_BIT, bits_stored - 1);
-        put_us(&mut o, tags::PIXEL_REPRESENTATION, u16::from(signed));
+        if !float {
+            // Float Pixel Data has no Bits Stored, High Bit or Pixel Representation (C.7.6.24).
+            put_us(&mut o, tags::BITS_STORED, bits_stored);
+            put_us(&mut o, tags::HIGH_BIT, bits_stored - 1);
+            put_us(&mut o, tags::PIXEL_REPRESENTATION, u16::from(signed));
+        }
         if let Some(p) = self.pixel_padding_value {
             o.put(DataElement::new(
                 tags::PIXEL_PADDING_VALUE,
@@ -465,13 +479,24 @@ impl ImageSpec {
                 per_frame,
             ));
         }
-        let vr = if bits_allocated == 16 { VR::OW } else { VR::OB };
+        let vr = if float {
+            VR::OF
+        } else if bits_allocated == 16 {
+            VR::OW
+        } else {
+            VR::OB
+        };
         let mut bytes = bytes;
         if bytes.len() % 2 == 1 {
             bytes.push(0);
         }
+        let pixel_tag = if float {
+            tags::FLOAT_PIXEL_DATA
+        } else {
+            tags::PIXEL_DATA
+        };
         o.put(DataElement::new(
-            tags::PIXEL_DATA,
+            pixel_tag,
             vr,
             PrimitiveValue::U8(bytes.into()),
         ));
