@@ -69,6 +69,29 @@ fn lock(session: &Arc<Mutex<Session>>) -> std::sync::MutexGuard<'_, Session> {
     session.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// The VOI a request asks for; a non-finite or non-positive window is refused and audited.
+fn requested_voi(
+    session: &Arc<Mutex<Session>>,
+    window: Option<ipc::WindowArg>,
+) -> Result<VoiChoice, IpcError> {
+    match window {
+        Some(w) if w.center.is_finite() && w.width.is_finite() && w.width > 0.0 => {
+            Ok(VoiChoice::Explicit {
+                center: w.center,
+                width: w.width,
+            })
+        }
+        Some(_) => {
+            let _ = lock(session).audit_rejected_request("invalid window");
+            Err(IpcError::new(
+                ErrorCode::InvalidArgument,
+                "the window width must be a number > 0",
+            ))
+        }
+        None => Ok(VoiChoice::FromHeader),
+    }
+}
+
 /// Parses a series id from the UI; an unknown form is refused and audited.
 fn series_id(session: &Arc<Mutex<Session>>, s: &str) -> Result<SeriesId, IpcError> {
     SeriesId::parse(s).ok_or_else(|| {
@@ -143,22 +166,7 @@ async fn frame(
     let pyramids = state.pyramid.clone();
     blocking(move || {
         let id = series_id(&session, &request.series)?;
-        let voi = match request.window {
-            Some(w) if w.center.is_finite() && w.width.is_finite() && w.width > 0.0 => {
-                VoiChoice::Explicit {
-                    center: w.center,
-                    width: w.width,
-                }
-            }
-            Some(_) => {
-                let _ = lock(&session).audit_rejected_request("invalid window");
-                return Err(IpcError::new(
-                    ErrorCode::InvalidArgument,
-                    "the window width must be a number > 0",
-                ));
-            }
-            None => VoiChoice::FromHeader,
-        };
+        let voi = requested_voi(&session, request.window)?;
         let mut s = lock(&session);
         let index = request.index as usize;
         let full = match s.stack_frame(id, index, voi) {
@@ -213,21 +221,7 @@ async fn tile(state: tauri::State<'_, Viewer>, request: TileRequest) -> Result<R
         let pyramid = match cached {
             Some(p) => p,
             None => {
-                let voi = match request.window {
-                    Some(w) if w.center.is_finite() && w.width.is_finite() && w.width > 0.0 => {
-                        VoiChoice::Explicit {
-                            center: w.center,
-                            width: w.width,
-                        }
-                    }
-                    Some(_) => {
-                        return Err(IpcError::new(
-                            ErrorCode::InvalidArgument,
-                            "the window width must be a number > 0",
-                        ));
-                    }
-                    None => VoiChoice::FromHeader,
-                };
+                let voi = requested_voi(&session, request.window)?;
                 let mut s = lock(&session);
                 let full = match s.stack_frame(id, request.index as usize, voi) {
                     Ok(f) => f,

@@ -218,18 +218,7 @@ impl Session {
         if let Some(s) = self.stacks.get(&series) {
             return Ok(s.clone());
         }
-        let key = self
-            .series_ids
-            .key_of(series)
-            .cloned()
-            .ok_or(CoreError::UnknownId { kind: "series" })?;
-        let (study, stack) = self
-            .index
-            .studies
-            .iter()
-            .flat_map(|study| study.series.iter().map(move |series| (study, series)))
-            .find(|(study, series)| series_key(study, series) == key)
-            .ok_or(CoreError::UnknownId { kind: "series" })?;
+        let (study, stack) = self.find_series(series)?;
         let frames = stack
             .instances
             .iter()
@@ -312,22 +301,24 @@ impl Session {
         Ok(())
     }
 
-    /// Per frame of a stack (display order): the slice location in mm along the normal (else
-    /// Slice Location), and the stack's header windows. One pass over the stack.
-    pub fn slice_locations(&mut self, series: SeriesId) -> Result<SliceLocations, CoreError> {
+    /// The study and indexed series (stack) an id names.
+    fn find_series(&self, series: SeriesId) -> Result<(&Study, &Series), CoreError> {
         let key = self
             .series_ids
             .key_of(series)
-            .cloned()
             .ok_or(CoreError::UnknownId { kind: "series" })?;
-        let stack = self
-            .index
+        self.index
             .studies
             .iter()
             .flat_map(|study| study.series.iter().map(move |series| (study, series)))
-            .find(|(study, series)| series_key(study, series) == key)
-            .map(|(_, series)| series)
-            .ok_or(CoreError::UnknownId { kind: "series" })?;
+            .find(|(study, series)| series_key(study, series) == *key)
+            .ok_or(CoreError::UnknownId { kind: "series" })
+    }
+
+    /// Per frame of a stack (display order): the slice location in mm along the normal (else
+    /// Slice Location), and the stack's header windows. One pass over the stack.
+    pub fn slice_locations(&mut self, series: SeriesId) -> Result<SliceLocations, CoreError> {
+        let stack = self.find_series(series)?.1;
         let mut locations = Vec::new();
         for i in &stack.instances {
             let location = match (i.position, i.orientation) {
@@ -546,23 +537,17 @@ impl Session {
 
     /// The frames of a stack in display order (multi-frame instances expanded).
     pub fn frames(&mut self, series: SeriesId) -> Result<Vec<FrameRef>, CoreError> {
-        let key = self
-            .series_ids
-            .key_of(series)
-            .cloned()
-            .ok_or(CoreError::UnknownId { kind: "series" })?;
-        let stack = self
-            .index
-            .studies
+        let instances: Vec<(PathBuf, u32)> = self
+            .find_series(series)?
+            .1
+            .instances
             .iter()
-            .flat_map(|study| study.series.iter().map(move |series| (study, series)))
-            .find(|(study, series)| series_key(study, series) == key)
-            .map(|(_, series)| series)
-            .ok_or(CoreError::UnknownId { kind: "series" })?;
+            .map(|i| (i.path.clone(), i.frames))
+            .collect();
         let mut frames = Vec::new();
-        for instance in &stack.instances {
-            let id = self.instance_ids.id_for(&instance.path);
-            frames.extend((0..instance.frames).map(|frame| FrameRef {
+        for (path, count) in instances {
+            let id = self.instance_ids.id_for(&path);
+            frames.extend((0..count).map(|frame| FrameRef {
                 instance: id,
                 frame,
             }));
