@@ -304,7 +304,7 @@ async fn bench_report<R: Runtime>(
         ));
     };
     let mut report = report;
-    report["rss_anon_mb"] = serde_json::json!(rss_anon_mb());
+    report["rss_anon_mb"] = serde_json::json!(lucent_core::rss_anon_mb());
     std::fs::write(
         out,
         serde_json::to_string_pretty(&report).unwrap_or_default(),
@@ -312,18 +312,6 @@ async fn bench_report<R: Runtime>(
     .map_err(|_| IpcError::new(ErrorCode::Io, "cannot write the benchmark report"))?;
     app.exit(0);
     Ok(())
-}
-
-fn rss_anon_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("RssAnon:"))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
 }
 
 /// Opens paths chosen in Rust (command line, dialogs, drops) and tells the UI.

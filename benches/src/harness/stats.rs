@@ -24,18 +24,8 @@ pub fn geometric_mean(values: &[f64]) -> Option<f64> {
     Some((positive.iter().map(|v| v.ln()).sum::<f64>() / positive.len() as f64).exp())
 }
 
-/// Resident anonymous memory of this process (`RssAnon`, Linux), in MiB.
-pub fn rss_anon_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("RssAnon:"))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
-}
+/// Resident anonymous memory of this process (`RssAnon`), in MiB.
+pub use lucent_core::rss_anon_mb;
 
 #[cfg(test)]
 mod tests {

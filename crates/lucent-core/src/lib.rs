@@ -114,6 +114,20 @@ pub struct FrameRef {
     pub frame: u32,
 }
 
+/// Resident anonymous memory of this process (`RssAnon` from `/proc/self/status`, Linux), in MiB:
+/// what the memory targets are stated in (file pages of mapped or cached DICOM files excluded).
+pub fn rss_anon_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("RssAnon:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
 /// Location of a slice along its normal (PS3.3 C.7.6.2.1.1), for display ("Loc 12.5 mm").
 pub fn slice_location(orientation: &[f64; 6], position: &[f64; 3]) -> Option<f64> {
     let n = lucent_index::geometry::slice_normal(orientation)?;
