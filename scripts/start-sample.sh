@@ -8,11 +8,12 @@ ensure_apt dbus gnome-keyring
 cd "$repo"
 build_viewer
 target=${CARGO_TARGET_DIR:-$repo/target}
-if [ ! -f test-data/sample/.complete ]; then
+# The completion marker lives beside the study, not in it (it is not a DICOM file).
+if [ ! -f test-data/.sample-complete ]; then
   say "writing the sample study to test-data/sample/"
   rm -rf test-data/sample
   "$target/release/lucent-testdata" sample test-data/sample
-  touch test-data/sample/.complete
+  touch test-data/.sample-complete
 fi
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   say "starting the viewer on the sample study"
