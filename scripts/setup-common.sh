@@ -45,7 +45,12 @@ ensure_pydicom() {
   ensure_python_pip
   if ! python3 -c 'import pydicom, numpy, pylibjpeg, openjpeg, libjpeg' >/dev/null 2>&1; then
     say "installing pydicom and pylibjpeg (pip)"
-    python3 -m pip install --quiet --disable-pip-version-check \
+    local flags=()
+    # Debian's own python3 is "externally managed" (PEP 668): pip needs to be told.
+    if python3 -c 'import os, sys, sysconfig; sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")) else 1)'; then
+      flags=(--break-system-packages)
+    fi
+    python3 -m pip install --quiet --disable-pip-version-check "${flags[@]}" \
       pydicom==3.0.1 pylibjpeg==2.1.0 pylibjpeg-libjpeg==2.5.0 pylibjpeg-openjpeg==2.6.0 numpy==2.4.6
   fi
 }
