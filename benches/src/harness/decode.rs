@@ -220,35 +220,7 @@ fn lucent_render_all(path: &Path, frames: u32, voi: VoiChoice) -> Result<Rendere
 }
 
 fn read_png(path: &Path) -> Option<RenderedFrame> {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).ok()?));
-    let mut reader = decoder.read_info().ok()?;
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).ok()?;
-    buf.truncate(info.buffer_size());
-    let channels = match info.color_type {
-        png::ColorType::Grayscale => 1,
-        png::ColorType::Rgb => 3,
-        _ => return None,
-    };
-    Some(RenderedFrame {
-        width: info.width,
-        height: info.height,
-        channels,
-        pixels: buf,
-        lossy: false,
-    })
-}
-
-/// Mean absolute difference, `None` when the shapes differ.
-fn mad(a: &RenderedFrame, b: &RenderedFrame) -> Option<f64> {
-    ((a.width, a.height, a.channels) == (b.width, b.height, b.channels)).then(|| {
-        a.pixels
-            .iter()
-            .zip(&b.pixels)
-            .map(|(x, y)| f64::from(x.abs_diff(*y)))
-            .sum::<f64>()
-            / a.pixels.len().max(1) as f64
-    })
+    RenderedFrame::read_png(std::fs::File::open(path).ok()?).ok()
 }
 
 fn dcmtk_args(f: &FileInfo, input: &Path, out: &Path, window: Option<(f64, f64)>) -> Vec<String> {
@@ -314,7 +286,9 @@ fn pixels_match(f: &FileInfo, work: &Path) -> Option<bool> {
         read_png(&reference)
     })?;
     Some(match lucent {
-        Some(l) => mad(&l, &reference_image).is_some_and(|d| d <= tolerance(lossy)),
+        Some(l) => l
+            .mean_abs_diff(&reference_image)
+            .is_some_and(|d| d <= tolerance(lossy)),
         None => false,
     })
 }

@@ -368,9 +368,7 @@ impl PixelFile {
                         let count = u64::from(info.rows)
                             * u64::from(info.columns)
                             * u64::from(info.samples_per_pixel);
-                        (0..count)
-                            .map(|i| (native[(i / 8) as usize] >> (i % 8)) & 1)
-                            .collect()
+                        crate::frames::unpack_bits(&native, 0, count)
                     } else {
                         native
                     };

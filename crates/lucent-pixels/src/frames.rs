@@ -433,7 +433,7 @@ fn one_bit_range(info: &ImageInfo, k: u32) -> Result<(u64, u64), PixelError> {
 }
 
 /// 1-bit pixels: the first pixel is the least significant bit of the first byte (PS3.5 8.1.1).
-fn unpack_bits(packed: &[u8], first_bit: u64, count: u64) -> Vec<u8> {
+pub(crate) fn unpack_bits(packed: &[u8], first_bit: u64, count: u64) -> Vec<u8> {
     (0..count)
         .map(|i| {
             let bit = first_bit + i;

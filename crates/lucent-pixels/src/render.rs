@@ -63,6 +63,45 @@ impl RenderedFrame {
     }
 }
 
+impl RenderedFrame {
+    /// Reads an 8-bit grey or RGB PNG, such as a reference decoder's output, for comparison.
+    pub fn read_png(input: impl std::io::Read) -> Result<Self, PixelError> {
+        let bad = |e: &dyn std::fmt::Display| PixelError::Output(format!("cannot read PNG: {e}"));
+        let mut reader = png::Decoder::new(std::io::BufReader::new(input))
+            .read_info()
+            .map_err(|e| bad(&e))?;
+        let mut pixels = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut pixels).map_err(|e| bad(&e))?;
+        pixels.truncate(info.buffer_size());
+        let channels = match (info.color_type, info.bit_depth) {
+            (png::ColorType::Grayscale, png::BitDepth::Eight) => 1,
+            (png::ColorType::Rgb, png::BitDepth::Eight) => 3,
+            (c, d) => return Err(bad(&format!("{c:?} {d:?} is not 8-bit grey or RGB"))),
+        };
+        Ok(RenderedFrame {
+            width: info.width,
+            height: info.height,
+            channels,
+            pixels,
+            lossy: false,
+        })
+    }
+
+    /// Mean absolute difference per sample; `None` when the sizes or channel counts differ.
+    pub fn mean_abs_diff(&self, other: &RenderedFrame) -> Option<f64> {
+        ((self.width, self.height, self.channels) == (other.width, other.height, other.channels))
+            .then(|| {
+                let sum: u64 = self
+                    .pixels
+                    .iter()
+                    .zip(&other.pixels)
+                    .map(|(a, b)| u64::from(a.abs_diff(*b)))
+                    .sum();
+                sum as f64 / self.pixels.len().max(1) as f64
+            })
+    }
+}
+
 fn validate_window(center: f64, width: f64) -> Result<(), PixelError> {
     if !center.is_finite() || !width.is_finite() || width <= 0.0 {
         return Err(PixelError::InvalidWindow(format!(

@@ -50,24 +50,8 @@ fn require_tools() {
 }
 
 fn read_png(path: &Path) -> RenderedFrame {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    buf.truncate(info.buffer_size());
-    let channels = match info.color_type {
-        png::ColorType::Grayscale => 1,
-        png::ColorType::Rgb => 3,
-        other => panic!("unexpected PNG colour type {other:?}"),
-    };
-    assert_eq!(info.bit_depth, png::BitDepth::Eight);
-    RenderedFrame {
-        width: info.width,
-        height: info.height,
-        channels,
-        pixels: buf,
-        lossy: false,
-    }
+    let file = std::fs::File::open(path).unwrap();
+    RenderedFrame::read_png(file).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn reference(tool: Reference, file: &Path, frame: u32, voi: Voi, work: &Path) -> RenderedFrame {
@@ -132,19 +116,7 @@ fn compare(name: &str, file: &Path, frame: u32, voi: Voi, tool: Reference, toler
     let actual = PixelFile::open(file)
         .and_then(|f| f.render(frame, choice))
         .unwrap_or_else(|e| panic!("{name}: Lucent cannot render {}: {e}", file.display()));
-    let same_shape = (actual.width, actual.height, actual.channels)
-        == (expected.width, expected.height, expected.channels);
-    let mad = if same_shape {
-        let sum: u64 = actual
-            .pixels
-            .iter()
-            .zip(&expected.pixels)
-            .map(|(a, b)| u64::from(a.abs_diff(*b)))
-            .sum();
-        sum as f64 / actual.pixels.len().max(1) as f64
-    } else {
-        f64::INFINITY
-    };
+    let mad = actual.mean_abs_diff(&expected).unwrap_or(f64::INFINITY);
     if mad.is_nan() || mad > tolerance {
         let dir = failures_dir();
         std::fs::create_dir_all(&dir).unwrap();
