@@ -35,15 +35,7 @@ fn decode_compares_all_four_tools_and_the_summary_recomputes() {
     let tmp = tempfile::tempdir().unwrap();
     let files = tmp.path().join("files");
     let study = StudyIdentity::phantom(90, "PHANTOM^QA");
-    let ct = ct_series_specs(
-        &study,
-        &CtSeries {
-            seed: 90,
-            slices: 1,
-            ..CtSeries::default()
-        },
-    )
-    .remove(0);
+    let ct = ct_slice_spec(&study, 90);
     ct.write(&files.join("ct.dcm")).unwrap();
     mr_series_specs(&study, 90, 1)[0]
         .write(&files.join("mr.dcm"))

@@ -13,15 +13,7 @@ use lucent_testdata::*;
 fn pixels(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let study = StudyIdentity::phantom(80, "PHANTOM^BENCH");
-    let ct = ct_series_specs(
-        &study,
-        &CtSeries {
-            seed: 80,
-            slices: 1,
-            ..CtSeries::default()
-        },
-    )
-    .remove(0);
+    let ct = ct_slice_spec(&study, 80);
     let path = dir.path().join("ct.dcm");
     ct.write(&path).unwrap();
     let file = PixelFile::open(&path).unwrap();

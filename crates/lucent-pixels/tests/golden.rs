@@ -155,15 +155,7 @@ fn generated_phantoms_match_dcmtk() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let study = StudyIdentity::phantom(61, "PHANTOM^GOLDEN");
-    let ct = ct_series_specs(
-        &study,
-        &CtSeries {
-            seed: 61,
-            slices: 1,
-            ..CtSeries::default()
-        },
-    )
-    .remove(0);
+    let ct = ct_slice_spec(&study, 61);
     ct.write(&d.join("ct.dcm")).unwrap();
     let mut implicit = ct.clone();
     implicit.transfer_syntax = transfer_syntax::IMPLICIT_LE;

@@ -707,6 +707,17 @@ impl StudyIdentity {
     }
 }
 
+/// One default-size (512×512) CT phantom slice for `seed`: the single image of a
+/// one-slice [`ct_series_specs`] series, for tests and benchmarks that need one frame.
+pub fn ct_slice_spec(study: &StudyIdentity, seed: u64) -> ImageSpec {
+    let one_slice = CtSeries {
+        seed,
+        slices: 1,
+        ..CtSeries::default()
+    };
+    ct_series_specs(study, &one_slice).remove(0)
+}
+
 /// Builds the specs of a CT phantom series (slice k at distance k × spacing along the normal).
 pub fn ct_series_specs(study: &StudyIdentity, p: &CtSeries) -> Vec<ImageSpec> {
     let series_uid = uid(p.seed, &[3, p.series_number as u64]);
