@@ -6,7 +6,8 @@ ensure_base
 ensure_python_pip
 # Reference decoders for the golden-image tests; a real Secret Service for the audit tests;
 # the QA harness's peers (GDCM's Python bindings, GNU time for peak memory, pydicom).
-ensure_apt dcmtk libgdcm-tools dbus gnome-keyring python3-gdcm python3-numpy time
+# xmllint (libxml2-utils) checks the audit export against the DICOM audit schema.
+ensure_apt dcmtk libgdcm-tools dbus gnome-keyring python3-gdcm python3-numpy time libxml2-utils
 ensure_pydicom
 # The viewer: its build dependencies, a headless X server and WebKit's WebDriver for the E2E run.
 ensure_viewer_build_deps

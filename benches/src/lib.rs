@@ -3,6 +3,7 @@
 //! - [`harness::decode`]: Lucent against dcmtk, GDCM and pydicom, with pixel checks.
 //! - [`harness::viewer`]: the viewer's access pattern (first image, scrolling, cache, memory),
 //!   and the scale runs over generated series.
+//! - [`harness::conformance`]: the decoder conformance report (`docs/CONFORMANCE.md`).
 //! - [`harness::report`]: Markdown and SVG outputs.
 //!
 //! Generated corpora are cached under `target/bench-data` (a marker file records completion),
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 /// The harness modules.
 pub mod harness {
+    pub mod conformance;
     pub mod decode;
     pub mod peers;
     pub mod report;

@@ -166,3 +166,61 @@ fn viewer_and_scale_report_latency_cache_and_memory() {
     }
     let _ = lucent_core::audit::Keychain::open(&data).and_then(|k| k.forget());
 }
+
+#[test]
+fn conformance_classifies_each_file_and_groups_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = tmp.path().join("files");
+    let study = StudyIdentity::phantom(91, "PHANTOM^QA");
+    ct_slice_spec(&study, 91)
+        .write(&files.join("ct.dcm"))
+        .unwrap();
+    rgb_us_spec(&study, 91)
+        .write(&files.join("us.dcm"))
+        .unwrap();
+    // Pixel Data cut short: Lucent refuses it (E_TRUNCATED), GDCM renders what is there.
+    let mut cut = std::fs::read(files.join("ct.dcm")).unwrap();
+    cut.truncate(cut.len() - 1000);
+    std::fs::write(files.join("cut.dcm"), &cut).unwrap();
+    let md = tmp.path().join("conformance.md");
+    let json = tmp.path().join("conformance.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_lucent-bench"))
+        .args(["conformance", files.to_str().unwrap()])
+        .args([
+            "--markdown",
+            md.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ])
+        .env("LUCENT_DATA_DIR", tmp.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let status = |name: &str| {
+        rows.iter()
+            .find(|r| r["file"].as_str().unwrap().ends_with(name))
+            .map(|r| (r["status"].clone(), r["error_code"].clone()))
+            .unwrap()
+    };
+    assert_eq!(status("ct.dcm").0, "matches", "{rows:?}");
+    assert_eq!(status("us.dcm").0, "matches", "{rows:?}");
+    let cut = status("cut.dcm");
+    assert!(cut.0 == "unsupported" || cut.0 == "no_decoder", "{rows:?}");
+    assert_eq!(cut.1, "E_TRUNCATED");
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        text.contains("| Explicit VR Little Endian `1.2.840.10008.1.2.1` | MONOCHROME2 | 16/16 |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| Explicit VR Little Endian `1.2.840.10008.1.2.1` | RGB | 8/8 | 1 | 1 |"),
+        "{text}"
+    );
+    assert!(text.contains("cut.dcm"));
+}

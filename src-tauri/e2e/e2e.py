@@ -7,7 +7,11 @@ It starts tauri-driver (which starts WebKitWebDriver), opens a generated CT stud
 viewer's command line, and checks: the image is drawn; a wheel event scrolls one slice; a W/L
 drag changes the pixels as the window maths predicts; an undeclared command, fetch of a file://
 URL and a navigation to another origin all fail; a patient name holding markup is shown as
-text. Screenshots go to TARGET_DIR/e2e/. Standard library only.
+text. Screenshots go to TARGET_DIR/e2e/. Then the PHI scan: the viewer runs with its core-dump
+limit at 0 (its webview processes too), and after it exits no marker of the study (patient
+name, patient ID, Study Instance UID; UTF-8 and UTF-16) is in any file under LUCENT_DATA_DIR or
+the XDG data/cache/config folders it was given (WebKit's caches included), nor in the output of
+the viewer and the WebDriver processes. Standard library only.
 """
 
 import base64
@@ -28,6 +32,7 @@ TESTDATA = os.path.join(TARGET, "release", "lucent-testdata")
 SHOTS = os.path.join(TARGET, "e2e")
 DRIVER = "http://127.0.0.1:4444"
 XSS_NAME = "<img src=x onerror=window.__xss=1>^EVIL"
+PHI_PATIENT_ID = "ZQXE2EPID7731"
 
 passed, failed = 0, 0
 
@@ -81,6 +86,65 @@ return { sum, lit, center: m[0], w: c.width, h: c.height,
 """
 
 
+def study_instance_uid(path):
+    """The file's Study Instance UID, read with dcmtk's dcmdump (installed by the test command)."""
+    out = subprocess.run(["dcmdump", "+P", "0020,000d", path], capture_output=True, text=True, check=True).stdout
+    return out.split("[", 1)[1].split("]", 1)[0]
+
+
+def viewer_pids():
+    """Running lucent-viewer processes started from this build."""
+    pids = []
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:  # cmdline, not exe: a non-dumpable process's exe link is not readable by its user
+                with open(f"/proc/{p}/cmdline", "rb") as f:
+                    if f.read().split(b"\0")[0] == VIEWER.encode():
+                        pids.append(int(p))
+            except OSError:
+                pass
+    return pids
+
+
+def children(pid):
+    """Direct child processes of pid (the WebKit web and network processes)."""
+    out = []
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                with open(f"/proc/{p}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(p))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
+def core_limit(pid):
+    """(soft, hard) 'Max core file size' of a process."""
+    try:
+        with open(f"/proc/{pid}/limits") as f:
+            for line in f:
+                if line.startswith("Max core file size"):
+                    parts = line.split()
+                    return (parts[4], parts[5])
+    except OSError as e:
+        return str(e)
+    return None
+
+
+def phi_hits(paths, markers):
+    """(path, marker) for every marker found in a file, as UTF-8 or UTF-16LE bytes."""
+    hits = []
+    for path in paths:
+        with open(path, "rb") as f:
+            blob = f.read()
+        for m in markers:
+            if m.encode() in blob or m.encode("utf-16-le") in blob:
+                hits.append((path, m))
+    return hits
+
+
 def main():
     if not (os.path.exists(VIEWER) and os.path.exists(TESTDATA)):
         print(f"missing {VIEWER} or {TESTDATA}: build them first (scripts/test.sh does)")
@@ -88,12 +152,17 @@ def main():
     os.makedirs(SHOTS, exist_ok=True)
     work = tempfile.mkdtemp(prefix="lucent-e2e-")
     study = os.path.join(work, "ct")
-    subprocess.run([TESTDATA, "ct", study, "--slices", "20", "--size", "256", "--patient-name", XSS_NAME], check=True)
+    subprocess.run([TESTDATA, "ct", study, "--slices", "20", "--size", "256", "--patient-name", XSS_NAME,
+                    "--patient-id", PHI_PATIENT_ID], check=True)
+    study_uid = study_instance_uid(os.path.join(study, sorted(os.listdir(study))[0]))
     large = os.path.join(work, "dx")
     subprocess.run([TESTDATA, "large", large], check=True)
-    env = dict(os.environ, LUCENT_DATA_DIR=os.path.join(work, "data"), TAURI_WEBVIEW_AUTOMATION="true")
+    data_dir = os.path.join(work, "data")
+    xdg = {k: os.path.join(work, "xdg", k.lower()) for k in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")}
+    env = dict(os.environ, LUCENT_DATA_DIR=data_dir, TAURI_WEBVIEW_AUTOMATION="true", RUST_LOG="debug", **xdg)
+    output_log = open(os.path.join(work, "viewer-output.log"), "wb")
     driver = subprocess.Popen([shutil.which("tauri-driver") or os.path.expanduser("~/.cargo/bin/tauri-driver"), "--port", "4444"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              env=env, stdout=output_log, stderr=subprocess.STDOUT)
     session = None
     try:
         for _ in range(100):
@@ -208,6 +277,36 @@ def main():
         check("a large image shows a coarse level with a DOWNSAMPLED marker, then full-resolution tiles",
               large_shown["bl"].startswith("Im 1/1") and settled["saw"] and settled["hidden"], (large_shown, settled))
         shot("04-large-image")
+
+        # No core dumps: the viewer and its webview processes run with RLIMIT_CORE 0.
+        pids = viewer_pids()
+        family = pids + [c for p in pids for c in children(p)]
+        limits = {p: core_limit(p) for p in family}
+        check("the viewer and its webview processes cannot dump core (RLIMIT_CORE 0)",
+              len(pids) == 1 and len(family) >= 2 and all(v == ("0", "0") for v in limits.values()), limits)
+
+        call("DELETE", f"/session/{session}", timeout=30)
+        session = None
+        t0 = time.time()
+        while viewer_pids() and time.time() - t0 < 15:
+            time.sleep(0.2)
+        time.sleep(0.5)
+        output_log.flush()
+
+        # The PHI scan: nothing of the study reaches disk or the logs.
+        markers = [PHI_PATIENT_ID, "onerror=window.__xss", study_uid]
+        roots = [data_dir] + list(xdg.values())
+        files = [os.path.join(d, f) for r in roots for d, _, fs in os.walk(r) for f in fs]
+        webview_files = [f for f in files if os.sep + "webview" + os.sep in f]
+        hits = phi_hits(files + [output_log.name], markers)
+        # The scan itself must see a marker where there is one (UTF-16, as WebKit stores strings).
+        control = os.path.join(work, "control.bin")
+        with open(control, "wb") as f:
+            f.write(b"\0\1" + ("x" + study_uid).encode("utf-16-le"))
+        scan_works = phi_hits([control], markers) == [(control, study_uid)]
+        check(f"no PHI marker in the {len(files)} files the viewer wrote ({len(webview_files)} WebKit files) or its output",
+              scan_works and not hits and len(webview_files) > 0 and any("audit" in f for f in files),
+              hits or (scan_works, len(files), len(webview_files)))
     finally:
         if session:
             try:
@@ -219,6 +318,7 @@ def main():
             driver.wait(5)
         except Exception:
             driver.kill()
+        output_log.close()
         shutil.rmtree(work, ignore_errors=True)
     print(f"e2e: {passed} passed, {failed} failed")
     return 0 if failed == 0 else 1

@@ -446,6 +446,10 @@ pub fn builder<R: Runtime>(viewer: Viewer, initial: Vec<PathBuf>) -> tauri::Buil
 
 /// Runs the viewer with command-line arguments: `[--bench-scroll OUT.json] PATH...`.
 pub fn run() {
+    // Before any window or thread: the webview's processes inherit the core-dump limit.
+    if let Err(e) = lucent_core::hardening::disable_core_dumps() {
+        eprintln!("lucent-viewer: warning: {e}");
+    }
     let mut args = std::env::args().skip(1);
     let mut bench_out = None;
     let mut paths = Vec::new();

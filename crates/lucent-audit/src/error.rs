@@ -36,6 +36,14 @@ pub enum AuditError {
         /// What is wrong.
         reason: String,
     },
+    /// A record's sealed identifiers do not open with the keychain's key.
+    #[error(
+        "audit record {seq}: its sealed patient identifiers do not open with the keychain's key (written with another key, or altered); nothing was exported"
+    )]
+    Unsealable {
+        /// Sequence number of the record.
+        seq: u64,
+    },
 }
 
 impl HasErrorCode for AuditError {
@@ -45,6 +53,7 @@ impl HasErrorCode for AuditError {
             AuditError::Unwritable { .. } => ErrorCode::AuditUnavailable,
             AuditError::KeyLost { .. } => ErrorCode::AuditKeyLost,
             AuditError::Tampered { .. } => ErrorCode::AuditTampered,
+            AuditError::Unsealable { .. } => ErrorCode::AuditUnsealable,
         }
     }
 }

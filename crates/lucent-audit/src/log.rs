@@ -12,7 +12,8 @@
 use crate::error::AuditError;
 use crate::keys::{Anchor, AuditKeys, Keychain};
 use crate::record::{
-    Action, Event, EventId, GENESIS, Origin, Outcome, RecordBody, build_body, hmac, record_hash,
+    Action, Event, EventId, EventType, GENESIS, Origin, Outcome, RecordBody, build_body, hmac,
+    record_hash,
 };
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -391,6 +392,7 @@ impl AuditLog {
             .iter()
             .map(|a| Event {
                 id: EventId::SecurityAlert,
+                event_type: Some(EventType::AuditRecordingStopped),
                 action: Action::Execute,
                 outcome: Outcome::MinorFailure,
                 objects: Vec::new(),
@@ -424,6 +426,11 @@ impl AuditLog {
     /// Every record body in order, without verification (see [`verify`]).
     pub fn read_all(&self) -> Result<Vec<RecordBody>, AuditError> {
         read_bodies(&self.dir)
+    }
+
+    /// Verifies the whole log against this log's key and the keychain anchor (see [`verify`]).
+    pub fn verify(&self) -> Result<Verification, AuditError> {
+        verify(&self.dir, &self.keys, self.keychain.anchor()?.as_ref())
     }
 
     /// Records a failed verification for the next appender (the keychain, not the log).

@@ -57,6 +57,56 @@ impl EventId {
     }
 }
 
+/// EventTypeCode of the events that need one (PS3.15 A.5.3.1: CID 401 for 110100; A.5.3.11: CID
+/// 403 for 110113).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    /// (110120, DCM, "Application Start").
+    ApplicationStart,
+    /// (110121, DCM, "Application Stop").
+    ApplicationStop,
+    /// (110132, DCM, "Use of Restricted Function"): a UI asked for something it may not have.
+    UseOfRestrictedFunction,
+    /// (110133, DCM, "Audit Recording Stopped"): the trail was interrupted or altered (a torn
+    /// tail, records past the anchor, a replaced log, a failed verification).
+    AuditRecordingStopped,
+}
+
+impl EventType {
+    /// Every type, for lookups.
+    pub const ALL: [EventType; 4] = [
+        EventType::ApplicationStart,
+        EventType::ApplicationStop,
+        EventType::UseOfRestrictedFunction,
+        EventType::AuditRecordingStopped,
+    ];
+
+    /// The DCM code value.
+    pub fn code(self) -> &'static str {
+        match self {
+            EventType::ApplicationStart => "110120",
+            EventType::ApplicationStop => "110121",
+            EventType::UseOfRestrictedFunction => "110132",
+            EventType::AuditRecordingStopped => "110133",
+        }
+    }
+
+    /// The code meaning.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            EventType::ApplicationStart => "Application Start",
+            EventType::ApplicationStop => "Application Stop",
+            EventType::UseOfRestrictedFunction => "Use of Restricted Function",
+            EventType::AuditRecordingStopped => "Audit Recording Stopped",
+        }
+    }
+
+    /// The type with this code value.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.code() == code)
+    }
+}
+
 /// EventActionCode (PS3.15 A.5.1): C, R, U, D, E.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -135,6 +185,8 @@ pub struct StudyObject {
 pub struct Event {
     /// Which event.
     pub id: EventId,
+    /// EventTypeCode, where the event has one.
+    pub event_type: Option<EventType>,
     /// Action code.
     pub action: Action,
     /// Outcome.
@@ -152,6 +204,7 @@ impl Event {
     pub fn new(id: EventId, action: Action) -> Self {
         Event {
             id,
+            event_type: None,
             action,
             outcome: Outcome::Success,
             objects: Vec::new(),
@@ -209,6 +262,30 @@ pub struct RecordBody {
     pub error_code: Option<String>,
     /// Non-PHI detail.
     pub detail: Option<String>,
+    /// EventTypeCode value (DCM), where the event has one. Absent from records written before it
+    /// existed (format version 1 either way; see [`RecordBody::event_type_code`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<String>,
+}
+
+impl RecordBody {
+    /// The record's EventTypeCode: the stored one, or for records written before the field
+    /// existed, the one their fixed detail texts imply.
+    pub fn event_type_code(&self) -> Option<EventType> {
+        if let Some(code) = &self.event_type {
+            return EventType::from_code(code);
+        }
+        let detail = self.detail.as_deref().unwrap_or("");
+        match self.event_code.as_str() {
+            "110100" if detail == "application start" => Some(EventType::ApplicationStart),
+            "110100" if detail == "application stop" => Some(EventType::ApplicationStop),
+            "110113" if detail.starts_with("rejected request") => {
+                Some(EventType::UseOfRestrictedFunction)
+            }
+            "110113" => Some(EventType::AuditRecordingStopped),
+            _ => None,
+        }
+    }
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -356,6 +433,7 @@ pub fn build_body(
         objects,
         error_code: event.error_code.clone(),
         detail: event.detail.clone(),
+        event_type: event.event_type.map(|t| t.code().to_string()),
     })
 }
 

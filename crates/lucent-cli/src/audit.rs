@@ -3,7 +3,13 @@
 //! `verify` only reads (exit 0 intact, 1 tampered or corrupt naming the first bad record, 2 could
 //! not run); a failed verification is handed to the next appending process through the keychain,
 //! which records it as 110113. `show` and `find-study` append 110101 (Audit Log Used) after
-//! reading. Output never contains readable PHI: studies appear as tokens.
+//! reading. Their output never contains readable PHI: studies appear as tokens.
+//!
+//! `export --format xml` is the exception by design: it writes DICOM audit messages (PS3.15
+//! A.5.1) for a hospital's audit record repository, with the Study Instance UIDs and the patients'
+//! IDs and names unsealed with the keychain's key. It verifies the log first (a tampered log is
+//! not exported), records the export as 110101 before any of it is written, and writes a file
+//! (`-o`, created owner-only, replaced atomically) or stdout.
 
 use crate::CliError;
 use clap::Subcommand;
@@ -11,6 +17,7 @@ use lucent_core::audit::{Action, Event, EventId, RecordBody, study_token};
 use lucent_core::{AuditError, AuditLog, ErrorCode, HasErrorCode};
 use serde::Serialize;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::SystemTime;
 
@@ -31,6 +38,19 @@ pub enum AuditCommand {
         #[arg(long, value_parser = parse_time)]
         since: Option<SystemTime>,
     },
+    /// Export records as DICOM audit messages (PS3.15 A.5.1 XML) for an audit repository.
+    /// The output holds PHI (patient IDs and names): keep it where PHI may be kept.
+    Export {
+        /// Output format (only `xml`, one document with one AuditMessage per record).
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Only records at or after this UTC time (RFC 3339, e.g. 2026-11-23T10:00:00Z).
+        #[arg(long, value_parser = parse_time)]
+        since: Option<SystemTime>,
+        /// Write to this file (owner-only permissions) instead of stdout.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
     /// Print the records that involve a study, found by its Study Instance UID.
     FindStudy {
         /// Study Instance UID.
@@ -39,6 +59,13 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Export formats.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// DICOM PS3.15 A.5.1 audit messages.
+    Xml,
 }
 
 fn parse_time(s: &str) -> Result<SystemTime, String> {
@@ -169,15 +196,16 @@ pub fn run(command: AuditCommand) -> Result<ExitCode, CliError> {
         AuditCommand::Show { json, since } => {
             let log = AuditLog::open(&data_dir, &app())?;
             let records = log.read_all()?;
-            let since = since.map(|t| humantime::format_rfc3339_millis(t).to_string());
-            let selected: Vec<&RecordBody> = records
-                .iter()
-                .filter(|r| since.as_deref().is_none_or(|s| r.time.as_str() >= s))
-                .collect();
+            let selected = since_filter(&records, since);
             quiet_pipe(print_records(&selected, json))?;
             record_use(&log, &format!("show: {} record(s) read", selected.len()))?;
             Ok(ExitCode::SUCCESS)
         }
+        AuditCommand::Export {
+            format: ExportFormat::Xml,
+            since,
+            output,
+        } => export_xml(&data_dir, since, output.as_deref()),
         AuditCommand::FindStudy { uid, json } => {
             let log = AuditLog::open(&data_dir, &app())?;
             let token = study_token(log.keys(), &uid);
@@ -193,6 +221,106 @@ pub fn run(command: AuditCommand) -> Result<ExitCode, CliError> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+fn since_filter(records: &[RecordBody], since: Option<SystemTime>) -> Vec<&RecordBody> {
+    let since = since.map(|t| humantime::format_rfc3339_millis(t).to_string());
+    records
+        .iter()
+        .filter(|r| since.as_deref().is_none_or(|s| r.time.as_str() >= s))
+        .collect()
+}
+
+/// Verify, build the document in memory, record the export (110101), then write it.
+fn export_xml(
+    data_dir: &Path,
+    since: Option<SystemTime>,
+    output: Option<&Path>,
+) -> Result<ExitCode, CliError> {
+    let log = AuditLog::open(data_dir, &app())?;
+    let verification = log.verify()?;
+    if let Some((seq, file, reason)) = &verification.problem {
+        let _ = log.remember_failed_verification(&format!("record {seq} in {file}: {reason}"));
+        return Err(AuditError::Tampered {
+            seq: *seq,
+            file: file.clone(),
+            reason: format!(
+                "{reason}; not exported (run `lucent audit verify` and see docs/AUDIT.md)"
+            ),
+        }
+        .into());
+    }
+    let records = log.read_all()?;
+    let selected = since_filter(&records, since);
+    let log_uri = file_uri(log.dir());
+    let export = lucent_core::audit::export::to_xml(&selected, log.keys(), &log_uri)?;
+    let destination = match output {
+        Some(_) => format!("to a file ({} message(s))", export.messages),
+        None => format!("to standard output ({} message(s))", export.messages),
+    };
+    record_use(
+        &log,
+        &format!("export xml: {} record(s) {destination}", export.records),
+    )?;
+    match output {
+        Some(path) => write_private(path, export.xml.as_bytes()).map_err(|e| CliError {
+            code: ErrorCode::Io,
+            message: format!("cannot write {}: {e}", path.display()),
+        })?,
+        None => quiet_pipe(std::io::stdout().lock().write_all(export.xml.as_bytes()))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A `file://` URI for a local path (RFC 8089), bytes outside RFC 3986's unreserved set and `/`
+/// percent-encoded.
+fn file_uri(path: &Path) -> String {
+    let mut uri = String::from("file://");
+    for &b in path.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri
+}
+
+/// Writes a file readable by its owner only, replacing it atomically (temporary file + rename).
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("the output path names no file"))?;
+    let tmp = dir.join(format!(".{}.partial", name.to_string_lossy()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let result = (|| {
+        let mut file = options.open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_uris_are_percent_encoded() {
+        assert_eq!(
+            super::file_uri(std::path::Path::new("/home/a b/lücent")),
+            "file:///home/a%20b/l%C3%BCcent"
+        );
     }
 }
 

@@ -95,6 +95,9 @@ impl<E: HasErrorCode + std::fmt::Display> From<E> for CliError {
 }
 
 fn main() -> ExitCode {
+    if let Err(e) = lucent_core::hardening::disable_core_dumps() {
+        let _ = writeln!(std::io::stderr(), "warning: {e}");
+    }
     let cli = Cli::parse();
     if let Some(threads) = cli.threads {
         // Only fails if a pool exists already, which cannot happen this early.

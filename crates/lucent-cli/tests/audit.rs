@@ -221,3 +221,129 @@ fn without_a_keychain_studies_do_not_open_and_the_user_is_told_why() {
         .unwrap();
     assert_eq!(verify.status.code(), Some(2), "verify could not run");
 }
+
+fn validate_export(doc: &Path) {
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/validate-audit-export.sh");
+    let out = Command::new("bash").arg(script).arg(doc).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn export_writes_schema_valid_messages_with_the_study_and_patient_and_is_itself_audited() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let file = marker_study(tmp.path());
+    let render = lucent(
+        &["render", file.to_str().unwrap(), "-o", "out.png"],
+        tmp.path(),
+        &data,
+    );
+    assert_eq!(render.status.code(), Some(0));
+
+    let export = lucent(
+        &["audit", "export", "--format", "xml", "-o", "export.xml"],
+        tmp.path(),
+        &data,
+    );
+    assert_eq!(
+        export.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    assert!(export.stdout.is_empty() && export.stderr.is_empty());
+    let doc = tmp.path().join("export.xml");
+    validate_export(&doc);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&doc).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "the export holds PHI: owner-only, not {mode:o}"
+        );
+    }
+    let xml = std::fs::read_to_string(&doc).unwrap();
+    assert_eq!(xml.matches("<AuditMessage>").count(), 1, "{xml}");
+    assert!(xml.contains("<EventID csd-code=\"110103\""));
+    assert!(xml.contains(
+        "ParticipantObjectID=\"2.25.770011\" ParticipantObjectTypeCode=\"2\" ParticipantObjectTypeCodeRole=\"3\""
+    ));
+    assert!(xml.contains("csd-code=\"110180\""));
+    assert!(xml.contains("ParticipantObjectID=\"ZQXPID4471\" ParticipantObjectTypeCode=\"1\""));
+    assert!(xml.contains("<ParticipantObjectName>ZQXNAME^MARKER</ParticipantObjectName>"));
+
+    // The export was recorded (110101) before it was written: the next export, to stdout, has it.
+    let again = lucent(&["audit", "export", "--format", "xml"], tmp.path(), &data);
+    assert_eq!(again.status.code(), Some(0));
+    let again_doc = tmp.path().join("again.xml");
+    std::fs::write(&again_doc, &again.stdout).unwrap();
+    validate_export(&again_doc);
+    let text = String::from_utf8_lossy(&again.stdout);
+    assert!(text.contains("<EventID csd-code=\"110101\""), "{text}");
+    assert!(text.contains("export xml: 1 record(s) to a file"));
+    assert!(text.contains("<ParticipantObjectName>Security Audit Log</ParticipantObjectName>"));
+
+    // --since in the future selects nothing (an empty, still valid document).
+    let none = lucent(
+        &[
+            "audit",
+            "export",
+            "--format",
+            "xml",
+            "--since",
+            "2999-01-01T00:00:00Z",
+        ],
+        tmp.path(),
+        &data,
+    );
+    assert_eq!(none.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&none.stdout).contains("<AuditMessage>"));
+
+    // The log under another data folder (another key): a clean typed error, nothing written.
+    let other = tmp.path().join("other");
+    std::fs::create_dir_all(other.join("audit")).unwrap();
+    for f in std::fs::read_dir(data.join("audit")).unwrap().flatten() {
+        std::fs::copy(f.path(), other.join("audit").join(f.file_name())).unwrap();
+    }
+    let foreign = lucent(
+        &["audit", "export", "--format", "xml", "-o", "foreign.xml"],
+        tmp.path(),
+        &other,
+    );
+    assert_eq!(foreign.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&foreign.stderr);
+    assert!(stderr.starts_with("error: E_AUDIT_KEY_LOST"), "{stderr}");
+    assert!(!tmp.path().join("foreign.xml").exists());
+
+    // A tampered log is not exported.
+    let log = data.join("audit").join("audit-000001.log");
+    let mut bytes = std::fs::read(&log).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    std::fs::write(&log, &bytes).unwrap();
+    let tampered = lucent(
+        &["audit", "export", "--format", "xml", "-o", "tampered.xml"],
+        tmp.path(),
+        &data,
+    );
+    assert_eq!(tampered.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&tampered.stderr).starts_with("error: E_AUDIT_TAMPERED"));
+    assert!(!tmp.path().join("tampered.xml").exists());
+    for out in [&foreign, &tampered] {
+        let text = String::from_utf8_lossy(&out.stderr);
+        for m in MARKERS {
+            assert!(!text.contains(m), "{m} in an error: {text}");
+        }
+    }
+    forget_keys(&data);
+    forget_keys(&other);
+}

@@ -13,6 +13,7 @@
 //! Architecture invariant: no dependency on Tauri or on any serialization for IPC; errors are
 //! typed ([`CoreError`]) with a stable code.
 
+pub mod hardening;
 pub mod ids;
 
 /// The audit trail, for local tools (the CLI's `audit` commands).
@@ -28,7 +29,7 @@ pub use lucent_pixels::{
 };
 
 use ids::IdTable;
-use lucent_audit::{Action, Event, EventId, Outcome, StudyIdentity, StudyObject};
+use lucent_audit::{Action, Event, EventId, EventType, Outcome, StudyIdentity, StudyObject};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -428,6 +429,11 @@ impl Session {
                 }
                 .into(),
             ),
+            event_type: Some(if started {
+                EventType::ApplicationStart
+            } else {
+                EventType::ApplicationStop
+            }),
             ..Event::new(EventId::ApplicationActivity, Action::Execute)
         };
         self.audit_log()?.append(&[event])?;
@@ -440,6 +446,7 @@ impl Session {
         let event = Event {
             outcome: Outcome::MinorFailure,
             detail: Some(format!("rejected request: {what}")),
+            event_type: Some(EventType::UseOfRestrictedFunction),
             ..Event::new(EventId::SecurityAlert, Action::Execute)
         };
         self.audit_log()?.append(&[event])?;

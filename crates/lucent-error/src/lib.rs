@@ -97,6 +97,9 @@ error_codes! {
     AuditKeyLost => "E_AUDIT_KEY_LOST",
     /// The audit log failed verification (edited, reordered, truncated, rolled back, forged).
     AuditTampered => "E_AUDIT_TAMPERED",
+    /// An audit record's sealed patient identifiers do not open with the keychain's key (another
+    /// key, or the record was altered), so they cannot be exported.
+    AuditUnsealable => "E_AUDIT_UNSEALABLE",
     /// A bug in Lucent was caught and contained (a panic while reading one file); please report it.
     Internal => "E_INTERNAL",
 }

@@ -40,6 +40,9 @@ enum Command {
         /// Patient's Name (UTF-8; e.g. hostile markup for the viewer's escaping test).
         #[arg(long, default_value = "PHANTOM^CT")]
         patient_name: String,
+        /// Patient ID (default `PHANTOM-<seed>`; e.g. a marker for the viewer's PHI scan).
+        #[arg(long)]
+        patient_id: Option<String>,
     },
     /// A 4000×5000 radiograph alone (the large-image case), dated 2027-01-01.
     Large {
@@ -64,9 +67,13 @@ fn main() -> std::io::Result<()> {
             shuffle,
             seed,
             patient_name,
+            patient_id,
         } => {
             let mut study = StudyIdentity::phantom(seed, "PHANTOM^CT");
             study.patient_name = patient_name.into_bytes();
+            if let Some(id) = patient_id {
+                study.patient_id = id.into_bytes();
+            }
             let numbering = if shuffle {
                 Numbering::Random
             } else {

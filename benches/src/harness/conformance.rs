@@ -1,0 +1,268 @@
+//! `lucent-bench conformance`: the decoder conformance report (`docs/CONFORMANCE.md`), in the
+//! spirit of a DICOM conformance statement (PS3.2): for every image under the inputs, Lucent's
+//! first frame against the reference decoder's (dcmtk's `dcmj2pnm`/`dcml2pnm`, else GDCM's
+//! `gdcmconv --raw` then dcmtk) under the same window, grouped by transfer syntax × photometric
+//! interpretation × bits allocated/stored.
+//!
+//! A file is **matches** (mean absolute difference ≤ 1 grey level, ≤ 2 when lossy), **differs**
+//! (rendered, but not within tolerance, or another size), **unsupported** (Lucent refuses it with
+//! an error code while a peer renders it), **Lucent only** (Lucent renders it, no peer does:
+//! float pixel data, HTJ2K, Deflated Image Frame Compression) or **no decoder** (neither does).
+
+use super::decode::{FileInfo, compare, image_files};
+use lucent_error::HasErrorCode;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The status of one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Within tolerance of the reference decoder.
+    Matches,
+    /// Rendered, but not within tolerance (or a different size).
+    Differs,
+    /// Refused by Lucent (with a code) though a peer renders it.
+    Unsupported,
+    /// Rendered by Lucent, by no peer.
+    LucentOnly,
+    /// Rendered by nobody.
+    NoDecoder,
+}
+
+impl Status {
+    fn label(self) -> &'static str {
+        match self {
+            Status::Matches => "matches",
+            Status::Differs => "differs",
+            Status::Unsupported => "unsupported",
+            Status::LucentOnly => "Lucent only",
+            Status::NoDecoder => "no decoder",
+        }
+    }
+}
+
+/// One file's row.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileResult {
+    /// Path relative to its input.
+    pub file: String,
+    /// Transfer Syntax UID.
+    pub transfer_syntax: String,
+    /// Photometric Interpretation.
+    pub photometric: String,
+    /// Bits Allocated.
+    pub bits_allocated: u16,
+    /// Bits Stored.
+    pub bits_stored: u16,
+    /// Status.
+    pub status: Status,
+    /// The peer that gave the reference image.
+    pub reference: Option<&'static str>,
+    /// Mean absolute difference to the reference.
+    pub mad: Option<f64>,
+    /// Lucent's error code, when it refused the file.
+    pub error_code: Option<&'static str>,
+    /// Lucent's error message.
+    pub error: Option<String>,
+}
+
+/// Runs the comparison over every image under `inputs`.
+pub fn run(inputs: &[PathBuf]) -> Vec<FileResult> {
+    let work = tempfile::tempdir().expect("temp dir");
+    let mut out = Vec::new();
+    for input in inputs {
+        for f in image_files(std::slice::from_ref(input)) {
+            out.push(classify(&f, input, work.path()));
+        }
+    }
+    out
+}
+
+fn classify(f: &FileInfo, input: &Path, work: &Path) -> FileResult {
+    let c = compare(f, work);
+    let status = match (&c.lucent_error, c.reference, c.matches()) {
+        (None, Some(_), Some(true)) => Status::Matches,
+        (None, Some(_), _) => Status::Differs,
+        (None, None, _) => Status::LucentOnly,
+        (Some(_), Some(_), _) => Status::Unsupported,
+        (Some(_), None, _) => Status::NoDecoder,
+    };
+    let shown = f
+        .path
+        .strip_prefix(input.parent().unwrap_or(input))
+        .unwrap_or(&f.path)
+        .display()
+        .to_string();
+    FileResult {
+        file: shown,
+        transfer_syntax: f.transfer_syntax.clone(),
+        photometric: f.photometric.clone(),
+        bits_allocated: f.bits_allocated,
+        bits_stored: f.bits_stored,
+        status,
+        reference: c.reference,
+        mad: c.mad,
+        error_code: c.lucent_error.as_ref().map(|e| e.code().as_str()),
+        error: c.lucent_error.as_ref().map(|e| e.to_string()),
+    }
+}
+
+/// The name of a transfer syntax (PS3.6 Table A-1) Lucent reads.
+pub fn transfer_syntax_name(uid: &str) -> &'static str {
+    match uid {
+        "1.2.840.10008.1.2" => "Implicit VR Little Endian",
+        "1.2.840.10008.1.2.1" => "Explicit VR Little Endian",
+        "1.2.840.10008.1.2.1.98" => "Encapsulated Uncompressed Explicit VR Little Endian",
+        "1.2.840.10008.1.2.1.99" => "Deflated Explicit VR Little Endian",
+        "1.2.840.10008.1.2.2" => "Explicit VR Big Endian (retired)",
+        "1.2.840.10008.1.2.4.50" => "JPEG Baseline (Process 1)",
+        "1.2.840.10008.1.2.4.51" => "JPEG Extended (Process 2 & 4)",
+        "1.2.840.10008.1.2.4.57" => "JPEG Lossless (Process 14)",
+        "1.2.840.10008.1.2.4.70" => "JPEG Lossless SV1 (Process 14, Selection Value 1)",
+        "1.2.840.10008.1.2.4.80" => "JPEG-LS Lossless",
+        "1.2.840.10008.1.2.4.81" => "JPEG-LS Near-Lossless",
+        "1.2.840.10008.1.2.4.90" => "JPEG 2000 Lossless Only",
+        "1.2.840.10008.1.2.4.91" => "JPEG 2000",
+        "1.2.840.10008.1.2.4.201" => "HTJ2K Lossless Only",
+        "1.2.840.10008.1.2.4.202" => "HTJ2K Lossless RPCL",
+        "1.2.840.10008.1.2.4.203" => "HTJ2K",
+        "1.2.840.10008.1.2.5" => "RLE Lossless",
+        "1.2.840.10008.1.2.8.1" => "Deflated Image Frame Compression",
+        _ => "other",
+    }
+}
+
+/// `docs/CONFORMANCE.md`: summary, the transfer syntax × photometric × bits table, and every
+/// file that does not match.
+pub fn markdown(results: &[FileResult], inputs: &[PathBuf], tools: &str) -> String {
+    let mut md = String::from(
+        "# Lucent decoder conformance\n\n\
+         Generated by `scripts/conformance.sh` (`lucent-bench conformance`); do not edit by hand.\n\
+         Each image's first frame is rendered by Lucent and by the reference decoder (dcmtk's\n\
+         `dcmj2pnm`/`dcml2pnm`, else GDCM's `gdcmconv --raw` then dcmtk) under the same window\n\
+         (the file's first window, else Lucent's min–max), and compared. When both disagree with\n\
+         Lucent on a greyscale image, pydicom's values under the same window decide. **matches** = mean\n\
+         absolute difference ≤ 1 grey level (≤ 2 for lossy data); **differs**; **unsupported** =\n\
+         Lucent refuses it (error code) while a peer renders it; **Lucent only** = no peer\n\
+         renders it; **no decoder** = nobody does.\n\n",
+    );
+    let _ = writeln!(md, "Inputs: {}.  ", inputs_text(inputs));
+    let _ = writeln!(md, "Tools: {tools}.\n");
+    let count = |s: Status| results.iter().filter(|r| r.status == s).count();
+    let peer_rendered = results.iter().filter(|r| r.reference.is_some()).count();
+    let _ = writeln!(
+        md,
+        "**{} images: {} match the reference of the {} a peer renders; {} differ; {} unsupported; \
+         {} Lucent only; {} no decoder.**\n",
+        results.len(),
+        count(Status::Matches),
+        peer_rendered,
+        count(Status::Differs),
+        count(Status::Unsupported),
+        count(Status::LucentOnly),
+        count(Status::NoDecoder),
+    );
+    md.push_str("## By transfer syntax, photometric interpretation and bit depth\n\n");
+    md.push_str(
+        "| transfer syntax | photometric | bits alloc/stored | files | matches | differs | unsupported | Lucent only | no decoder |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
+    );
+    let mut groups: BTreeMap<(String, String, u16, u16), Vec<&FileResult>> = BTreeMap::new();
+    for r in results {
+        groups
+            .entry((
+                r.transfer_syntax.clone(),
+                r.photometric.clone(),
+                r.bits_allocated,
+                r.bits_stored,
+            ))
+            .or_default()
+            .push(r);
+    }
+    for ((ts, photometric, allocated, stored), rows) in &groups {
+        let n = |s: Status| {
+            let k = rows.iter().filter(|r| r.status == s).count();
+            if k == 0 { String::new() } else { k.to_string() }
+        };
+        let mut codes: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.status == Status::Unsupported)
+            .filter_map(|r| r.error_code)
+            .collect();
+        codes.dedup();
+        let unsupported = match (n(Status::Unsupported), codes.is_empty()) {
+            (k, true) => k,
+            (k, false) => format!("{k} ({})", codes.join(", ")),
+        };
+        let _ = writeln!(
+            md,
+            "| {} `{ts}` | {photometric} | {allocated}/{stored} | {} | {} | {} | {unsupported} | {} | {} |",
+            transfer_syntax_name(ts),
+            rows.len(),
+            n(Status::Matches),
+            n(Status::Differs),
+            n(Status::LucentOnly),
+            n(Status::NoDecoder),
+        );
+    }
+    let arbitrated: Vec<&FileResult> = results
+        .iter()
+        .filter(|r| r.status == Status::Matches && r.reference == Some("pydicom"))
+        .collect();
+    if !arbitrated.is_empty() {
+        md.push_str(
+            "\n## Matches where dcmtk and GDCM both differ (pydicom agrees with Lucent)\n\n",
+        );
+        for r in arbitrated {
+            let _ = writeln!(
+                md,
+                "- `{}` ({}, {} {}/{})",
+                r.file,
+                transfer_syntax_name(&r.transfer_syntax),
+                r.photometric,
+                r.bits_allocated,
+                r.bits_stored
+            );
+        }
+    }
+    md.push_str("\n## Files that do not match\n\n");
+    let others: Vec<&FileResult> = results
+        .iter()
+        .filter(|r| r.status != Status::Matches)
+        .collect();
+    if others.is_empty() {
+        md.push_str("None.\n");
+    } else {
+        md.push_str(
+            "| file | status | reference | MAD | Lucent's error |\n|---|---|---|---|---|\n",
+        );
+        for r in others {
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | {} | {} | {} |",
+                r.file,
+                r.status.label(),
+                r.reference.unwrap_or("–"),
+                r.mad
+                    .map(|d| format!("{d:.2}"))
+                    .unwrap_or_else(|| "–".into()),
+                r.error
+                    .as_deref()
+                    .map(|e| format!("`{}` {}", r.error_code.unwrap_or(""), e.replace('|', "/")))
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    md
+}
+
+fn inputs_text(inputs: &[PathBuf]) -> String {
+    inputs
+        .iter()
+        .map(|p| format!("`{}`", p.display()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
