@@ -323,18 +323,18 @@ pub(crate) fn compare(f: &FileInfo, work: &Path) -> Comparison {
     };
     let mad_to = |image: &RenderedFrame| lucent.as_ref().ok().and_then(|l| l.mean_abs_diff(image));
     let mut best: Option<(&'static str, Option<f64>)> = by_dcmtk().map(|i| ("dcmtk", mad_to(&i)));
-    if !best.is_some_and(|(_, mad)| mad.is_some_and(|d| d <= tolerance)) {
-        if let Some(image) = by_gdcm() {
-            let gdcm = ("gdcm", mad_to(&image));
-            let closer = match (best, gdcm.1) {
-                (None, _) => true,
-                (Some((_, None)), Some(_)) => true,
-                (Some((_, Some(d))), Some(g)) => g < d,
-                _ => false,
-            };
-            if closer {
-                best = Some(gdcm);
-            }
+    if !best.is_some_and(|(_, mad)| mad.is_some_and(|d| d <= tolerance))
+        && let Some(image) = by_gdcm()
+    {
+        let gdcm = ("gdcm", mad_to(&image));
+        let closer = match (best, gdcm.1) {
+            (None, _) => true,
+            (Some((_, None)), Some(_)) => true,
+            (Some((_, Some(d))), Some(g)) => g < d,
+            _ => false,
+        };
+        if closer {
+            best = Some(gdcm);
         }
     }
     // Both peers disagree with Lucent on a greyscale image: pydicom decides (on the raw values
@@ -342,14 +342,14 @@ pub(crate) fn compare(f: &FileInfo, work: &Path) -> Comparison {
     let matched = |b: Option<(&'static str, Option<f64>)>| {
         b.is_some_and(|(_, mad)| mad.is_some_and(|d| d <= tolerance))
     };
-    if !matched(best) && lucent.is_ok() {
-        if let Some((center, width)) = window {
-            if let Some(image) = peers::pydicom_grey(&f.path, center, width, work) {
-                let third = ("pydicom", mad_to(&image));
-                if matched(Some(third)) {
-                    best = Some(third);
-                }
-            }
+    if !matched(best)
+        && lucent.is_ok()
+        && let Some((center, width)) = window
+        && let Some(image) = peers::pydicom_grey(&f.path, center, width, work)
+    {
+        let third = ("pydicom", mad_to(&image));
+        if matched(Some(third)) {
+            best = Some(third);
         }
     }
     Comparison {
