@@ -484,24 +484,69 @@ fn decode_with_registry(info: &ImageInfo, k: u32, data: Vec<u8>) -> Result<Vec<u
             "Bits Allocated 1, but the codestream's precision is not 1 bit".into(),
         ));
     }
-    let frame = OneFrame {
-        info,
-        bits_allocated,
-        data,
-    };
-    let mut out = Vec::new();
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        reader.decode_frame(&frame, 0, &mut out)
-    }));
-    match result {
-        Ok(Ok(())) => Ok(out),
-        Ok(Err(e)) => Err(decode_error(info, k, error_chain(&e))),
-        Err(_) => Err(decode_error(
+    let run = |data: Vec<u8>| -> Result<Vec<u8>, String> {
+        let frame = OneFrame {
             info,
-            k,
-            "the codec panicked (contained)".into(),
-        )),
+            bits_allocated,
+            data,
+        };
+        let mut out = Vec::new();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            reader.decode_frame(&frame, 0, &mut out)
+        }));
+        match result {
+            Ok(Ok(())) => Ok(out),
+            Ok(Err(e)) => Err(error_chain(&e)),
+            Err(_) => Err("the codec panicked (contained)".into()),
+        }
+    };
+    let jpeg_ls = matches!(
+        info.transfer_syntax.as_str(),
+        "1.2.840.10008.1.2.4.80" | "1.2.840.10008.1.2.4.81"
+    );
+    let retry = jpeg_ls
+        .then(|| without_zero_bytes_before_eoi(&data))
+        .flatten();
+    match run(data) {
+        Ok(out) => Ok(out),
+        // Retried only after a failure, so a stream whose last data byte really is 0x00 is never
+        // altered.
+        Err(first) => match retry.map(run) {
+            Some(Ok(out)) => Ok(out),
+            _ => Err(decode_error(info, k, first)),
+        },
     }
+}
+
+/// A JPEG-LS stream with the 0x00 bytes between its entropy-coded data and EOI removed, if it
+/// has any (else `None`).
+///
+/// The WG-04 JPEG-LS samples (e.g. MR1_JLSL) end `… 2B 00 FF D9`: one 0x00 after the scan's last
+/// byte. ITU-T T.87 does not allow fill bytes there (only 0xFF fill before a marker, T.81
+/// B.1.1.2), and CharLS since 2.3 rejects it ("the leading start byte (0xFF) for a JPEG marker
+/// was not found"); CharLS 2.2 and dcmtk's CharLS fork skip it. Without that byte the stream
+/// decodes to MR1_UNC word for word.
+fn without_zero_bytes_before_eoi(data: &[u8]) -> Option<Vec<u8>> {
+    // The end of the codestream: a fragment may carry one more 0x00 for even length (PS3.5 A.4).
+    let eoi = data
+        .len()
+        .checked_sub(if data.ends_with(&[0xFF, 0xD9, 0x00]) {
+            3
+        } else {
+            2
+        })?;
+    if data.get(eoi..eoi + 2) != Some(&[0xFF, 0xD9]) {
+        return None;
+    }
+    let zeros = data[..eoi].iter().rev().take_while(|&&b| b == 0).count();
+    // A 0x00 right after 0xFF would be part of the data (T.87 A.1 bit stuffing never makes one,
+    // but leave such streams alone).
+    if zeros == 0 || data[..eoi - zeros].last() == Some(&0xFF) {
+        return None;
+    }
+    let mut trimmed = data[..eoi - zeros].to_vec();
+    trimmed.extend_from_slice(&[0xFF, 0xD9]);
+    Some(trimmed)
 }
 
 /// JPEG (ITU-T T.81) through jpeg-decoder, with the colour transform PS3.5 8.2.1 asks for (see
@@ -699,4 +744,83 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = inner.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_zero_bytes_between_data_and_eoi_are_dropped() {
+        let cut = without_zero_bytes_before_eoi;
+        assert_eq!(
+            cut(&[0xFF, 0xD8, 0x2B, 0x00, 0xFF, 0xD9]),
+            Some(vec![0xFF, 0xD8, 0x2B, 0xFF, 0xD9])
+        );
+        // With the fragment's even-length padding after EOI.
+        assert_eq!(
+            cut(&[0xFF, 0xD8, 0x2B, 0x00, 0x00, 0xFF, 0xD9, 0x00]),
+            Some(vec![0xFF, 0xD8, 0x2B, 0xFF, 0xD9])
+        );
+        assert_eq!(cut(&[0xFF, 0xD8, 0x2B, 0xFF, 0xD9]), None);
+        // 0x00 after 0xFF is stuffed data, not fill.
+        assert_eq!(cut(&[0xFF, 0xD8, 0xFF, 0x00, 0xFF, 0xD9]), None);
+        assert_eq!(cut(&[0x00, 0xFF]), None);
+        assert_eq!(cut(&[]), None);
+    }
+
+    /// SOI, the given APPn segments, and an SOF0 of three components with these identifiers.
+    fn jpeg_head(apps: &[(u8, &[u8])], ids: [u8; 3]) -> Vec<u8> {
+        let mut j = vec![0xFF, 0xD8];
+        for (marker, payload) in apps {
+            j.extend([0xFF, *marker, 0, payload.len() as u8 + 2]);
+            j.extend(*payload);
+        }
+        j.extend([0xFF, 0xC0, 0, 17, 8, 0, 16, 0, 16, 3]);
+        for id in ids {
+            j.extend([id, 0x11, 0]);
+        }
+        j.extend([0xFF, 0xDA, 0, 2]);
+        j
+    }
+
+    #[test]
+    fn colour_transform_follows_markers_then_photometric() {
+        let mut rgb = crate::test_info();
+        rgb.samples_per_pixel = 3;
+        rgb.photometric = Photometric::Rgb;
+        let mut ybr = rgb.clone();
+        ybr.photometric = Photometric::YbrFull;
+        let adobe = |t: u8| -> Vec<u8> {
+            let mut p = b"Adobe".to_vec();
+            p.extend([0, 100, 0, 0, 0, 0, t]);
+            p
+        };
+        let no_transform = |info: &ImageInfo, apps: &[(u8, &[u8])], ids| {
+            jpeg_needs_no_colour_transform(info, &jpeg_head(apps, ids))
+        };
+        // Nothing in the stream: Photometric Interpretation decides (PS3.5 8.2.1).
+        assert!(no_transform(&rgb, &[], [0, 1, 2]));
+        assert!(!no_transform(&ybr, &[], [0, 1, 2]));
+        // The stream decides when it says something.
+        assert!(!no_transform(&rgb, &[(0xE0, b"JFIF\0\x01\x02")], [0, 1, 2]));
+        assert!(!no_transform(&rgb, &[(0xEE, &adobe(1))], [0, 1, 2]));
+        assert!(no_transform(&rgb, &[(0xEE, &adobe(0))], [1, 2, 3]));
+        assert!(!no_transform(&rgb, &[], [1, 2, 3]));
+        assert!(no_transform(&rgb, &[], [b'R', b'G', b'B']));
+    }
+
+    #[test]
+    fn jpeg_header_segments_stop_at_the_scan_and_at_truncation() {
+        let jpeg = [
+            0xFF, 0xD8, 0xFF, 0xEE, 0x00, 0x04, 0xAA, 0xBB, 0xFF, 0xDA, 0x00, 0x02, 0xFF, 0xC0,
+        ];
+        let segments = jpeg_header_segments(&jpeg);
+        assert_eq!(segments, vec![(0xEE, &[0xAA, 0xBB][..]), (0xDA, &[][..])]);
+        // A length past the end ends the list without panicking.
+        assert_eq!(
+            jpeg_header_segments(&[0xFF, 0xD8, 0xFF, 0xE0, 0x40, 0x00, 0x01]),
+            vec![]
+        );
+    }
 }

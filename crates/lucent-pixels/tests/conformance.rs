@@ -353,3 +353,45 @@ fn one_bit_jpeg_2000_decodes_to_0_1_and_renders_0_255() {
     let expected_grey: Vec<u8> = expected.iter().map(|&b| b * 255).collect();
     assert_eq!(rendered.pixels, expected_grey);
 }
+
+// ---------------------------------------------------------------------------------------------
+// JPEG-LS with a 0x00 between the scan and EOI (WG-04 MR1_JLSL), which CharLS ≥ 2.3 rejects.
+
+#[test]
+fn jpeg_ls_with_a_zero_byte_before_eoi_decodes_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, columns) = (24u16, 32u16);
+    let values: Vec<u16> = (0..u32::from(rows) * u32::from(columns))
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 20) as u16 ^ (i as u16 * 37))
+        .collect();
+    let raw: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let mut stream = charls::CharLS::default()
+        .encode(
+            charls::FrameInfo {
+                width: u32::from(columns),
+                height: u32::from(rows),
+                bits_per_sample: 16,
+                component_count: 1,
+            },
+            0,
+            &raw,
+        )
+        .unwrap();
+    assert!(stream.ends_with(&[0xFF, 0xD9]));
+    let eoi = stream.len() - 2;
+    stream.insert(eoi, 0x00); // as in MR1_JLSL: `… 2B 00 FF D9`
+    stream.push(0); // even length
+    let image = Image {
+        rows,
+        columns,
+        samples_per_pixel: 1,
+        bits_allocated: 16,
+        photometric: "MONOCHROME2",
+    };
+    let path = write_encapsulated(dir.path(), "1.2.840.10008.1.2.4.80", &image, vec![stream]);
+    let frame = PixelFile::open(&path).unwrap().decode_frame(0).unwrap();
+    let Samples::U16(samples) = &frame.samples else {
+        panic!("{:?}", frame.samples)
+    };
+    assert_eq!(&samples[..], &values[..]);
+}
