@@ -3,8 +3,10 @@
 //! Native data is reinterpreted (byte order of the transfer syntax); Deflated Image Frame
 //! Compression and Encapsulated Uncompressed are handled here; every other encapsulated syntax is
 //! decoded by the codec adapters of `dicom-transfer-syntax-registry` (the codec layer of
-//! dicom-pixeldata: jpeg-decoder for JPEG, the dicom-rs RLE decoder, OpenJPEG 2.5 for JPEG 2000
-//! and HTJ2K, CharLS for JPEG-LS), called with a one-frame view so that no other frame is read.
+//! dicom-pixeldata: OpenJPEG 2.5 for JPEG 2000 and HTJ2K, CharLS for JPEG-LS), called with a
+//! one-frame view so that no other frame is read. JPEG is decoded with jpeg-decoder directly (the
+//! colour transform follows the Photometric Interpretation, PS3.5 8.2.1) and RLE by
+//! [`crate::rle`] (PS3.5 Annex G, any Bits Allocated).
 //!
 //! Containment: a panic in a codec is caught and becomes `E_DECODE_FAILED`. The C/C++ codecs
 //! (OpenJPEG, CharLS) run in this process; see `docs/ARCHITECTURE.md` for the boundary decision.
@@ -20,6 +22,18 @@ use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use std::borrow::Cow;
 use std::io::Read;
+
+/// RLE Lossless (PS3.5 A.4.2, Annex G), decoded by [`crate::rle`].
+const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
+
+/// The JPEG syntaxes (PS3.5 A.4.1) decoded by jpeg-decoder: baseline, extended, lossless
+/// process 14 and its selection value 1.
+const JPEG_SYNTAXES: &[&str] = &[
+    "1.2.840.10008.1.2.4.50",
+    "1.2.840.10008.1.2.4.51",
+    "1.2.840.10008.1.2.4.57",
+    "1.2.840.10008.1.2.4.70",
+];
 
 /// A buffer of samples: a `Vec`, or anonymous memory mapped for this buffer alone.
 ///
@@ -197,6 +211,8 @@ pub struct DecodedFrame {
 /// One encapsulated frame presented to a codec adapter as a single-frame, single-fragment image.
 struct OneFrame<'a> {
     info: &'a ImageInfo,
+    /// Bits Allocated told to the codec (8 for 1-bit data, one byte per sample out).
+    bits_allocated: u16,
     data: Vec<u8>,
 }
 
@@ -214,7 +230,7 @@ impl PixelDataObject for OneFrame<'_> {
         Some(self.info.samples_per_pixel)
     }
     fn bits_allocated(&self) -> Option<u16> {
-        Some(self.info.bits_allocated)
+        Some(self.bits_allocated)
     }
     fn bits_stored(&self) -> Option<u16> {
         Some(self.info.bits_stored)
@@ -387,9 +403,20 @@ impl PixelFile {
                             "1.2.840.10008.1.2.4.80" | "1.2.840.10008.1.2.4.81"
                         )
                         && jpeg_ls_interleave(&data) == Some(0);
-                    let decoded = decode_with_registry(info, k, data)?;
-                    // JPEG, JPEG-LS and JPEG 2000 adapters deliver RGB; RLE keeps YBR samples.
-                    let codec_made_rgb = info.transfer_syntax != "1.2.840.10008.1.2.5";
+                    let decoded = match info.transfer_syntax.as_str() {
+                        RLE_LOSSLESS => crate::rle::decode_frame(
+                            &data,
+                            info.rows,
+                            info.columns,
+                            info.samples_per_pixel,
+                            info.bits_allocated,
+                        )
+                        .map_err(|e| decode_error(info, k, e.to_string()))?,
+                        ts if JPEG_SYNTAXES.contains(&ts) => decode_jpeg(info, k, data)?,
+                        _ => decode_with_registry(info, k, data)?,
+                    };
+                    // JPEG, JPEG-LS and JPEG 2000 codecs deliver RGB; RLE keeps YBR samples.
+                    let codec_made_rgb = info.transfer_syntax != RLE_LOSSLESS;
                     let samples = samples_from_le_or_be(decoded, info, false)?;
                     (samples, color_of(info, codec_made_rgb)?, planar_output)
                 }
@@ -436,6 +463,96 @@ fn decode_with_registry(info: &ImageInfo, k: u32, data: Vec<u8>) -> Result<Vec<u
     let reader = ts
         .pixel_data_reader()
         .ok_or_else(|| PixelError::UnsupportedTransferSyntax(info.transfer_syntax.clone()))?;
+    let j2k = is_jpeg_2000(&info.transfer_syntax);
+    let bits_allocated = match info.bits_allocated {
+        8 | 16 => info.bits_allocated,
+        // 1-bit JPEG 2000 (a component of precision 1, e.g. segmentations): one byte 0/1 per
+        // sample, as native 1-bit frames are unpacked.
+        1 if j2k => 8,
+        bits => {
+            return Err(PixelError::UnsupportedPixelFormat(format!(
+                "{bits}-bit samples in transfer syntax {}",
+                info.transfer_syntax
+            )));
+        }
+    };
+    check_codestream_size(info, k, &data)?;
+    if info.bits_allocated == 1 && j2k_precision(&data).is_some_and(|p| p != 1) {
+        return Err(decode_error(
+            info,
+            k,
+            "Bits Allocated 1, but the codestream's precision is not 1 bit".into(),
+        ));
+    }
+    let run = |data: Vec<u8>| -> Result<Vec<u8>, String> {
+        let frame = OneFrame {
+            info,
+            bits_allocated,
+            data,
+        };
+        let mut out = Vec::new();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            reader.decode_frame(&frame, 0, &mut out)
+        }));
+        match result {
+            Ok(Ok(())) => Ok(out),
+            Ok(Err(e)) => Err(error_chain(&e)),
+            Err(_) => Err("the codec panicked (contained)".into()),
+        }
+    };
+    let jpeg_ls = matches!(
+        info.transfer_syntax.as_str(),
+        "1.2.840.10008.1.2.4.80" | "1.2.840.10008.1.2.4.81"
+    );
+    let retry = jpeg_ls
+        .then(|| without_zero_bytes_before_eoi(&data))
+        .flatten();
+    match run(data) {
+        Ok(out) => Ok(out),
+        // Retried only after a failure, so a stream whose last data byte really is 0x00 is never
+        // altered.
+        Err(first) => match retry.map(run) {
+            Some(Ok(out)) => Ok(out),
+            _ => Err(decode_error(info, k, first)),
+        },
+    }
+}
+
+/// A JPEG-LS stream with the 0x00 bytes between its entropy-coded data and EOI removed, if it
+/// has any (else `None`).
+///
+/// The WG-04 JPEG-LS samples (e.g. MR1_JLSL) end `… 2B 00 FF D9`: one 0x00 after the scan's last
+/// byte. ITU-T T.87 does not allow fill bytes there (only 0xFF fill before a marker, T.81
+/// B.1.1.2), and CharLS since 2.3 rejects it ("the leading start byte (0xFF) for a JPEG marker
+/// was not found"); CharLS 2.2 and dcmtk's CharLS fork skip it. Without that byte the stream
+/// decodes to MR1_UNC word for word.
+fn without_zero_bytes_before_eoi(data: &[u8]) -> Option<Vec<u8>> {
+    // The end of the codestream: a fragment may carry one more 0x00 for even length (PS3.5 A.4).
+    let eoi = data
+        .len()
+        .checked_sub(if data.ends_with(&[0xFF, 0xD9, 0x00]) {
+            3
+        } else {
+            2
+        })?;
+    if data.get(eoi..eoi + 2) != Some(&[0xFF, 0xD9]) {
+        return None;
+    }
+    let zeros = data[..eoi].iter().rev().take_while(|&&b| b == 0).count();
+    // A 0x00 right after 0xFF would be part of the data (T.87 A.1 bit stuffing never makes one,
+    // but leave such streams alone).
+    if zeros == 0 || data[..eoi - zeros].last() == Some(&0xFF) {
+        return None;
+    }
+    let mut trimmed = data[..eoi - zeros].to_vec();
+    trimmed.extend_from_slice(&[0xFF, 0xD9]);
+    Some(trimmed)
+}
+
+/// JPEG (ITU-T T.81) through jpeg-decoder, with the colour transform PS3.5 8.2.1 asks for (see
+/// [`jpeg_needs_no_colour_transform`]). The codestream's size is checked first, and the
+/// decoder's buffer is capped at the frame size.
+fn decode_jpeg(info: &ImageInfo, k: u32, data: Vec<u8>) -> Result<Vec<u8>, PixelError> {
     if !matches!(info.bits_allocated, 8 | 16) {
         return Err(PixelError::UnsupportedPixelFormat(format!(
             "{}-bit samples in transfer syntax {}",
@@ -443,14 +560,27 @@ fn decode_with_registry(info: &ImageInfo, k: u32, data: Vec<u8>) -> Result<Vec<u
         )));
     }
     check_codestream_size(info, k, &data)?;
-    let frame = OneFrame { info, data };
-    let mut out = Vec::new();
+    let expected = safe_math::to_usize(safe_math::native_frame_bytes(
+        info.rows,
+        info.columns,
+        info.samples_per_pixel,
+        info.bits_allocated,
+    )?)?;
+    let no_transform = jpeg_needs_no_colour_transform(info, &data);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        reader.decode_frame(&frame, 0, &mut out)
+        let mut decoder = jpeg_decoder::Decoder::new(data.as_slice());
+        decoder.set_max_decoding_buffer_size(expected.max(1));
+        if no_transform {
+            decoder.set_color_transform(jpeg_decoder::ColorTransform::RGB);
+        }
+        decoder.decode()
     }));
     match result {
-        Ok(Ok(())) => Ok(out),
-        Ok(Err(e)) => Err(decode_error(info, k, error_chain(&e))),
+        Ok(Ok(mut out)) => {
+            out.truncate(expected);
+            Ok(out)
+        }
+        Ok(Err(e)) => Err(decode_error(info, k, format!("JPEG decoder: {e}"))),
         Err(_) => Err(decode_error(
             info,
             k,
@@ -459,21 +589,51 @@ fn decode_with_registry(info: &ImageInfo, k: u32, data: Vec<u8>) -> Result<Vec<u
     }
 }
 
+/// Whether a three-component JPEG of Photometric Interpretation RGB must be decoded without the
+/// YCbCr → RGB transform.
+///
+/// The stream decides when it says something: an Adobe APP14 marker (transform 0: RGB,
+/// otherwise YCbCr), a JFIF APP0 marker (always YCbCr), or component identifiers 'R','G','B'
+/// (RGB) or 1, 2, 3 (YCbCr): libjpeg's rules, which jpeg-decoder follows. When it says nothing
+/// (e.g. identifiers 0, 1, 2 and no marker), libjpeg guesses YCbCr; DICOM does not guess: the
+/// Photometric Interpretation names the colour space of the compressed data (PS3.5 8.2.1,
+/// PS3.3 C.7.6.3.1.2), so RGB means the components are R, G, B. dcmtk (its default `+cp`) and
+/// GDCM decode such files without a transform.
+fn jpeg_needs_no_colour_transform(info: &ImageInfo, data: &[u8]) -> bool {
+    if info.photometric != Photometric::Rgb || info.samples_per_pixel != 3 {
+        return false;
+    }
+    let mut ids = None;
+    for (marker, payload) in jpeg_header_segments(data) {
+        match marker {
+            0xE0 if payload.starts_with(b"JFIF\0") => return false,
+            0xEE if payload.starts_with(b"Adobe") => return payload.get(11) == Some(&0),
+            m if is_sof(m) => {
+                ids = payload
+                    .get(6..15)
+                    .filter(|_| payload.get(5) == Some(&3))
+                    .map(|c| [c[0], c[3], c[6]]);
+            }
+            _ => {}
+        }
+    }
+    match ids {
+        Some([1, 2, 3]) | None => false,
+        Some(_) => true,
+    }
+}
+
+fn is_jpeg_2000(ts: &str) -> bool {
+    ts.starts_with("1.2.840.10008.1.2.4.9") || ts.starts_with("1.2.840.10008.1.2.4.20")
+}
+
 /// Refuses a codestream whose own header declares other dimensions than Rows × Columns before
 /// the codec sees it: a corrupted or hostile JPEG / JPEG 2000 header claiming a huge image would
 /// otherwise make the codec allocate and work for it (a decompression bomb).
 fn check_codestream_size(info: &ImageInfo, k: u32, data: &[u8]) -> Result<(), PixelError> {
-    let declared = if info.transfer_syntax.starts_with("1.2.840.10008.1.2.4.9")
-        || info.transfer_syntax.starts_with("1.2.840.10008.1.2.4.20")
-    {
+    let declared = if is_jpeg_2000(&info.transfer_syntax) {
         j2k_size(data)
-    } else if matches!(
-        info.transfer_syntax.as_str(),
-        "1.2.840.10008.1.2.4.50"
-            | "1.2.840.10008.1.2.4.51"
-            | "1.2.840.10008.1.2.4.57"
-            | "1.2.840.10008.1.2.4.70"
-    ) {
+    } else if JPEG_SYNTAXES.contains(&info.transfer_syntax.as_str()) {
         jpeg_size(data)
     } else {
         return Ok(());
@@ -506,19 +666,40 @@ fn jpeg_ls_interleave(data: &[u8]) -> Option<u8> {
 /// Width and height from a JPEG 2000 SIZ marker segment (ISO/IEC 15444-1 A.5.1), in a raw
 /// codestream or inside a JP2 file.
 fn j2k_size(data: &[u8]) -> Option<(u32, u32)> {
-    let start = data
-        .windows(4)
-        .take(64 * 1024)
-        .position(|w| w == [0xFF, 0x4F, 0xFF, 0x51])?;
-    let siz = data.get(start + 4..start + 4 + 38)?;
+    let siz = j2k_siz(data)?;
     let be = |o: usize| u32::from_be_bytes([siz[o], siz[o + 1], siz[o + 2], siz[o + 3]]);
     let (x, y, xo, yo) = (be(4), be(8), be(12), be(16));
     Some((x.checked_sub(xo)?, y.checked_sub(yo)?))
 }
 
-/// Width and height from the first SOFn marker of a JPEG stream (ITU-T T.81 B.2.2).
-fn jpeg_size(data: &[u8]) -> Option<(u32, u32)> {
-    let mut i = data.windows(2).position(|w| w == [0xFF, 0xD8])? + 2;
+/// The SIZ marker segment after SOC (ISO/IEC 15444-1 A.5.1), from Lsiz to the first
+/// component's Ssiz (39 bytes).
+fn j2k_siz(data: &[u8]) -> Option<&[u8]> {
+    let start = data
+        .windows(4)
+        .take(64 * 1024)
+        .position(|w| w == [0xFF, 0x4F, 0xFF, 0x51])?;
+    data.get(start + 4..start + 4 + 39)
+}
+
+/// The precision in bits of the first component (ISO/IEC 15444-1 A.5.1: Ssiz low 7 bits + 1).
+fn j2k_precision(data: &[u8]) -> Option<u8> {
+    Some((j2k_siz(data)?[38] & 0x7F) + 1)
+}
+
+/// Whether a marker is a start-of-frame (SOFn, ITU-T T.81 B.1.1.3: C0–CF except DHT, JPG, DAC).
+fn is_sof(marker: u8) -> bool {
+    matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC)
+}
+
+/// The marker segments of a JPEG stream up to its first SOS (ITU-T T.81 B.1.1.2), as (marker,
+/// payload after the length). A segment whose length runs past the data ends the list.
+fn jpeg_header_segments(data: &[u8]) -> Vec<(u8, &[u8])> {
+    let mut out = Vec::new();
+    let Some(soi) = data.windows(2).position(|w| w == [0xFF, 0xD8]) else {
+        return out;
+    };
+    let mut i = soi + 2;
     while i + 4 <= data.len() {
         if data[i] != 0xFF {
             i += 1;
@@ -530,18 +711,28 @@ fn jpeg_size(data: &[u8]) -> Option<(u32, u32)> {
             continue;
         }
         let len = usize::from(u16::from_be_bytes([data[i + 2], data[i + 3]]));
-        if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
-            let sof = data.get(i + 4..i + 9)?;
-            let height = u32::from(u16::from_be_bytes([sof[1], sof[2]]));
-            let width = u32::from(u16::from_be_bytes([sof[3], sof[4]]));
-            return Some((width, height));
-        }
+        let Some(payload) = data.get(i + 4..(i + 2 + len).max(i + 4)) else {
+            break;
+        };
+        out.push((marker, payload));
         if marker == 0xDA {
-            return None;
+            break;
         }
         i += 2 + len;
     }
-    None
+    out
+}
+
+/// Width and height from the first SOFn marker of a JPEG stream (ITU-T T.81 B.2.2).
+fn jpeg_size(data: &[u8]) -> Option<(u32, u32)> {
+    let (_, sof) = jpeg_header_segments(data)
+        .into_iter()
+        .take_while(|(m, _)| *m != 0xDA)
+        .find(|(m, _)| is_sof(*m))?;
+    let sof = sof.get(..5)?;
+    let height = u32::from(u16::from_be_bytes([sof[1], sof[2]]));
+    let width = u32::from(u16::from_be_bytes([sof[3], sof[4]]));
+    Some((width, height))
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -553,4 +744,83 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = inner.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_zero_bytes_between_data_and_eoi_are_dropped() {
+        let cut = without_zero_bytes_before_eoi;
+        assert_eq!(
+            cut(&[0xFF, 0xD8, 0x2B, 0x00, 0xFF, 0xD9]),
+            Some(vec![0xFF, 0xD8, 0x2B, 0xFF, 0xD9])
+        );
+        // With the fragment's even-length padding after EOI.
+        assert_eq!(
+            cut(&[0xFF, 0xD8, 0x2B, 0x00, 0x00, 0xFF, 0xD9, 0x00]),
+            Some(vec![0xFF, 0xD8, 0x2B, 0xFF, 0xD9])
+        );
+        assert_eq!(cut(&[0xFF, 0xD8, 0x2B, 0xFF, 0xD9]), None);
+        // 0x00 after 0xFF is stuffed data, not fill.
+        assert_eq!(cut(&[0xFF, 0xD8, 0xFF, 0x00, 0xFF, 0xD9]), None);
+        assert_eq!(cut(&[0x00, 0xFF]), None);
+        assert_eq!(cut(&[]), None);
+    }
+
+    /// SOI, the given APPn segments, and an SOF0 of three components with these identifiers.
+    fn jpeg_head(apps: &[(u8, &[u8])], ids: [u8; 3]) -> Vec<u8> {
+        let mut j = vec![0xFF, 0xD8];
+        for (marker, payload) in apps {
+            j.extend([0xFF, *marker, 0, payload.len() as u8 + 2]);
+            j.extend(*payload);
+        }
+        j.extend([0xFF, 0xC0, 0, 17, 8, 0, 16, 0, 16, 3]);
+        for id in ids {
+            j.extend([id, 0x11, 0]);
+        }
+        j.extend([0xFF, 0xDA, 0, 2]);
+        j
+    }
+
+    #[test]
+    fn colour_transform_follows_markers_then_photometric() {
+        let mut rgb = crate::test_info();
+        rgb.samples_per_pixel = 3;
+        rgb.photometric = Photometric::Rgb;
+        let mut ybr = rgb.clone();
+        ybr.photometric = Photometric::YbrFull;
+        let adobe = |t: u8| -> Vec<u8> {
+            let mut p = b"Adobe".to_vec();
+            p.extend([0, 100, 0, 0, 0, 0, t]);
+            p
+        };
+        let no_transform = |info: &ImageInfo, apps: &[(u8, &[u8])], ids| {
+            jpeg_needs_no_colour_transform(info, &jpeg_head(apps, ids))
+        };
+        // Nothing in the stream: Photometric Interpretation decides (PS3.5 8.2.1).
+        assert!(no_transform(&rgb, &[], [0, 1, 2]));
+        assert!(!no_transform(&ybr, &[], [0, 1, 2]));
+        // The stream decides when it says something.
+        assert!(!no_transform(&rgb, &[(0xE0, b"JFIF\0\x01\x02")], [0, 1, 2]));
+        assert!(!no_transform(&rgb, &[(0xEE, &adobe(1))], [0, 1, 2]));
+        assert!(no_transform(&rgb, &[(0xEE, &adobe(0))], [1, 2, 3]));
+        assert!(!no_transform(&rgb, &[], [1, 2, 3]));
+        assert!(no_transform(&rgb, &[], [b'R', b'G', b'B']));
+    }
+
+    #[test]
+    fn jpeg_header_segments_stop_at_the_scan_and_at_truncation() {
+        let jpeg = [
+            0xFF, 0xD8, 0xFF, 0xEE, 0x00, 0x04, 0xAA, 0xBB, 0xFF, 0xDA, 0x00, 0x02, 0xFF, 0xC0,
+        ];
+        let segments = jpeg_header_segments(&jpeg);
+        assert_eq!(segments, vec![(0xEE, &[0xAA, 0xBB][..]), (0xDA, &[][..])]);
+        // A length past the end ends the list without panicking.
+        assert_eq!(
+            jpeg_header_segments(&[0xFF, 0xD8, 0xFF, 0xE0, 0x40, 0x00, 0x01]),
+            vec![]
+        );
+    }
 }

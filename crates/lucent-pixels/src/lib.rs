@@ -16,6 +16,7 @@ pub mod frames;
 pub mod info;
 pub mod lut;
 pub mod render;
+pub mod rle;
 pub mod safe_math;
 pub mod tiles;
 
