@@ -566,6 +566,9 @@ fn decode_jpeg(info: &ImageInfo, k: u32, data: Vec<u8>) -> Result<Vec<u8>, Pixel
         info.samples_per_pixel,
         info.bits_allocated,
     )?)?;
+    if jpeg_dct_precision(&data) == Some(12) {
+        return decode_jpeg_12bit(info, k, &data, expected);
+    }
     let no_transform = jpeg_needs_no_colour_transform(info, &data);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut decoder = jpeg_decoder::Decoder::new(data.as_slice());
@@ -587,6 +590,85 @@ fn decode_jpeg(info: &ImageInfo, k: u32, data: Vec<u8>) -> Result<Vec<u8>, Pixel
             "the codec panicked (contained)".into(),
         )),
     }
+}
+
+/// The sample precision of a DCT-based JPEG frame (SOF0–SOF2, SOF9–SOF10; ITU-T T.81 B.2.2), or
+/// `None` for lossless and hierarchical frames (jpeg-decoder decodes lossless of any precision).
+fn jpeg_dct_precision(data: &[u8]) -> Option<u8> {
+    let (_, sof) = jpeg_header_segments(data)
+        .into_iter()
+        .find(|(m, _)| is_sof(*m))
+        .filter(|(m, _)| matches!(m, 0xC0 | 0xC1 | 0xC2 | 0xC9 | 0xCA))?;
+    sof.first().copied()
+}
+
+/// 12-bit DCT JPEG (ITU-T T.81 extended process 4; JPEG Extended, 1.2.840.10008.1.2.4.51, the
+/// lossy CT/MR/CR of older archives). jpeg-decoder decodes 8-bit DCT only, so these go to
+/// libjpeg-turbo-rs (pure Rust, 12-bit path cross-checked by its authors against libjpeg-turbo;
+/// measured here: the four reference files decode as dcmtk's IJG decoder does, three exactly).
+/// The codec is given limits from the header (Rows × Columns, our frame cap) so a stream claiming
+/// more is refused before it allocates; a panic is contained. Output: little-endian u16 samples
+/// (Bits Allocated 16).
+fn decode_jpeg_12bit(
+    info: &ImageInfo,
+    k: u32,
+    data: &[u8],
+    expected: usize,
+) -> Result<Vec<u8>, PixelError> {
+    if info.bits_allocated != 16 {
+        return Err(PixelError::UnsupportedPixelFormat(format!(
+            "12-bit JPEG in {}-bit samples (Bits Allocated must be 16)",
+            info.bits_allocated
+        )));
+    }
+    let pixels = safe_math::frame_pixels(info.rows, info.columns)?;
+    let limits = libjpeg_turbo_rs::DecodeLimits {
+        max_width: usize::from(info.columns),
+        max_height: usize::from(info.rows),
+        max_pixels: pixels,
+        max_scans: 1024,
+        max_memory: Some(safe_math::MAX_FRAME_BYTES.saturating_mul(4)),
+    };
+    let result =
+        std::panic::catch_unwind(|| libjpeg_turbo_rs::decompress_12bit_with_limits(data, &limits));
+    let image = match result {
+        Ok(Ok(image)) => image,
+        Ok(Err(e)) => return Err(decode_error(info, k, format!("12-bit JPEG decoder: {e}"))),
+        Err(_) => {
+            return Err(decode_error(
+                info,
+                k,
+                "the codec panicked (contained)".into(),
+            ));
+        }
+    };
+    if (image.width, image.height, image.num_components)
+        != (
+            usize::from(info.columns),
+            usize::from(info.rows),
+            usize::from(info.samples_per_pixel),
+        )
+    {
+        return Err(decode_error(
+            info,
+            k,
+            format!(
+                "the 12-bit codestream decoded to {}×{}×{}, the header says {}×{}×{}",
+                image.width,
+                image.height,
+                image.num_components,
+                info.columns,
+                info.rows,
+                info.samples_per_pixel
+            ),
+        ));
+    }
+    let mut out = Vec::with_capacity(expected);
+    for &v in &image.data {
+        out.extend_from_slice(&(v.clamp(0, 4095) as u16).to_le_bytes());
+    }
+    out.truncate(expected);
+    Ok(out)
 }
 
 /// Whether a three-component JPEG of Photometric Interpretation RGB must be decoded without the

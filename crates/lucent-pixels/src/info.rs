@@ -155,25 +155,39 @@ fn int(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<i64> {
     obj.element_opt(tag).ok().flatten()?.to_int::<i64>().ok()
 }
 
+/// The text of an element that came with VR UN (PS3.5 6.2.2: a value of unknown VR keeps the
+/// bytes of its real VR). Only called for attributes whose real VR is a text VR (DS, IS, CS), so
+/// the bytes are ASCII; read as numbers they would be nonsense (`"1 "` as a u16 is 8241).
+fn un_text(e: &dicom_object::mem::InMemElement) -> Option<String> {
+    if e.vr() != dicom_core::VR::UN {
+        return None;
+    }
+    let bytes = e.to_bytes().ok()?;
+    Some(
+        String::from_utf8_lossy(&bytes)
+            .trim_matches(|c: char| c == '\0' || c.is_whitespace())
+            .to_string(),
+    )
+}
+
 fn floats(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<Vec<f64>> {
-    let v = obj
-        .element_opt(tag)
-        .ok()
-        .flatten()?
-        .to_multi_float64()
-        .ok()?;
+    let e = obj.element_opt(tag).ok().flatten()?;
+    let v = match un_text(e) {
+        Some(text) => text
+            .split('\\')
+            .map(|v| v.trim().parse::<f64>().ok())
+            .collect::<Option<Vec<f64>>>()?,
+        None => e.to_multi_float64().ok()?,
+    };
     (!v.is_empty() && v.iter().all(|f| f.is_finite())).then_some(v)
 }
 
 fn text(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<String> {
-    let s = obj
-        .element_opt(tag)
-        .ok()
-        .flatten()?
-        .to_str()
-        .ok()?
-        .trim()
-        .to_string();
+    let e = obj.element_opt(tag).ok().flatten()?;
+    let s = match un_text(e) {
+        Some(text) => text,
+        None => e.to_str().ok()?.trim().to_string(),
+    };
     (!s.is_empty()).then_some(s)
 }
 

@@ -395,3 +395,137 @@ fn jpeg_ls_with_a_zero_byte_before_eoi_decodes_exactly() {
     };
     assert_eq!(&samples[..], &values[..]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 12-bit lossy JPEG (JPEG Extended, process 4): jpeg-decoder decodes 8-bit DCT only.
+
+const JPEG_EXTENDED: &str = "1.2.840.10008.1.2.4.51";
+
+fn twelve_bit_ramp(width: usize, height: usize) -> Vec<i16> {
+    (0..width * height)
+        .map(|i| ((i % width) * 60 + (i / width) * 5) as i16)
+        .collect()
+}
+
+fn twelve_bit_image(rows: u16, columns: u16, bits_allocated: u16) -> Image {
+    Image {
+        rows,
+        columns,
+        samples_per_pixel: 1,
+        bits_allocated,
+        photometric: "MONOCHROME2",
+    }
+}
+
+#[test]
+fn twelve_bit_lossy_jpeg_decodes_to_its_12_bit_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let (w, h) = (64usize, 48usize);
+    let values = twelve_bit_ramp(w, h);
+    assert!(values.iter().all(|&v| (0..4096).contains(&v)) && values.iter().any(|&v| v > 255));
+    let jpeg = libjpeg_turbo_rs::compress_12bit(
+        &values,
+        w,
+        h,
+        1,
+        100,
+        libjpeg_turbo_rs::Subsampling::S444,
+    )
+    .unwrap();
+    let sof = jpeg
+        .windows(2)
+        .position(|win| win == [0xFF, 0xC1])
+        .expect("SOF1");
+    assert_eq!(jpeg[sof + 4], 12, "a 12-bit extended-process stream");
+    let mut fragment = jpeg.clone();
+    if fragment.len() % 2 == 1 {
+        fragment.push(0);
+    }
+    let path = write_encapsulated(
+        dir.path(),
+        JPEG_EXTENDED,
+        &twelve_bit_image(h as u16, w as u16, 16),
+        vec![fragment],
+    );
+    let decoded = PixelFile::open(&path).unwrap().decode_frame(0).unwrap();
+    let Samples::U16(samples) = &decoded.samples else {
+        panic!("16-bit samples expected");
+    };
+    assert_eq!(samples.len(), w * h);
+    let diffs: Vec<u32> = samples
+        .iter()
+        .zip(&values)
+        .map(|(&a, &b)| (i32::from(a) - i32::from(b)).unsigned_abs())
+        .collect();
+    let mean = diffs.iter().sum::<u32>() as f64 / diffs.len() as f64;
+    let max = diffs.iter().max().copied().unwrap_or(0);
+    assert!(mean < 2.0 && max <= 16, "mean {mean}, max {max}");
+
+    // The same stream cut short, or in 8-bit samples, is a typed error, never a panic.
+    let dir2 = tempfile::tempdir().unwrap();
+    let mut cut = jpeg[..jpeg.len() / 2].to_vec();
+    if cut.len() % 2 == 1 {
+        cut.push(0);
+    }
+    let path = write_encapsulated(
+        dir2.path(),
+        JPEG_EXTENDED,
+        &twelve_bit_image(h as u16, w as u16, 16),
+        vec![cut],
+    );
+    let err = PixelFile::open(&path).unwrap().decode_frame(0).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::DecodeFailed, "{err}");
+    let dir3 = tempfile::tempdir().unwrap();
+    let mut whole = jpeg;
+    if whole.len() % 2 == 1 {
+        whole.push(0);
+    }
+    let path = write_encapsulated(
+        dir3.path(),
+        JPEG_EXTENDED,
+        &twelve_bit_image(h as u16, w as u16, 8),
+        vec![whole],
+    );
+    let err = PixelFile::open(&path).unwrap().decode_frame(0).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::UnsupportedPixelFormat, "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text attributes that arrive with VR UN (PS3.5 6.2.2), e.g. after a PACS that lost the VRs.
+
+#[test]
+fn rescale_and_window_with_vr_un_are_read_as_their_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = Image {
+        rows: 2,
+        columns: 2,
+        samples_per_pixel: 1,
+        bits_allocated: 8,
+        photometric: "MONOCHROME2",
+    };
+    let path = write_encapsulated(
+        dir.path(),
+        "1.2.840.10008.1.2.1.98",
+        &image,
+        vec![vec![0, 1, 2, 3]],
+    );
+    // Rewrite the file with the four attributes as UN holding their DS text.
+    let mut obj = dicom_object::open_file(&path).unwrap();
+    for (tag, value) in [
+        (tags::RESCALE_SLOPE, &b"2 "[..]),
+        (tags::RESCALE_INTERCEPT, &b"-1024 "[..]),
+        (tags::WINDOW_CENTER, &b"40\\50 "[..]),
+        (tags::WINDOW_WIDTH, &b"400\\500 "[..]),
+    ] {
+        obj.put(DataElement::new(
+            tag,
+            VR::UN,
+            PrimitiveValue::from(value.to_vec()),
+        ));
+    }
+    obj.write_to_file(&path).unwrap();
+    let info = PixelFile::open(&path).unwrap().info;
+    assert_eq!(info.rescale, (2.0, -1024.0));
+    let windows: Vec<(f64, f64)> = info.windows.iter().map(|w| (w.center, w.width)).collect();
+    assert_eq!(windows, [(40.0, 400.0), (50.0, 500.0)]);
+}
