@@ -3,7 +3,8 @@
 //! Read with dicom-object up to (not including) the pixel data, after Lucent's header reader has
 //! validated the structure against the file size (so no declared length can make dicom-object
 //! allocate beyond what the file holds). Attribute meanings: PS3.3 C.7.6.3 (Image Pixel),
-//! C.11.1 (Modality LUT), C.11.2 (VOI LUT), C.7.6.16 (functional groups), C.7.5.1.1.2 (padding).
+//! C.11.1 (Modality LUT), C.11.2 (VOI LUT), C.7.6.16 (functional groups), C.7.5.1.1.2 (padding),
+//! C.7.9 (palettes, segmented ones expanded by [`crate::palette`] per C.7.9.2).
 
 use crate::error::PixelError;
 use dicom_dictionary_std::tags;
@@ -227,12 +228,13 @@ fn windows_of(obj: &InMemDicomObject) -> Vec<Window> {
 }
 
 /// Reads a LUT (descriptor + data) from an item or the data set (PS3.3 C.11.1.1.1, C.7.6.3.1.5).
-fn lut(
+/// A LUT descriptor (PS3.3 C.11.1.1.1): number of entries (1..=65,536), first mapped value,
+/// bits per entry (1..=16). `None` when absent.
+fn descriptor(
     obj: &InMemDicomObject,
     descriptor: dicom_core::Tag,
-    data: dicom_core::Tag,
     signed_input: bool,
-) -> Result<Option<LookupTable>, PixelError> {
+) -> Result<Option<(usize, i64, u16)>, PixelError> {
     let Some(d) = obj.element_opt(descriptor).ok().flatten() else {
         return Ok(None);
     };
@@ -262,6 +264,18 @@ fn lut(
         .ok_or_else(|| {
             PixelError::InvalidAttributes(format!("LUT bits per entry {bits} (must be 1..16)"))
         })?;
+    Ok(Some((entries, first, bits)))
+}
+
+fn lut(
+    obj: &InMemDicomObject,
+    descriptor_tag: dicom_core::Tag,
+    data: dicom_core::Tag,
+    signed_input: bool,
+) -> Result<Option<LookupTable>, PixelError> {
+    let Some((entries, first, bits)) = descriptor(obj, descriptor_tag, signed_input)? else {
+        return Ok(None);
+    };
     let Some(data_el) = obj.element_opt(data).ok().flatten() else {
         return Err(PixelError::InvalidAttributes(
             "LUT descriptor without LUT data".into(),
@@ -282,6 +296,61 @@ fn lut(
         )));
     }
     values.truncate(entries);
+    if bits <= 8 {
+        values.iter_mut().for_each(|v| *v &= 0xFF);
+    }
+    Ok(Some(LookupTable {
+        first_mapped: first,
+        bits,
+        data: values,
+    }))
+}
+
+/// One Palette Color LUT (PS3.3 C.7.6.3.1.5, C.7.9): the descriptor with either Palette Color
+/// Lookup Table Data (0028,1201-1203) or Segmented Palette Color Lookup Table Data
+/// (0028,1221-1223), expanded by [`crate::palette`] (C.7.9.2).
+///
+/// The standard makes the two mutually exclusive (in the Palette Color Lookup Table Module each is
+/// required only if the other is absent). A file with both is read from the normal data: it is
+/// the plain, unambiguous table and what readers that do not expand segments show.
+fn palette_lut(
+    obj: &InMemDicomObject,
+    descriptor_tag: dicom_core::Tag,
+    data: dicom_core::Tag,
+    segmented: dicom_core::Tag,
+) -> Result<Option<LookupTable>, PixelError> {
+    let has = |t| obj.element_opt(t).ok().flatten().is_some();
+    if has(data) {
+        return lut(obj, descriptor_tag, data, false);
+    }
+    let (entries, first, bits) = match (descriptor(obj, descriptor_tag, false)?, has(segmented)) {
+        (Some(d), true) => d,
+        (None, false) => return Ok(None),
+        (None, true) => {
+            return Err(PixelError::InvalidAttributes(
+                "Segmented Palette Color LUT Data without its descriptor".into(),
+            ));
+        }
+        (Some(_), false) => {
+            return Err(PixelError::InvalidAttributes(
+                "Palette Color LUT descriptor without (Segmented) Palette Color LUT Data".into(),
+            ));
+        }
+    };
+    let words: Vec<u16> = obj
+        .element_opt(segmented)
+        .ok()
+        .flatten()
+        .map(|e| e.to_multi_int::<i64>())
+        .transpose()
+        .map_err(|e| {
+            PixelError::InvalidAttributes(format!("Segmented Palette Color LUT Data: {e}"))
+        })?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| v as u16)
+        .collect();
+    let mut values = crate::palette::expand_segmented(&words, bits, entries)?;
     if bits <= 8 {
         values.iter_mut().for_each(|v| *v &= 0xFF);
     }
@@ -451,29 +520,29 @@ impl ImageInfo {
             (p.min(limit), p.max(limit))
         });
         let palette = if photometric == Photometric::PaletteColor {
-            let r = lut(
+            let r = palette_lut(
                 obj,
                 tags::RED_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
                 tags::RED_PALETTE_COLOR_LOOKUP_TABLE_DATA,
-                false,
+                tags::SEGMENTED_RED_PALETTE_COLOR_LOOKUP_TABLE_DATA,
             )?;
-            let g = lut(
+            let g = palette_lut(
                 obj,
                 tags::GREEN_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
                 tags::GREEN_PALETTE_COLOR_LOOKUP_TABLE_DATA,
-                false,
+                tags::SEGMENTED_GREEN_PALETTE_COLOR_LOOKUP_TABLE_DATA,
             )?;
-            let b = lut(
+            let b = palette_lut(
                 obj,
                 tags::BLUE_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
                 tags::BLUE_PALETTE_COLOR_LOOKUP_TABLE_DATA,
-                false,
+                tags::SEGMENTED_BLUE_PALETTE_COLOR_LOOKUP_TABLE_DATA,
             )?;
             match (r, g, b) {
                 (Some(r), Some(g), Some(b)) => Some([r, g, b]),
                 _ => {
                     return Err(PixelError::UnsupportedPixelFormat(
-                        "PALETTE COLOR without Red/Green/Blue Palette Color LUT Data (segmented palettes are not supported yet)".into(),
+                        "PALETTE COLOR without Red/Green/Blue Palette Color LUT descriptors and (Segmented) Palette Color LUT Data".into(),
                     ));
                 }
             }

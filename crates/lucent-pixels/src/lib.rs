@@ -15,6 +15,7 @@ pub mod error;
 pub mod frames;
 pub mod info;
 pub mod lut;
+pub mod palette;
 pub mod render;
 pub mod rle;
 pub mod safe_math;
