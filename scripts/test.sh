@@ -14,6 +14,7 @@ ensure_viewer_build_deps
 ensure_apt xvfb xauth webkit2gtk-driver
 ensure_cargo_tool tauri-driver tauri-driver
 ensure_cargo_tool cargo-deny cargo-deny
+ensure_cargo_tool cargo-fuzz cargo-fuzz
 cd "$repo"
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
@@ -36,6 +37,14 @@ cargo deny --log-level error check bans licenses sources
 say "cargo test (inside a private D-Bus session with an unlocked gnome-keyring)"
 scripts/with-keyring.sh cargo test --workspace --quiet 2>&1 | grep -v 'Failed to set fd limit' | tee "${TMPDIR:-/tmp}/lucent-test.log"
 status=${PIPESTATUS[0]}
+
+say "hostile input: 300 files of the malformed corpus through lucent info and lucent render (4 GiB, 15 s each)"
+scripts/with-keyring.sh scripts/hostile.sh --limit 300 2>&1 | grep -v 'Failed to set fd limit' | tee "${TMPDIR:-/tmp}/lucent-hostile.log"
+[ "${PIPESTATUS[0]}" -ne 0 ] && status=1
+
+say "smoke fuzz: every cargo-fuzz target for 10 s (AddressSanitizer)"
+scripts/fuzz.sh --seconds 10 2>&1 | tee "${TMPDIR:-/tmp}/lucent-fuzz.log"
+[ "${PIPESTATUS[0]}" -ne 0 ] && status=1
 
 say "end-to-end tests in the real webview (tauri-driver, WebKitWebDriver, Xvfb)"
 target=${CARGO_TARGET_DIR:-$repo/target}

@@ -4,6 +4,8 @@
 //! - [`harness::viewer`]: the viewer's access pattern (first image, scrolling, cache, memory),
 //!   and the scale runs over generated series.
 //! - [`harness::conformance`]: the decoder conformance report (`docs/CONFORMANCE.md`).
+//! - [`harness::hostile`]: the malformed corpus through `lucent info` and `lucent render` under
+//!   memory and time limits.
 //! - [`harness::report`]: Markdown and SVG outputs.
 //!
 //! Generated corpora are cached under `target/bench-data` (a marker file records completion),
@@ -16,6 +18,7 @@ use std::path::{Path, PathBuf};
 pub mod harness {
     pub mod conformance;
     pub mod decode;
+    pub mod hostile;
     pub mod peers;
     pub mod report;
     pub mod stats;

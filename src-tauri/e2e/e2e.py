@@ -157,6 +157,15 @@ def main():
     study_uid = study_instance_uid(os.path.join(study, sorted(os.listdir(study))[0]))
     large = os.path.join(work, "dx")
     subprocess.run([TESTDATA, "large", large], check=True)
+    # Two hostile files: a JPEG-LS frame claiming 65535×65535 (indexes, cannot be decoded) and
+    # sequences nested 2,000 deep (refused by the index).
+    corpus = os.path.join(work, "corpus")
+    subprocess.run([TESTDATA, "malformed", corpus, "--count", "0"], check=True, stdout=subprocess.DEVNULL)
+    hostile = os.path.join(work, "hostile")
+    os.makedirs(hostile)
+    for name in ("bomb-jpegls-huge.dcm", "nest-undefined-2000.dcm"):
+        shutil.copy(os.path.join(corpus, name), hostile)
+    shutil.rmtree(corpus)
     data_dir = os.path.join(work, "data")
     xdg = {k: os.path.join(work, "xdg", k.lower()) for k in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")}
     env = dict(os.environ, LUCENT_DATA_DIR=data_dir, TAURI_WEBVIEW_AUTOMATION="true", RUST_LOG="debug", **xdg)
@@ -171,7 +180,7 @@ def main():
                 break
             except Exception:
                 time.sleep(0.1)
-        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": VIEWER, "args": [study, large]}}}}
+        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": VIEWER, "args": [study, large, hostile]}}}}
         started = time.time()
         for attempt in range(3):
             try:
@@ -277,6 +286,16 @@ def main():
         check("a large image shows a coarse level with a DOWNSAMPLED marker, then full-resolution tiles",
               large_shown["bl"].startswith("Im 1/1") and settled["saw"] and settled["hidden"], (large_shown, settled))
         shot("04-large-image")
+
+        # A hostile file: its error is shown in the viewport, and the viewer goes on working.
+        js("[...document.querySelectorAll('.series')].find(e => e.textContent.startsWith('OT ')).click();")
+        bad = wait(lambda p: "E_DECODE_FAILED" in p["msg"], timeout=20)
+        check("a malformed file's typed error is shown in the viewport", "E_DECODE_FAILED" in bad["msg"], bad)
+        shot("05-malformed-file")
+        js("[...document.querySelectorAll('.series')].find(e => e.textContent.startsWith('CT ')).click();")
+        good = wait(lambda p: p["lit"] > 100 and not p["msg"] and p["bl"].startswith("Im "))
+        check("after it, a good series is shown again (the viewer keeps running)",
+              good["lit"] > 100 and not good["msg"] and viewer_pids(), good)
 
         # No core dumps: the viewer and its webview processes run with RLIMIT_CORE 0.
         pids = viewer_pids()

@@ -4,13 +4,15 @@
 //! lucent-bench decode DIR... [--against dcmtk,gdcm,pydicom] [--repeat N] [--threads N]
 //!                            [--all-frames] [--json OUT.json] [--report OUT.md] [--plot OUT.svg]
 //! lucent-bench conformance DIR... [--markdown OUT.md] [--json OUT.json]
+//! lucent-bench hostile DIR... [--as-gib 4] [--timeout-s 15] [--jobs 2] [--limit N]
+//!                            [--json OUT.json] [--report OUT.md]
 //! lucent-bench viewer DIR... [--cache-mb 1024] [--json OUT.json]
 //! lucent-bench scale [--slices 500,1000,3000] [--cache-mb 256] [--json OUT.json]
 //! ```
 //! Progress goes to stderr; results to the files named, and a short summary to stdout.
 
 use clap::{Parser, Subcommand};
-use lucent_bench::harness::{conformance, decode, peers, viewer};
+use lucent_bench::harness::{conformance, decode, hostile, peers, viewer};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -62,6 +64,32 @@ enum Command {
         /// JSON, one object per file.
         #[arg(long)]
         json: Option<PathBuf>,
+    },
+    /// A malformed corpus through `lucent info --json` and `lucent render`, one process per run
+    /// under an address-space and a time limit; exits 1 on any panic, crash, hang or untyped
+    /// error. Run it with a keychain (`scripts/with-keyring.sh`): render audits every open.
+    Hostile {
+        /// Folders or files.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Address-space limit per process, GiB.
+        #[arg(long, default_value_t = 4)]
+        as_gib: u64,
+        /// Time limit per process, seconds.
+        #[arg(long, default_value_t = 15)]
+        timeout_s: u64,
+        /// Parallel processes.
+        #[arg(long, default_value_t = 2)]
+        jobs: usize,
+        /// At most this many files, spread evenly over the corpus (0: all).
+        #[arg(long, default_value_t = 0)]
+        limit: usize,
+        /// JSON result.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Markdown report.
+        #[arg(long)]
+        report: Option<PathBuf>,
     },
     /// The viewer's access pattern on a folder: first image, scroll cold and warm.
     Viewer {
@@ -137,6 +165,47 @@ fn run(cli: Cli) -> Result<(), String> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
+            Ok(())
+        }
+        Command::Hostile {
+            inputs,
+            as_gib,
+            timeout_s,
+            jobs,
+            limit,
+            json,
+            report,
+        } => {
+            let opts = hostile::HostileOptions {
+                inputs,
+                lucent: peers::lucent_binary(),
+                address_space: as_gib << 30,
+                timeout: std::time::Duration::from_secs(timeout_s),
+                jobs,
+                limit,
+            };
+            let result = hostile::run(&opts);
+            write_json(&json, &result)?;
+            let md = hostile::markdown(&result);
+            if let Some(p) = &report {
+                std::fs::write(p, &md).map_err(|e| format!("{}: {e}", p.display()))?;
+            }
+            println!(
+                "{}",
+                md.lines()
+                    .next()
+                    .unwrap_or_default()
+                    .trim_start_matches("# ")
+            );
+            for (command, totals) in &result.totals {
+                println!("  {command}: {totals:?}");
+            }
+            if result.failure_count() > 0 {
+                for f in result.failures.iter().take(20) {
+                    println!("  FAIL {} {}: {:?}", f.command, f.file, f.outcome);
+                }
+                return Err(format!("{} failing runs", result.failure_count()));
+            }
             Ok(())
         }
         Command::Conformance {

@@ -221,6 +221,17 @@ impl AuditLog {
             }
         }
         let keychain = Keychain::open(data_dir)?;
+        // Under the append lock: two processes opening a new log at once must not both create a
+        // key (the second would overwrite the first's, which then fails its read-back; found
+        // running `lucent render` in two processes on a fresh data folder).
+        let lock = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .write(true)
+            .truncate(false)
+            .open(dir.join("lock"))
+            .map_err(unwritable)?;
+        lock.lock().map_err(unwritable)?;
         // Access check: an existing key is read here (read access) and every append writes the
         // anchor (write access) before it is acknowledged; a new log stores its key here (write)
         // and reads it back. A locked or refusing keychain therefore fails the open or the first
@@ -248,6 +259,7 @@ impl AuditLog {
                 });
             }
         };
+        let _ = lock.unlock();
         let rotate_bytes = std::env::var("LUCENT_AUDIT_ROTATE_BYTES")
             .ok()
             .and_then(|v| v.parse().ok())

@@ -270,6 +270,41 @@ fn crash_suite_killed_appenders_lose_no_acknowledged_record() {
     );
 }
 
+/// Found by the hostile corpus run (`lucent render` in two processes on a fresh data folder):
+/// both created a key, the second overwrote the first, and the first failed its read-back (or,
+/// had the timing been different, MACed records with a key the keychain no longer held). Keys are
+/// now created under the log's lock.
+#[test]
+fn regression_processes_opening_a_fresh_log_at_once_share_one_key() {
+    for round in 0..3 {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("data");
+        let children: Vec<_> = (0..6)
+            .map(|_| {
+                Command::new(env!("CARGO_BIN_EXE_lucent-audit-stress"))
+                    .arg(&data)
+                    .arg("3")
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let v = check(&data);
+        assert!(v.intact(), "round {round}: {v:?}");
+        assert_eq!(v.records, 18);
+        let _ = Keychain::open(&data).unwrap().forget();
+    }
+}
+
 #[test]
 fn two_processes_appending_at_once_leave_one_chain() {
     let tmp = tempfile::tempdir().unwrap();

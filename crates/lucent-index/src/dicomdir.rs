@@ -47,15 +47,17 @@ pub fn references(header: &Header, dicomdir_path: &Path) -> DicomdirReferences {
         });
         return out;
     };
+    let mut resolver = Resolver::new(&base);
+    let mut seen = std::collections::HashSet::new();
     for record in header.dataset.items(tags::DIRECTORY_RECORD_SEQUENCE) {
         let components = record.ascii_values(tags::REFERENCED_FILE_ID);
         if components.is_empty() {
             continue;
         }
         let reference = components.join("\\");
-        match resolve(&base, &components) {
+        match resolver.resolve(&components) {
             Ok(path) => {
-                if !out.files.contains(&path) {
+                if seen.insert(path.clone()) {
                     out.files.push(path);
                 }
             }
@@ -75,41 +77,70 @@ fn is_safe_component(c: &str) -> bool {
 
 /// Joins components under `base` (canonical), refusing anything that could leave it.
 pub fn resolve(base: &Path, components: &[String]) -> Result<PathBuf, ErrorCode> {
-    if !components.iter().all(|c| is_safe_component(c)) {
-        return Err(ErrorCode::DicomdirReferenceOutside);
-    }
-    let mut path = base.to_path_buf();
-    for c in components {
-        let exact = path.join(c);
-        path = if exact.exists() {
-            exact
-        } else {
-            case_insensitive_child(&path, c).ok_or(ErrorCode::DicomdirReferenceMissing)?
-        };
-    }
-    let canonical = path
-        .canonicalize()
-        .map_err(|_| ErrorCode::DicomdirReferenceMissing)?;
-    if !canonical.starts_with(base) {
-        // A symlink inside the media pointing elsewhere.
-        return Err(ErrorCode::DicomdirReferenceOutside);
-    }
-    if !canonical.is_file() {
-        return Err(ErrorCode::DicomdirReferenceMissing);
-    }
-    Ok(canonical)
+    Resolver::new(base).resolve(components)
 }
 
-fn case_insensitive_child(dir: &Path, name: &str) -> Option<PathBuf> {
-    std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .find(|e| {
-            e.file_name()
-                .to_str()
-                .is_some_and(|n| n.eq_ignore_ascii_case(name))
-        })
-        .map(|e| e.path())
+/// Resolves references under one base folder, listing each folder at most once for the
+/// case-insensitive fallback. (Listing the folder for every name not found exactly was
+/// quadratic: the hostile corpus's DICOMDIR of 10,000 missing files, in a folder of 7,700 files,
+/// took 33 s of `lucent info`.)
+struct Resolver<'a> {
+    base: &'a Path,
+    /// Per folder: lower-case name → path.
+    listings: std::collections::HashMap<PathBuf, std::collections::HashMap<String, PathBuf>>,
+}
+
+impl<'a> Resolver<'a> {
+    fn new(base: &'a Path) -> Self {
+        Resolver {
+            base,
+            listings: std::collections::HashMap::new(),
+        }
+    }
+
+    fn resolve(&mut self, components: &[String]) -> Result<PathBuf, ErrorCode> {
+        if !components.iter().all(|c| is_safe_component(c)) {
+            return Err(ErrorCode::DicomdirReferenceOutside);
+        }
+        let mut path = self.base.to_path_buf();
+        for c in components {
+            let exact = path.join(c);
+            path = if exact.exists() {
+                exact
+            } else {
+                self.case_insensitive_child(&path, c)
+                    .ok_or(ErrorCode::DicomdirReferenceMissing)?
+            };
+        }
+        let canonical = path
+            .canonicalize()
+            .map_err(|_| ErrorCode::DicomdirReferenceMissing)?;
+        if !canonical.starts_with(self.base) {
+            // A symlink inside the media pointing elsewhere.
+            return Err(ErrorCode::DicomdirReferenceOutside);
+        }
+        if !canonical.is_file() {
+            return Err(ErrorCode::DicomdirReferenceMissing);
+        }
+        Ok(canonical)
+    }
+
+    fn case_insensitive_child(&mut self, dir: &Path, name: &str) -> Option<PathBuf> {
+        let listing = self.listings.entry(dir.to_path_buf()).or_insert_with(|| {
+            std::fs::read_dir(dir)
+                .map(|entries| {
+                    entries
+                        .filter_map(Result::ok)
+                        .filter_map(|e| {
+                            let n = e.file_name().to_str()?.to_ascii_lowercase();
+                            Some((n, e.path()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
+        listing.get(&name.to_ascii_lowercase()).cloned()
+    }
 }
 
 #[cfg(test)]

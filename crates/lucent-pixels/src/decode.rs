@@ -717,6 +717,8 @@ fn check_codestream_size(info: &ImageInfo, k: u32, data: &[u8]) -> Result<(), Pi
         j2k_size(data)
     } else if JPEG_SYNTAXES.contains(&info.transfer_syntax.as_str()) {
         jpeg_size(data)
+    } else if is_jpeg_ls(&info.transfer_syntax) {
+        jpeg_ls_size(data)
     } else {
         return Ok(());
     };
@@ -736,6 +738,23 @@ fn check_codestream_size(info: &ImageInfo, k: u32, data: &[u8]) -> Result<(), Pi
             "no image header (SOF / SIZ marker) in the codestream".into(),
         )),
     }
+}
+
+fn is_jpeg_ls(ts: &str) -> bool {
+    matches!(ts, "1.2.840.10008.1.2.4.80" | "1.2.840.10008.1.2.4.81")
+}
+
+/// Width and height from the SOF55 marker of a JPEG-LS stream (ITU-T T.87 C.2.2: P, Y, X).
+/// CharLS sizes its output from these before decoding: a stream claiming 65535×65535 in a
+/// 64×64 image asked for 4 GiB (found by the hostile corpus under a 4 GiB address-space limit).
+fn jpeg_ls_size(data: &[u8]) -> Option<(u32, u32)> {
+    let (_, sof) = jpeg_header_segments(data)
+        .into_iter()
+        .find(|(m, _)| *m == 0xF7)?;
+    let sof = sof.get(..5)?;
+    let height = u32::from(u16::from_be_bytes([sof[1], sof[2]]));
+    let width = u32::from(u16::from_be_bytes([sof[3], sof[4]]));
+    Some((width, height))
 }
 
 /// The interleave mode (ILV) of the first scan of a JPEG-LS stream (ITU-T T.87 C.2.3).

@@ -93,3 +93,24 @@ fn regression_meta_without_group_length_renders() {
         .unwrap();
     assert_eq!(a, b);
 }
+
+/// The hostile corpus (`lucent-testdata malformed`), `bomb-jpegls-huge.dcm`: a 64×64 image whose
+/// JPEG-LS SOF55 claims 65535×65535. CharLS sized its output buffer from the stream (4 GiB) before
+/// decoding, which aborted the process under the corpus's 4 GiB address-space limit. The JPEG-LS
+/// frame size is now checked against Rows × Columns before CharLS sees the stream.
+#[test]
+fn regression_hostile_bomb_jpegls_huge_is_refused_before_allocation() {
+    let bomb = lucent_testdata::malformed::bombs()
+        .into_iter()
+        .find(|m| m.name == "bomb-jpegls-huge.dcm")
+        .expect("the generator still writes this bomb");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(&bomb.name);
+    std::fs::write(&path, &bomb.bytes).unwrap();
+    let err = PixelFile::open(&path)
+        .unwrap()
+        .render(0, VoiChoice::FromHeader)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::DecodeFailed, "{err}");
+    assert!(err.to_string().contains("declares 65535×65535"), "{err}");
+}

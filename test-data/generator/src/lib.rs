@@ -9,7 +9,10 @@
 //! window presets), an MR series (sagittal, unsigned 12-bit), an enhanced multi-frame MR with
 //! per-frame functional groups, an RGB ultrasound image, a 4000×5000 radiograph, geometry traps
 //! (shuffled files, misleading InstanceNumber, interleaved stacks, gantry tilt), character-set
-//! samples (PS3.5 Annexes H–K), a DICOMDIR, and junk.
+//! samples (PS3.5 Annexes H–K), a DICOMDIR, and junk; and the hostile-input corpus
+//! ([`malformed`]).
+
+pub mod malformed;
 
 use dicom_core::value::{DataSetSequence, PrimitiveValue};
 use dicom_core::{DataElement, Length, Tag, VR};

@@ -49,6 +49,28 @@ enum Command {
         /// Output folder.
         out: PathBuf,
     },
+    /// The hostile-input corpus: malformed files derived from the phantoms and `--from` folders.
+    Malformed {
+        /// Output folder.
+        out: PathBuf,
+        /// Folders of valid files to derive from as well (e.g. the fetched pydicom files).
+        #[arg(long)]
+        from: Vec<PathBuf>,
+        /// At least this many files (random byte flips fill up to it).
+        #[arg(long, default_value_t = 5000)]
+        count: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Seed corpora for the cargo-fuzz targets in `fuzz/` (one folder per target).
+    FuzzSeeds {
+        /// Output folder.
+        out: PathBuf,
+        /// Folders of valid files to take seeds from as well.
+        #[arg(long)]
+        from: Vec<PathBuf>,
+    },
     /// Character-set samples (PS3.5 Annexes H, I, K).
     Charset {
         /// Output folder.
@@ -88,6 +110,25 @@ fn main() -> std::io::Result<()> {
                 ..CtSeries::default()
             };
             write_all(&out, &ct_series_specs(&study, &p), shuffle.then_some(seed)).map(|_| ())
+        }
+        Command::Malformed {
+            out,
+            from,
+            count,
+            seed,
+        } => {
+            let families =
+                lucent_testdata::malformed::write_malformed_corpus(&out, &from, count, seed)?;
+            let total: usize = families.iter().map(|(_, n)| n).sum();
+            let list: Vec<String> = families.iter().map(|(f, n)| format!("{f} {n}")).collect();
+            println!("{total} files in {}: {}", out.display(), list.join(", "));
+            Ok(())
+        }
+        Command::FuzzSeeds { out, from } => {
+            let counts = lucent_testdata::malformed::write_fuzz_seeds(&out, &from, 1)?;
+            let list: Vec<String> = counts.iter().map(|(t, n)| format!("{t} {n}")).collect();
+            println!("fuzz seeds in {}: {}", out.display(), list.join(", "));
+            Ok(())
         }
         Command::Charset { out } => write_charset_samples(&out, 3).map(|_| ()),
         Command::Large { out } => {

@@ -1,0 +1,6 @@
+//! Frame decode and render through the pipeline, transfer syntax 1.2.840.10008.1.2.4.90 (see
+//! `lucent_fuzz::decode` for the input layout).
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| lucent_fuzz::decode("1.2.840.10008.1.2.4.90", data));

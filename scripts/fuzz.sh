@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing of the header reader, the index, DICOMDIR resolution and frame decode
+# per codec (cargo-fuzz / libFuzzer with AddressSanitizer; targets in fuzz/), seeded by
+# `lucent-testdata fuzz-seeds` from the generated phantoms and the fetched pydicom files.
+#   scripts/fuzz.sh [--seconds N] [--jobs J] [TARGET...]     (default: every target, 60 s each)
+# Prints executions and findings per target; exits 1 if any target found a crash, leak or
+# timeout (the reproducer is in $target/fuzz-artifacts/TARGET/). Needs cargo-fuzz (the test
+# command installs it); builds on the stable toolchain with RUSTC_BOOTSTRAP=1 (cargo-fuzz passes
+# -Z flags).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+seconds=60
+jobs=2
+targets=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --seconds) seconds=$2; shift 2 ;;
+        --jobs) jobs=$2; shift 2 ;;
+        *) targets+=("$1"); shift ;;
+    esac
+done
+[ ${#targets[@]} -eq 0 ] && targets=(header index dicomdir decode_rle decode_jpeg decode_jpegls decode_j2k decode_deflate)
+target=${CARGO_TARGET_DIR:-$repo/target}
+export CARGO_TARGET_DIR=$target/fuzz-build
+export RUSTC_BOOTSTRAP=1
+test-data/fetch.sh >/dev/null
+cargo build --quiet -p lucent-testdata --manifest-path "$repo/Cargo.toml" --target-dir "$target"
+seeds=$target/fuzz-seeds
+rm -rf "$seeds"
+"$target/debug/lucent-testdata" fuzz-seeds "$seeds" --from test-data/cache/pydicom-3.0.1/data >/dev/null
+(cd fuzz && cargo fuzz build -O >/dev/null 2>"$target/fuzz-build.log") || { cat "$target/fuzz-build.log" >&2; exit 2; }
+bin=$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release
+mkdir -p "$target/fuzz-logs"
+run_one() {
+    local t=$1
+    local corpus=$target/fuzz-corpus/$t artifacts=$target/fuzz-artifacts/$t/
+    mkdir -p "$corpus" "$artifacts"
+    "$bin/$t" "$corpus" "$seeds/$t" -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=15 \
+        -max_len=1048576 -artifact_prefix="$artifacts" -print_final_stats=1 \
+        >"$target/fuzz-logs/$t.log" 2>&1 || true
+}
+running=0
+for t in "${targets[@]}"; do
+    run_one "$t" &
+    running=$((running + 1))
+    if [ "$running" -ge "$jobs" ]; then wait -n || true; running=$((running - 1)); fi
+done
+wait || true
+status=0
+printf '%-15s %12s %10s %8s %s\n' target executions exec/s cover findings
+for t in "${targets[@]}"; do
+    log=$target/fuzz-logs/$t.log
+    runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo 0)
+    speed=$(grep -Eo 'stat::average_exec_per_sec: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo 0)
+    cover=$(grep -Eo 'cov: [0-9]+' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+    findings=$(find "$target/fuzz-artifacts/$t" -type f | wc -l)
+    printf '%-15s %12s %10s %8s %s\n' "$t" "$runs" "$speed" "$cover" "$findings"
+    if [ "$findings" -gt 0 ] || grep -q 'ERROR: libFuzzer\|ERROR: AddressSanitizer\|panicked' "$log"; then
+        status=1
+        grep -m3 -E 'ERROR|panicked' "$log" >&2 || true
+    fi
+done
+exit $status
