@@ -4,6 +4,7 @@
 fn main() {
     let manifest = tauri_build::AppManifest::new().commands(&[
         "studies",
+        "skipped",
         "stack",
         "frame",
         "tile",

@@ -291,6 +291,9 @@ def main():
         js("[...document.querySelectorAll('.series')].find(e => e.textContent.startsWith('OT ')).click();")
         bad = wait(lambda p: "E_DECODE_FAILED" in p["msg"], timeout=20)
         check("a malformed file's typed error is shown in the viewport", "E_DECODE_FAILED" in bad["msg"], bad)
+        skipped = js("const e = document.getElementById('skipped'); return {hidden: e.hidden, text: e.textContent}")
+        check("the file the index refused is counted in the browser with its code",
+              not skipped["hidden"] and "1 file not shown" in skipped["text"] and "E_NESTING_TOO_DEEP" in skipped["text"], skipped)
         shot("05-malformed-file")
         js("[...document.querySelectorAll('.series')].find(e => e.textContent.startsWith('CT ')).click();")
         good = wait(lambda p: p["lit"] > 100 and not p["msg"] and p["bl"].startswith("Im "))

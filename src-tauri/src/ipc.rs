@@ -104,6 +104,17 @@ pub struct SeriesRequest {
     pub series: String,
 }
 
+/// Files that could not be read, counted per error code (no paths), for the browser.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SkippedDto {
+    /// Stable error code.
+    pub code: String,
+    /// What the code means, one sentence.
+    pub meaning: String,
+    /// Files.
+    pub count: usize,
+}
+
 /// Patient and study text for the corner overlays.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

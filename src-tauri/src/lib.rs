@@ -130,6 +130,22 @@ async fn studies(state: tauri::State<'_, Viewer>) -> Result<Vec<StudyDto>, IpcEr
         .collect())
 }
 
+/// Files the index could not use, per error code: the browser says so, so a missing slice is
+/// never silent.
+#[tauri::command]
+async fn skipped(state: tauri::State<'_, Viewer>) -> Result<Vec<ipc::SkippedDto>, IpcError> {
+    Ok(state
+        .session()
+        .skipped_counts()
+        .into_iter()
+        .map(|(code, count)| ipc::SkippedDto {
+            code: code.as_str().to_string(),
+            meaning: code.description().to_string(),
+            count,
+        })
+        .collect())
+}
+
 /// Per-slice locations and the file's windows of a stack.
 #[tauri::command]
 async fn stack(
@@ -394,6 +410,7 @@ fn allowed_navigation(url: &tauri::Url) -> bool {
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
         studies,
+        skipped,
         stack,
         frame,
         tile,

@@ -329,6 +329,30 @@ function renderBrowser(): void {
   }
 }
 
+interface SkippedDto {
+  code: string;
+  meaning: string;
+  count: number;
+}
+
+/** Files the index could not read, per code: said in the browser, so a missing slice is never silent. */
+async function loadSkipped(): Promise<void> {
+  const el = $("skipped");
+  try {
+    const skipped = await invoke<SkippedDto[]>("skipped");
+    const total = skipped.reduce((n, s) => n + s.count, 0);
+    el.hidden = total === 0;
+    el.textContent =
+      total === 0
+        ? ""
+        : `${total} file${total === 1 ? "" : "s"} not shown:\n` +
+          skipped.map((s) => `${s.count} × ${s.code}`).join("\n");
+    el.title = skipped.map((s) => `${s.code}: ${s.meaning}`).join("\n");
+  } catch {
+    el.hidden = true;
+  }
+}
+
 async function loadStudies(): Promise<void> {
   try {
     state.studies = await invoke<StudyDto[]>("studies");
@@ -336,6 +360,7 @@ async function loadStudies(): Promise<void> {
     showMessage(errorText(e));
     return;
   }
+  void loadSkipped();
   renderBrowser();
   if (!state.series && state.studies.length > 0) {
     const study = state.studies[0];

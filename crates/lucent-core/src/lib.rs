@@ -523,6 +523,20 @@ impl Session {
         &self.index.skipped
     }
 
+    /// How many files were not indexed, per error code, most frequent first: what a UI may show
+    /// (no paths, no reasons with file names).
+    pub fn skipped_counts(&self) -> Vec<(ErrorCode, usize)> {
+        let mut counts: Vec<(ErrorCode, usize)> = Vec::new();
+        for s in &self.index.skipped {
+            match counts.iter_mut().find(|(c, _)| *c == s.code) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((s.code, 1)),
+            }
+        }
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        counts
+    }
+
     /// The studies as a UI shows them: ids and display text, no paths.
     pub fn studies(&mut self) -> Vec<StudySummary> {
         let mut out = Vec::with_capacity(self.index.studies.len());

@@ -17,6 +17,7 @@ mod instance;
 pub mod limits;
 pub mod model;
 pub mod scan;
+pub mod structure;
 
 pub use error::{HeaderError, Tag};
 pub use instance::HeaderIdentity;

@@ -375,10 +375,21 @@ fn read_attributes(
     let ts = dicom_transfer_syntax_registry::TransferSyntaxRegistry
         .get(dataset_ts)
         .ok_or_else(|| PixelError::UnsupportedTransferSyntax(dataset_ts.to_string()))?;
+    // The data set before Pixel Data, in memory (its size is what dicom-object would hold
+    // anyway), checked at every nesting level before dicom-object sizes anything from it.
+    let size = end.saturating_sub(header.dataset_offset);
+    if size > lucent_index::limits::MAX_INFLATED_HEADER_BYTES {
+        return Err(PixelError::InvalidAttributes(format!(
+            "the data set before Pixel Data is {size} bytes"
+        )));
+    }
     let mut file = File::open(path)?;
     file.seek(SeekFrom::Start(header.dataset_offset))?;
-    let reader = BufReader::new(file.take(end.saturating_sub(header.dataset_offset)));
-    dicom_object::InMemDicomObject::read_dataset_with_ts(reader, ts).map_err(|e| invalid(&e))
+    let mut bytes = Vec::new();
+    file.take(size).read_to_end(&mut bytes)?;
+    lucent_index::structure::check_data_set(&bytes, header.encoding)?;
+    dicom_object::InMemDicomObject::read_dataset_with_ts(std::io::Cursor::new(bytes), ts)
+        .map_err(|e| invalid(&e))
 }
 
 fn pixel_data_tag(float_bits: Option<u16>) -> dicom_core::Tag {

@@ -114,3 +114,24 @@ fn regression_hostile_bomb_jpegls_huge_is_refused_before_allocation() {
     assert_eq!(err.code(), ErrorCode::DecodeFailed, "{err}");
     assert!(err.to_string().contains("declares 65535×65535"), "{err}");
 }
+
+/// The hostile corpus, `text-…-00080104-vrnul.dcm`: Code Meaning inside a sequence item with its
+/// VR bytes zeroed. The header reader skips unwanted sequences without looking inside, and
+/// dicom-object then sized a buffer from the garbage: 1.9 GB resident for a 100×100 image. The
+/// data set is now checked at every nesting level before dicom-object reads it.
+#[test]
+fn regression_hostile_vr_garbage_inside_an_item_is_refused_before_allocation() {
+    let mut bytes = fetched("SC_rgb_dcmtk_+eb+cy+n1.dcm");
+    let at = bytes
+        .windows(6)
+        .position(|w| w == [0x08, 0x00, 0x04, 0x01, b'L', b'O'])
+        .expect("a Code Meaning (0008,0104) in a sequence item");
+    bytes[at + 4] = 0;
+    bytes[at + 5] = 0;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vrnul.dcm");
+    std::fs::write(&path, bytes).unwrap();
+    let err = PixelFile::open(&path).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Malformed, "{err}");
+    assert!(err.to_string().contains("invalid VR bytes 00 00"), "{err}");
+}
