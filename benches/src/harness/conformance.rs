@@ -165,6 +165,13 @@ pub fn markdown(results: &[FileResult], inputs: &[PathBuf], tools: &str) -> Stri
         count(Status::LucentOnly),
         count(Status::NoDecoder),
     );
+    md.push_str(
+        "Refused on purpose, whatever a peer does: Pixel Data cut short (`E_TRUNCATED`: a partly \
+         missing image is not shown as if whole), contradictory pixel attributes such as Bits \
+         Stored > Bits Allocated (`E_INVALID_PIXEL_ATTRIBUTES`), and a codestream whose own \
+         header declares another image size than Rows × Columns (`E_DECODE_FAILED`: the \
+         decompression-bomb guard).\n\n",
+    );
     md.push_str("## By transfer syntax, photometric interpretation and bit depth\n\n");
     md.push_str(
         "| transfer syntax | photometric | bits alloc/stored | files | matches | differs | unsupported | Lucent only | no decoder |\n\

@@ -689,7 +689,11 @@ fn jpeg_needs_no_colour_transform(info: &ImageInfo, data: &[u8]) -> bool {
     for (marker, payload) in jpeg_header_segments(data) {
         match marker {
             0xE0 if payload.starts_with(b"JFIF\0") => return false,
-            0xEE if payload.starts_with(b"Adobe") => return payload.get(11) == Some(&0),
+            // A truncated Adobe segment without its transform byte says nothing (libjpeg ignores
+            // it too; pydicom's SC_rgb_jpeg.dcm has one).
+            0xEE if payload.starts_with(b"Adobe") && payload.len() >= 12 => {
+                return payload[11] == 0;
+            }
             m if is_sof(m) => {
                 ids = payload
                     .get(6..15)
@@ -909,6 +913,8 @@ mod tests {
         assert!(no_transform(&rgb, &[(0xEE, &adobe(0))], [1, 2, 3]));
         assert!(!no_transform(&rgb, &[], [1, 2, 3]));
         assert!(no_transform(&rgb, &[], [b'R', b'G', b'B']));
+        // An Adobe segment cut before its transform byte says nothing (SC_rgb_jpeg.dcm).
+        assert!(no_transform(&rgb, &[(0xEE, b"Adobe\0\0\0\0\0")], [0, 1, 2]));
     }
 
     #[test]

@@ -301,6 +301,7 @@ fn fetched_files_match_dcmtk_and_gdcm() {
         ("JPEG-lossy.dcm", 0, Window(1000.0, 2000.0), Dcmj2pnm, 2.0),
         ("SC_rgb_rle_32bit.dcm", 0, Colour, Dcmj2pnm, 1.0),
         ("SC_jpeg_no_color_transform.dcm", 0, Colour, Dcmj2pnm, 2.0),
+        ("SC_rgb_jpeg.dcm", 0, Colour, GdcmThenDcm2pnm, 2.0),
         ("liver_1frame.dcm", 0, MinMax, Dcmj2pnm, 1.0),
         ("SC_rgb_rle.dcm", 0, Colour, Dcmj2pnm, 1.0),
         ("SC_rgb_rle_16bit.dcm", 0, Colour, Dcmj2pnm, 1.0),

@@ -135,3 +135,27 @@ fn regression_hostile_vr_garbage_inside_an_item_is_refused_before_allocation() {
     assert_eq!(err.code(), ErrorCode::Malformed, "{err}");
     assert!(err.to_string().contains("invalid VR bytes 00 00"), "{err}");
 }
+
+/// cargo-fuzz `decode_jpegls`, slow-unit-ad548083…: a 39-byte JPEG-LS stream (10×45, NEAR 2, no
+/// end-of-image marker) on which CharLS 2.4.5 spends 4–6 s before refusing it (10 s with
+/// AddressSanitizer). It must end in a typed error, never a hang or a crash; the time is CharLS's
+/// (see the hostile-input note: the worker-process boundary with a kill timer is the remedy if a
+/// stream ever takes longer).
+#[test]
+fn regression_fuzz_jpegls_slow_unit_ends_in_a_typed_error() {
+    let input: [u8; 39] = [
+        0x2c, 0x00, 0x09, 0x00, 0x00, 0x00, 0xff, 0xd8, 0xff, 0xf7, 0x00, 0x0b, 0x08, 0x00, 0x2d,
+        0x00, 0x0a, 0x01, 0x01, 0x11, 0x00, 0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x02, 0x00,
+        0x00, 0x00, 0x02, 0x00, 0x17, 0x00, 0x00, 0x31, 0xd9,
+    ];
+    let file = lucent_testdata::malformed::fuzz_decode_file("1.2.840.10008.1.2.4.80", &input)
+        .expect("a 6-byte prefix and a stream");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("slow.dcm");
+    std::fs::write(&path, file).unwrap();
+    let err = PixelFile::open(&path)
+        .unwrap()
+        .render(0, VoiChoice::FromHeader)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::DecodeFailed, "{err}");
+}

@@ -71,6 +71,16 @@ enum Command {
         #[arg(long)]
         from: Vec<PathBuf>,
     },
+    /// Turns a decode fuzz target's input (e.g. a finding) into the DICOM file the target opened,
+    /// to reproduce it with `lucent render`.
+    FuzzInputToDicom {
+        /// The target: decode_rle, decode_jpeg, decode_jpegls, decode_j2k or decode_deflate.
+        target: String,
+        /// The fuzz input.
+        input: PathBuf,
+        /// The DICOM file to write.
+        out: PathBuf,
+    },
     /// Character-set samples (PS3.5 Annexes H, I, K).
     Charset {
         /// Output folder.
@@ -129,6 +139,16 @@ fn main() -> std::io::Result<()> {
             let list: Vec<String> = counts.iter().map(|(t, n)| format!("{t} {n}")).collect();
             println!("fuzz seeds in {}: {}", out.display(), list.join(", "));
             Ok(())
+        }
+        Command::FuzzInputToDicom { target, input, out } => {
+            let ts = lucent_testdata::malformed::FUZZ_CODECS
+                .iter()
+                .find(|(t, _)| *t == target)
+                .map(|(_, ts)| *ts)
+                .ok_or_else(|| std::io::Error::other(format!("unknown decode target {target}")))?;
+            let file = lucent_testdata::malformed::fuzz_decode_file(ts, &std::fs::read(input)?)
+                .ok_or_else(|| std::io::Error::other("input shorter than its 6-byte prefix"))?;
+            std::fs::write(out, file)
         }
         Command::Charset { out } => write_charset_samples(&out, 3).map(|_| ()),
         Command::Large { out } => {
