@@ -2,7 +2,9 @@
 # Coverage-guided fuzzing of the header reader, the index, DICOMDIR resolution and frame decode
 # per codec (cargo-fuzz / libFuzzer with AddressSanitizer; targets in fuzz/), seeded by
 # `lucent-testdata fuzz-seeds` from the generated phantoms and the fetched pydicom files.
-#   scripts/fuzz.sh [--seconds N] [--jobs J] [TARGET...]     (default: every target, 60 s each)
+#   scripts/fuzz.sh [--seconds N] [--jobs J] [--fresh] [TARGET...]
+#       (default: every target, 60 s each; the corpus grows in $target/fuzz-corpus/TARGET
+#       across runs; --fresh starts from the seeds alone, as CI does, so a run is reproducible)
 # Prints executions and findings per target; exits 1 if any target found a crash, leak or
 # timeout (the reproducer is in $target/fuzz-artifacts/TARGET/). Needs cargo-fuzz (the test
 # command installs it); builds on the stable toolchain with RUSTC_BOOTSTRAP=1 (cargo-fuzz passes
@@ -13,8 +15,10 @@ cd "$repo"
 seconds=60
 jobs=2
 targets=()
+fresh=0
 while [ $# -gt 0 ]; do
     case "$1" in
+        --fresh) fresh=1; shift ;;
         --seconds) seconds=$2; shift 2 ;;
         --jobs) jobs=$2; shift 2 ;;
         *) targets+=("$1"); shift ;;
@@ -36,6 +40,7 @@ run_one() {
     local t=$1
     local corpus=$target/fuzz-corpus/$t artifacts=$target/fuzz-artifacts/$t/
     rm -rf "$artifacts"
+    [ "$fresh" = 1 ] && rm -rf "$corpus"
     mkdir -p "$corpus" "$artifacts"
     "$bin/$t" "$corpus" "$seeds/$t" -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=15 \
         -max_len=1048576 -report_slow_units=15 -artifact_prefix="$artifacts" -print_final_stats=1 \

@@ -43,7 +43,7 @@ scripts/with-keyring.sh scripts/hostile.sh --limit 300 2>&1 | grep -v 'Failed to
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
 
 say "smoke fuzz: every cargo-fuzz target for 10 s (AddressSanitizer)"
-scripts/fuzz.sh --seconds 10 2>&1 | tee "${TMPDIR:-/tmp}/lucent-fuzz.log"
+scripts/fuzz.sh --seconds 10 --fresh 2>&1 | tee "${TMPDIR:-/tmp}/lucent-fuzz.log"
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
 
 say "end-to-end tests in the real webview (tauri-driver, WebKitWebDriver, Xvfb)"

@@ -223,6 +223,7 @@ def main():
 
         # Soft-tissue header window (40/400): the phantom's centre is soft tissue (40 HU) → 128.
         check("the file's window is applied (centre pixel 40 HU → 128)", abs(first["center"] - 128) <= 2, first)
+        check("the pixel spacing measurements use is on screen", "mm/px" in first["bl"] and "at detector" not in first["bl"], first)
 
         js("document.getElementById('view').dispatchEvent(new WheelEvent('wheel', {deltaY: 100, bubbles: true, cancelable: true}))")
         second = wait(lambda p: p["bl"].startswith("Im 2/20") and p["sum"] != first["sum"])

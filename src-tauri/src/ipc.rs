@@ -198,6 +198,34 @@ pub struct StackDto {
     pub default_window: Option<(f64, f64)>,
     /// Frame time in ms for cine (multi-frame), when known.
     pub frame_time_ms: Option<f64>,
+    /// The spacing measurements use (mm), and whether it is in the patient or at the detector
+    /// (PS3.3 10.7.1.3); `null` when the file has neither Pixel Spacing nor Imager Pixel Spacing.
+    pub spacing: Option<SpacingDto>,
+}
+
+/// Pixel spacing for the UI.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SpacingDto {
+    /// Between rows, mm.
+    pub row_mm: f64,
+    /// Between columns, mm.
+    pub column_mm: f64,
+    /// `patient` (Pixel Spacing) or `detector` (Imager Pixel Spacing only).
+    pub basis: &'static str,
+}
+
+impl From<lucent_core::MeasurementSpacing> for SpacingDto {
+    fn from(s: lucent_core::MeasurementSpacing) -> Self {
+        SpacingDto {
+            row_mm: s.row_mm,
+            column_mm: s.column_mm,
+            basis: match s.basis {
+                lucent_core::SpacingBasis::Patient => "patient",
+                lucent_core::SpacingBasis::Detector => "detector",
+            },
+        }
+    }
 }
 
 /// Encodes a tile: the frame layout with the tile's level-0 position in place of the full size.

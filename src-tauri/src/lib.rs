@@ -161,12 +161,20 @@ async fn stack(
             Err(e) => return Err(rejected(&mut s, e)),
         };
         let default_window = s.default_window(id, 0).map_err(IpcError::from)?;
+        let spacing = s
+            .frames(id)
+            .ok()
+            .and_then(|f| f.first().copied())
+            .and_then(|f| s.instance(f.instance).ok())
+            .and_then(|i| i.measurement_spacing())
+            .map(ipc::SpacingDto::from);
         Ok(StackDto {
             frames: locations.len(),
             locations,
             windows,
             default_window,
             frame_time_ms: None,
+            spacing,
         })
     })
     .await

@@ -6,7 +6,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { Frame, parseFrame, toRgba } from "./frame";
 import { Latest } from "./latest";
-import { dragWindow, imageTransform, initialView, keyStep, ViewState, visibleTiles, wheelStep, Window, zoomBy } from "./view";
+import { dragWindow, imageTransform, initialView, keyStep, Spacing, spacingText, ViewState, visibleTiles, wheelStep, Window, zoomBy } from "./view";
 
 interface SeriesDto {
   id: string;
@@ -33,6 +33,7 @@ interface StackDto {
   windows: [number, number][];
   defaultWindow: [number, number] | null;
   frameTimeMs: number | null;
+  spacing: Spacing | null;
 }
 interface IpcError {
   code: string;
@@ -89,7 +90,9 @@ function updateCorners(): void {
     : "";
   const loc = st?.locations[state.index];
   $("corner-bl").textContent = st
-    ? [`Im ${state.index + 1}/${st.frames}`, loc != null ? `Loc ${loc.toFixed(1)} mm` : ""].filter(Boolean).join("\n")
+    ? [`Im ${state.index + 1}/${st.frames}`, loc != null ? `Loc ${loc.toFixed(1)} mm` : "", spacingText(st.spacing)]
+        .filter(Boolean)
+        .join("\n")
     : "";
   const w = state.window;
   const zoom = state.frame
@@ -272,7 +275,7 @@ async function selectSeries(study: StudyDto, series: SeriesDto): Promise<void> {
     state.stack = await invoke<StackDto>("stack", { request: { series: series.id } });
     state.window = state.stack.defaultWindow ? { center: state.stack.defaultWindow[0], width: state.stack.defaultWindow[1] } : null;
   } catch (e) {
-    state.stack = { frames: series.frames, locations: [], windows: [], defaultWindow: null, frameTimeMs: null };
+    state.stack = { frames: series.frames, locations: [], windows: [], defaultWindow: null, frameTimeMs: null, spacing: null };
     state.window = null;
     showMessage(errorText(e));
   }

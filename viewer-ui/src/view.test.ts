@@ -98,3 +98,14 @@ describe("tiles of the visible region", () => {
     ]);
   });
 });
+
+import { spacingText } from "./view";
+
+describe("spacingText", () => {
+  it("says when the spacing is only known at the detector (Imager Pixel Spacing)", () => {
+    expect(spacingText({ rowMm: 0.703125, columnMm: 0.703125, basis: "patient" })).toBe("0.703 × 0.703 mm/px");
+    expect(spacingText({ rowMm: 0.143, columnMm: 0.143, basis: "detector" })).toBe("0.143 × 0.143 mm/px at detector");
+    expect(spacingText({ rowMm: 2, columnMm: 1.5, basis: "patient" })).toBe("2.00 × 1.50 mm/px");
+    expect(spacingText(null)).toBe("");
+  });
+});

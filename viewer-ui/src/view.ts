@@ -110,3 +110,18 @@ export function visibleTiles(
   }
   return { level, tiles };
 }
+
+/** Pixel spacing as the backend reports it (PS3.3 10.7.1.3). */
+export interface Spacing {
+  rowMm: number;
+  columnMm: number;
+  basis: "patient" | "detector";
+}
+
+/** The pixel spacing measurements use, saying when it is only known at the detector. */
+export function spacingText(spacing: Spacing | null): string {
+  if (!spacing) return "";
+  const mm = (v: number) => (v >= 1 ? v.toFixed(2) : v.toPrecision(3));
+  const size = `${mm(spacing.rowMm)} × ${mm(spacing.columnMm)} mm/px`;
+  return spacing.basis === "detector" ? `${size} at detector` : size;
+}

@@ -22,7 +22,9 @@ pub use lucent_audit as audit;
 pub use ids::{InstanceId, SeriesId, StudyId};
 pub use lucent_audit::{AuditError, AuditLog};
 pub use lucent_error::{ErrorCode, HasErrorCode};
-pub use lucent_index::{Instance, Patient, Series, Skipped, Study, StudyIndex};
+pub use lucent_index::{
+    Instance, MeasurementSpacing, Patient, Series, Skipped, SpacingBasis, Study, StudyIndex,
+};
 pub use lucent_pixels::cache::DEFAULT_CACHE_BYTES;
 pub use lucent_pixels::{
     FrameCache, PixelError, Pyramid, RenderedFrame, Renderer, Tile, VoiChoice,

@@ -71,6 +71,8 @@ pub mod tags {
     pub const ROWS: Tag = Tag(0x0028, 0x0010);
     pub const COLUMNS: Tag = Tag(0x0028, 0x0011);
     pub const PIXEL_SPACING: Tag = Tag(0x0028, 0x0030);
+    /// Imager Pixel Spacing (0018,1164): spacing at the detector's front plane (projection).
+    pub const IMAGER_PIXEL_SPACING: Tag = Tag(0x0018, 0x1164);
     pub const BITS_ALLOCATED: Tag = Tag(0x0028, 0x0100);
     pub const BITS_STORED: Tag = Tag(0x0028, 0x0101);
     pub const PIXEL_REPRESENTATION: Tag = Tag(0x0028, 0x0103);
@@ -450,6 +452,7 @@ fn want(scope: Scope, tag: Tag) -> Want {
             | ROWS
             | COLUMNS
             | PIXEL_SPACING
+            | IMAGER_PIXEL_SPACING
             | BITS_ALLOCATED
             | BITS_STORED
             | PIXEL_REPRESENTATION

@@ -197,6 +197,7 @@ impl IndexedImage {
                 tags::IMAGE_ORIENTATION_PATIENT,
             ),
             pixel_spacing: functional(ds, tags::PIXEL_MEASURES_SEQUENCE, tags::PIXEL_SPACING),
+            imager_pixel_spacing: array(ds.decimals(tags::IMAGER_PIXEL_SPACING)),
             slice_location: ds
                 .decimals(tags::SLICE_LOCATION)
                 .and_then(|v| v.first().copied()),

@@ -21,5 +21,7 @@ pub mod structure;
 
 pub use error::{HeaderError, Tag};
 pub use instance::HeaderIdentity;
-pub use model::{Instance, Patient, Series, Skipped, Study, StudyIndex};
+pub use model::{
+    Instance, MeasurementSpacing, Patient, Series, Skipped, SpacingBasis, Study, StudyIndex,
+};
 pub use scan::{ScanError, scan};

@@ -109,6 +109,8 @@ pub struct Instance {
     pub orientation: Option<[f64; 6]>,
     /// Pixel Spacing (0028,0030): row spacing, column spacing in mm.
     pub pixel_spacing: Option<[f64; 2]>,
+    /// Imager Pixel Spacing (0018,1164): row, column spacing in mm at the detector's front plane.
+    pub imager_pixel_spacing: Option<[f64; 2]>,
     /// Slice Location (0020,1041), informative only (sorting uses the geometry).
     pub slice_location: Option<f64>,
     /// Transfer Syntax UID; `None` for a raw data set without meta information.
@@ -140,4 +142,44 @@ pub struct Skipped {
     pub reason: String,
     /// Why, as a stable code.
     pub code: ErrorCode,
+}
+
+/// What a pixel spacing measures (PS3.3 10.7.1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpacingBasis {
+    /// Pixel Spacing: in the patient (cross-sectional images, or calibrated projection images).
+    Patient,
+    /// Imager Pixel Spacing only: at the detector's front plane; distances in the patient are
+    /// smaller by the geometric magnification, so measurements must say so.
+    Detector,
+}
+
+/// The spacing measurements use, and what it measures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeasurementSpacing {
+    /// Between rows (vertical), mm.
+    pub row_mm: f64,
+    /// Between columns (horizontal), mm.
+    pub column_mm: f64,
+    /// Patient or detector.
+    pub basis: SpacingBasis,
+}
+
+impl Instance {
+    /// The spacing distances in this image are measured with: Pixel Spacing when present, else
+    /// Imager Pixel Spacing, labelled as at the detector (PS3.3 10.7.1.3); `None` when neither
+    /// holds two positive finite values.
+    pub fn measurement_spacing(&self) -> Option<MeasurementSpacing> {
+        let valid = |s: Option<[f64; 2]>| s.filter(|v| v.iter().all(|x| x.is_finite() && *x > 0.0));
+        let (spacing, basis) = match (valid(self.pixel_spacing), valid(self.imager_pixel_spacing)) {
+            (Some(p), _) => (p, SpacingBasis::Patient),
+            (None, Some(d)) => (d, SpacingBasis::Detector),
+            (None, None) => return None,
+        };
+        Some(MeasurementSpacing {
+            row_mm: spacing[0],
+            column_mm: spacing[1],
+            basis,
+        })
+    }
 }

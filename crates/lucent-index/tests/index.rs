@@ -416,3 +416,56 @@ fn missing_path_fails_the_scan() {
         ErrorCode::PathNotFound
     );
 }
+
+#[test]
+fn measurement_spacing_says_whether_it_is_in_the_patient_or_at_the_detector() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = StudyIdentity::phantom(77, "PHANTOM^DX");
+    let mut both = ImageSpec::new(
+        study.study_instance_uid.clone(),
+        uid(77, &[2]),
+        uid(77, &[3]),
+    );
+    both.pixel_spacing = Some([0.15, 0.15]);
+    both.imager_pixel_spacing = Some([0.18, 0.18]);
+    both.write(&dir.path().join("both.dcm")).unwrap();
+    let mut detector = ImageSpec::new(
+        study.study_instance_uid.clone(),
+        uid(77, &[4]),
+        uid(77, &[5]),
+    );
+    detector.imager_pixel_spacing = Some([0.143, 0.144]);
+    detector.write(&dir.path().join("detector.dcm")).unwrap();
+    let mut none = ImageSpec::new(
+        study.study_instance_uid.clone(),
+        uid(77, &[6]),
+        uid(77, &[7]),
+    );
+    none.imager_pixel_spacing = Some([0.0, -1.0]);
+    none.write(&dir.path().join("none.dcm")).unwrap();
+    let index = scan(&[dir.path().to_path_buf()]).unwrap();
+    let spacing = |name: &str| {
+        index.studies[0]
+            .series
+            .iter()
+            .flat_map(|s| &s.instances)
+            .find(|i| i.path.ends_with(name))
+            .unwrap()
+            .measurement_spacing()
+    };
+    let both = spacing("both.dcm").unwrap();
+    assert_eq!(
+        (both.row_mm, both.basis),
+        (0.15, lucent_index::SpacingBasis::Patient)
+    );
+    let detector = spacing("detector.dcm").unwrap();
+    assert_eq!(
+        (detector.row_mm, detector.column_mm, detector.basis),
+        (0.143, 0.144, lucent_index::SpacingBasis::Detector)
+    );
+    assert_eq!(
+        spacing("none.dcm"),
+        None,
+        "zero or negative spacing is no spacing"
+    );
+}

@@ -163,6 +163,8 @@ pub struct ImageSpec {
     pub orientation: Option<[f64; 6]>,
     /// Pixel Spacing (row, column).
     pub pixel_spacing: Option<[f64; 2]>,
+    /// Imager Pixel Spacing (0018,1164), at the detector (projection radiography).
+    pub imager_pixel_spacing: Option<[f64; 2]>,
     /// Slice Thickness.
     pub slice_thickness: Option<f64>,
     /// Slice Location.
@@ -222,6 +224,7 @@ impl ImageSpec {
             position: None,
             orientation: None,
             pixel_spacing: None,
+            imager_pixel_spacing: None,
             slice_thickness: None,
             slice_location: None,
             gantry_tilt: None,
@@ -403,6 +406,9 @@ impl ImageSpec {
                 VR::IS,
                 &self.frames.to_string(),
             );
+        }
+        if let Some(s) = self.imager_pixel_spacing {
+            put_str(&mut o, tags::IMAGER_PIXEL_SPACING, VR::DS, &ds(&s));
         }
         put_us(&mut o, tags::ROWS, self.rows);
         put_us(&mut o, tags::COLUMNS, self.columns);
