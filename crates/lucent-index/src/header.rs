@@ -497,7 +497,7 @@ fn implicit_vr(tag: Tag) -> [u8; 2] {
 }
 
 /// VRs with the long (4-byte) length form in explicit VR (PS3.5 7.1.2, table 7.1-1).
-fn has_long_length(vr: [u8; 2]) -> bool {
+pub(crate) fn has_long_length(vr: [u8; 2]) -> bool {
     matches!(
         &vr,
         b"OB"

@@ -56,25 +56,6 @@ fn known_vr(vr: [u8; 2]) -> bool {
     )
 }
 
-fn long_length(vr: [u8; 2]) -> bool {
-    matches!(
-        &vr,
-        b"OB"
-            | b"OD"
-            | b"OF"
-            | b"OL"
-            | b"OV"
-            | b"OW"
-            | b"SQ"
-            | b"SV"
-            | b"UC"
-            | b"UN"
-            | b"UR"
-            | b"UT"
-            | b"UV"
-    )
-}
-
 struct Walker<'a> {
     bytes: &'a [u8],
     pos: usize,
@@ -152,7 +133,7 @@ impl Walker<'_> {
                     )));
                 }
                 self.pos += 2;
-                if long_length(vr) {
+                if crate::header::has_long_length(vr) {
                     self.pos += 2;
                     (Some(vr), self.u32(enc)?)
                 } else {

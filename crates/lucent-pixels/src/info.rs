@@ -192,6 +192,19 @@ fn text(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
+/// A table from its descriptor's first mapped value and bits and its entries (8-bit tables keep
+/// the low byte of each 16-bit word, PS3.3 C.11.1.1.1).
+fn lookup_table(first_mapped: i64, bits: u16, mut data: Vec<u16>) -> LookupTable {
+    if bits <= 8 {
+        data.iter_mut().for_each(|v| *v &= 0xFF);
+    }
+    LookupTable {
+        first_mapped,
+        bits,
+        data,
+    }
+}
+
 fn items(obj: &InMemDicomObject, tag: dicom_core::Tag) -> &[InMemDicomObject] {
     obj.element_opt(tag)
         .ok()
@@ -296,14 +309,7 @@ fn lut(
         )));
     }
     values.truncate(entries);
-    if bits <= 8 {
-        values.iter_mut().for_each(|v| *v &= 0xFF);
-    }
-    Ok(Some(LookupTable {
-        first_mapped: first,
-        bits,
-        data: values,
-    }))
+    Ok(Some(lookup_table(first, bits, values)))
 }
 
 /// One Palette Color LUT (PS3.3 C.7.6.3.1.5, C.7.9): the descriptor with either Palette Color
@@ -350,15 +356,8 @@ fn palette_lut(
         .into_iter()
         .map(|v| v as u16)
         .collect();
-    let mut values = crate::palette::expand_segmented(&words, bits, entries)?;
-    if bits <= 8 {
-        values.iter_mut().for_each(|v| *v &= 0xFF);
-    }
-    Ok(Some(LookupTable {
-        first_mapped: first,
-        bits,
-        data: values,
-    }))
+    let values = crate::palette::expand_segmented(&words, bits, entries)?;
+    Ok(Some(lookup_table(first, bits, values)))
 }
 
 const LOSSY_SYNTAXES: &[&str] = &[

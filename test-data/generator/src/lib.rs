@@ -1149,3 +1149,24 @@ pub fn write_sample_study(dir: &Path) -> io::Result<()> {
     large_dx_spec(&study, 7).write(&dir.join("dx").join("LARGE.dcm"))?;
     Ok(())
 }
+
+/// Panics unless `scripts/validate-audit-export.sh` (xmllint against the DICOM audit schema,
+/// PS3.15 A.5.1) accepts the `lucent audit export --format xml` document at `doc`: the check the
+/// export tests of several crates share.
+pub fn assert_audit_export_valid(doc: &Path) {
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/validate-audit-export.sh");
+    let out = std::process::Command::new("bash")
+        .arg(&script)
+        .arg(doc)
+        .output()
+        .expect("run scripts/validate-audit-export.sh");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{} is not schema-valid (xmllint comes with libxml2-utils):\n{}{}",
+        doc.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
