@@ -10,7 +10,7 @@ cd "$repo"
 out=${1:-docs/CONFORMANCE.md}
 target=${CARGO_TARGET_DIR:-$repo/target}
 test-data/fetch.sh >/dev/null
-cargo build --release --quiet -p lucent-bench -p lucent-testdata -p lucent-cli
+cargo build --release --quiet -p lucent-bench -p lucent-testdata
 sample=test-data/cache/conformance-sample
 [ -f "$sample/.complete" ] || { rm -rf "$sample"; "$target/release/lucent-testdata" sample "$sample" >/dev/null; touch "$sample/.complete"; }
 inputs=("$sample" test-data/cache/pydicom-3.0.1)

@@ -179,6 +179,19 @@ fn file_number(path: &Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// Takes the exclusive lock (`audit/lock`) under which keys are created and records appended;
+/// released when the returned file is dropped or unlocked.
+fn lock_log(dir: &Path) -> std::io::Result<File> {
+    let lock = OpenOptions::new()
+        .create(true)
+        .read(true)
+        .write(true)
+        .truncate(false)
+        .open(dir.join("lock"))?;
+    lock.lock()?;
+    Ok(lock)
+}
+
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
 }
@@ -224,14 +237,7 @@ impl AuditLog {
         // Under the append lock: two processes opening a new log at once must not both create a
         // key (the second would overwrite the first's, which then fails its read-back; found
         // running `lucent render` in two processes on a fresh data folder).
-        let lock = OpenOptions::new()
-            .create(true)
-            .read(true)
-            .write(true)
-            .truncate(false)
-            .open(dir.join("lock"))
-            .map_err(unwritable)?;
-        lock.lock().map_err(unwritable)?;
+        let lock = lock_log(&dir).map_err(unwritable)?;
         // Access check: an existing key is read here (read access) and every append writes the
         // anchor (write access) before it is acknowledged; a new log stores its key here (write)
         // and reads it back. A locked or refusing keychain therefore fails the open or the first
@@ -300,14 +306,7 @@ impl AuditLog {
 
     /// Appends events, durably, after any alerts the tail calls for. Returns after fsync.
     pub fn append(&self, events: &[Event]) -> Result<Appended, AuditError> {
-        let lock = OpenOptions::new()
-            .create(true)
-            .read(true)
-            .write(true)
-            .truncate(false)
-            .open(self.dir.join("lock"))
-            .map_err(|e| self.unwritable(e))?;
-        lock.lock().map_err(|e| self.unwritable(e))?;
+        let lock = lock_log(&self.dir).map_err(|e| self.unwritable(e))?;
         let result = self.append_locked(events);
         let _ = lock.unlock();
         result

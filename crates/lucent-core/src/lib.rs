@@ -655,15 +655,7 @@ impl Session {
                     .iter()
                     .any(|se| se.instances.iter().any(|i| i.path == path))
             })
-            .map(|s| StudyObject {
-                identity: StudyIdentity {
-                    study_instance_uid: s.study_instance_uid.clone(),
-                    patient_id: s.patient.id.clone(),
-                    patient_name: s.patient.name.clone(),
-                },
-                modality: s.series.iter().find_map(|se| se.modality.clone()),
-                instances: s.series.iter().map(|se| se.instances.len() as u32).sum(),
-            })
+            .map(study_object)
             .ok_or(CoreError::UnknownId { kind: "instance" })?;
         self.render_audited(&path, &study, frame.frame, voi)
     }

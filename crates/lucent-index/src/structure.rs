@@ -102,12 +102,7 @@ impl Walker<'_> {
         end: Option<usize>,
         depth: u32,
     ) -> Result<(), HeaderError> {
-        if depth > MAX_SEQUENCE_DEPTH {
-            return Err(HeaderError::NestingTooDeep {
-                max: MAX_SEQUENCE_DEPTH,
-                at: self.pos as u64,
-            });
-        }
+        // The depth is checked where it grows: in `items`.
         let limit = end.unwrap_or(self.bytes.len());
         while self.pos < limit {
             let group = self.u16(enc)?;
@@ -298,5 +293,15 @@ mod tests {
         long[7] = 0x08; // length 0x0808 inside a 16-byte item
         let err = check_data_set(&sq(&[long]), LE).unwrap_err().to_string();
         assert!(err.contains("past the end"), "{err}");
+    }
+
+    #[test]
+    fn sequences_nested_past_the_cap_are_refused() {
+        let mut d = el(0x0008, 0x0104, b"LO", b"LEAF");
+        for _ in 0..=MAX_SEQUENCE_DEPTH {
+            d = sq(&[d]);
+        }
+        let err = check_data_set(&d, LE).unwrap_err();
+        assert!(matches!(err, HeaderError::NestingTooDeep { .. }), "{err}");
     }
 }

@@ -748,17 +748,12 @@ fn is_jpeg_ls(ts: &str) -> bool {
     matches!(ts, "1.2.840.10008.1.2.4.80" | "1.2.840.10008.1.2.4.81")
 }
 
-/// Width and height from the SOF55 marker of a JPEG-LS stream (ITU-T T.87 C.2.2: P, Y, X).
-/// CharLS sizes its output from these before decoding: a stream claiming 65535×65535 in a
-/// 64×64 image asked for 4 GiB (found by the hostile corpus under a 4 GiB address-space limit).
+/// Width and height from the SOF55 marker of a JPEG-LS stream (ITU-T T.87 C.2.2: P, Y, X, laid
+/// out as a JPEG SOF). CharLS sizes its output from these before decoding: a stream claiming
+/// 65535×65535 in a 64×64 image asked for 4 GiB (found by the hostile corpus under a 4 GiB
+/// address-space limit).
 fn jpeg_ls_size(data: &[u8]) -> Option<(u32, u32)> {
-    let (_, sof) = jpeg_header_segments(data)
-        .into_iter()
-        .find(|(m, _)| *m == 0xF7)?;
-    let sof = sof.get(..5)?;
-    let height = u32::from(u16::from_be_bytes([sof[1], sof[2]]));
-    let width = u32::from(u16::from_be_bytes([sof[3], sof[4]]));
-    Some((width, height))
+    frame_size(data, |m| m == 0xF7)
 }
 
 /// The interleave mode (ILV) of the first scan of a JPEG-LS stream (ITU-T T.87 C.2.3).
@@ -830,10 +825,16 @@ fn jpeg_header_segments(data: &[u8]) -> Vec<(u8, &[u8])> {
 
 /// Width and height from the first SOFn marker of a JPEG stream (ITU-T T.81 B.2.2).
 fn jpeg_size(data: &[u8]) -> Option<(u32, u32)> {
+    frame_size(data, is_sof)
+}
+
+/// Width and height (X, Y after P) from the first frame header segment whose marker `is_frame`
+/// accepts, before the first scan.
+fn frame_size(data: &[u8], is_frame: impl Fn(u8) -> bool) -> Option<(u32, u32)> {
     let (_, sof) = jpeg_header_segments(data)
         .into_iter()
         .take_while(|(m, _)| *m != 0xDA)
-        .find(|(m, _)| is_sof(*m))?;
+        .find(|(m, _)| is_frame(*m))?;
     let sof = sof.get(..5)?;
     let height = u32::from(u16::from_be_bytes([sof[1], sof[2]]));
     let width = u32::from(u16::from_be_bytes([sof[3], sof[4]]));

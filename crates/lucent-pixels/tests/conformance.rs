@@ -244,8 +244,8 @@ fn colour_test_image() -> Vec<u8> {
         .collect()
 }
 
-#[test]
-fn jpeg_rgb_without_colour_transform_markers_follows_photometric_rgb() {
+/// The marker-less stream of [`colour_test_image`] in a file of `photometric`, rendered.
+fn render_unmarked_jpeg(photometric: &'static str) -> (Vec<u8>, lucent_pixels::RenderedFrame) {
     let dir = tempfile::tempdir().unwrap();
     let rgb = colour_test_image();
     let jpeg = jpeg_without_colour_transform(&rgb, 16, 16);
@@ -254,13 +254,19 @@ fn jpeg_rgb_without_colour_transform_markers_follows_photometric_rgb() {
         columns: 16,
         samples_per_pixel: 3,
         bits_allocated: 8,
-        photometric: "RGB",
+        photometric,
     };
     let path = write_encapsulated(dir.path(), JPEG_BASELINE, &image, vec![jpeg]);
     let rendered = PixelFile::open(&path)
         .unwrap()
         .render(0, VoiChoice::FromHeader)
         .unwrap();
+    (rgb, rendered)
+}
+
+#[test]
+fn jpeg_rgb_without_colour_transform_markers_follows_photometric_rgb() {
+    let (rgb, rendered) = render_unmarked_jpeg("RGB");
     let max_diff = rendered
         .pixels
         .iter()
@@ -277,21 +283,7 @@ fn jpeg_rgb_without_colour_transform_markers_follows_photometric_rgb() {
 fn jpeg_ybr_without_markers_still_gets_the_colour_transform() {
     // The same stream labelled YBR_FULL: the components are Y, Cb, Cr and are converted, so the
     // output is not the input.
-    let dir = tempfile::tempdir().unwrap();
-    let rgb = colour_test_image();
-    let jpeg = jpeg_without_colour_transform(&rgb, 16, 16);
-    let image = Image {
-        rows: 16,
-        columns: 16,
-        samples_per_pixel: 3,
-        bits_allocated: 8,
-        photometric: "YBR_FULL",
-    };
-    let path = write_encapsulated(dir.path(), JPEG_BASELINE, &image, vec![jpeg]);
-    let rendered = PixelFile::open(&path)
-        .unwrap()
-        .render(0, VoiChoice::FromHeader)
-        .unwrap();
+    let (_, rendered) = render_unmarked_jpeg("YBR_FULL");
     // Y=220, Cb=30, Cr=40 → R = 220 + 1.402 × (40 − 128) ≈ 97.
     assert!(
         rendered.pixels[0].abs_diff(97) <= 3,

@@ -478,22 +478,24 @@ fn pixel_attributes(tag: &str, b: &[u8]) -> Vec<Malformed> {
     out
 }
 
+/// Where the Basic Offset Table item of encapsulated Pixel Data starts, and its length (PS3.5
+/// A.4: the first item after an undefined-length Pixel Data element).
+fn basic_offset_table(b: &[u8], elements: &[Element]) -> Option<(usize, usize)> {
+    let pixel = elements.iter().find(|e| e.tag == (0x7FE0, 0x0010))?;
+    if u32le(b, pixel.len_at)? != u32::MAX {
+        return None;
+    }
+    let bot = pixel.value_at;
+    if u16le(b, bot)? != 0xFFFE || u16le(b, bot + 2)? != 0xE000 {
+        return None;
+    }
+    Some((bot, u32le(b, bot + 4)? as usize))
+}
+
 fn offset_tables(tag: &str, b: &[u8]) -> Vec<Malformed> {
-    let Some(pixel) = dataset_elements(b)
-        .into_iter()
-        .find(|e| e.tag == (0x7FE0, 0x0010))
-    else {
+    let Some((bot, bot_len)) = basic_offset_table(b, &dataset_elements(b)) else {
         return Vec::new();
     };
-    if u32le(b, pixel.len_at) != Some(u32::MAX) {
-        return Vec::new();
-    }
-    // The first item is the Basic Offset Table (PS3.5 A.4).
-    let bot = pixel.value_at;
-    if u16le(b, bot) != Some(0xFFFE) || u16le(b, bot + 2) != Some(0xE000) {
-        return Vec::new();
-    }
-    let bot_len = u32le(b, bot + 4).unwrap_or(0) as usize;
     let head = &b[..bot];
     let rest = &b[bot + 8 + bot_len..];
     let with_table = |entries: &[u32]| {
@@ -680,6 +682,13 @@ fn encapsulated(fragments: &[Vec<u8>]) -> Vec<u8> {
     d
 }
 
+/// A Part 10 file: the image attributes `header` (from [`image_header`]) and encapsulated Pixel
+/// Data holding `fragments`.
+fn encapsulated_file(transfer_syntax: &str, mut header: Vec<u8>, fragments: &[Vec<u8>]) -> Vec<u8> {
+    header.extend(encapsulated(fragments));
+    file_with(transfer_syntax, &header)
+}
+
 /// A valid RLE Lossless file (PS3.5 Annex G) of an 8-bit gradient: a seed.
 fn rle_file(rows: u16, cols: u16) -> Vec<u8> {
     let plane: Vec<u8> = (0..usize::from(rows) * usize::from(cols))
@@ -694,9 +703,11 @@ fn rle_file(rows: u16, cols: u16) -> Vec<u8> {
     frame[..4].copy_from_slice(&1u32.to_le_bytes());
     frame[4..8].copy_from_slice(&64u32.to_le_bytes());
     frame.extend(segment);
-    let mut d = image_header(rows, cols, 1, 8, "MONOCHROME2", 1);
-    d.extend(encapsulated(&[frame]));
-    file_with("1.2.840.10008.1.2.5", &d)
+    encapsulated_file(
+        "1.2.840.10008.1.2.5",
+        image_header(rows, cols, 1, 8, "MONOCHROME2", 1),
+        &[frame],
+    )
 }
 
 fn rle_headers() -> Vec<Malformed> {
@@ -732,11 +743,13 @@ fn rle_headers() -> Vec<Malformed> {
         .into_iter()
         .map(|(what, spp, bits, frame)| {
             let photometric = if spp == 3 { "RGB" } else { "MONOCHROME2" };
-            let mut d = image_header(64, 64, spp, bits, photometric, 1);
-            d.extend(encapsulated(&[frame]));
             Malformed {
                 name: format!("rle-{what}.dcm"),
-                bytes: file_with("1.2.840.10008.1.2.5", &d),
+                bytes: encapsulated_file(
+                    "1.2.840.10008.1.2.5",
+                    image_header(64, 64, spp, bits, photometric, 1),
+                    &[frame],
+                ),
             }
         })
         .collect()
@@ -772,12 +785,13 @@ pub fn bombs() -> Vec<Malformed> {
     // Deflated Image Frame Compression (1.2.840.10008.1.2.8.1) inflating 64 MiB into a 64×64
     // frame.
     {
-        let frame = deflate(&vec![0u8; 64 << 20]);
-        let mut d = image_header(64, 64, 1, 8, "MONOCHROME2", 1);
-        d.extend(encapsulated(&[frame]));
         out.push(Malformed {
             name: "bomb-deflated-frame.dcm".into(),
-            bytes: file_with("1.2.840.10008.1.2.8.1", &d),
+            bytes: encapsulated_file(
+                "1.2.840.10008.1.2.8.1",
+                image_header(64, 64, 1, 8, "MONOCHROME2", 1),
+                &[deflate(&vec![0u8; 64 << 20])],
+            ),
         });
     }
     // JPEG SOF claiming 65535×65535 (header 64×64, and header 65535×65535).
@@ -915,24 +929,23 @@ pub fn bombs() -> Vec<Malformed> {
         ),
     ];
     for (what, ts, rows, cols, bits, stream) in cases {
-        let mut d = image_header(rows, cols, 1, bits, "MONOCHROME2", 1);
-        d.extend(encapsulated(&[stream]));
         out.push(Malformed {
             name: format!("bomb-{what}.dcm"),
-            bytes: file_with(ts, &d),
+            bytes: encapsulated_file(
+                ts,
+                image_header(rows, cols, 1, bits, "MONOCHROME2", 1),
+                &[stream],
+            ),
         });
     }
     // Many frames of nothing: 2^31−1 frames declared, four fragments present.
-    let mut d = image_header(512, 512, 1, 16, "MONOCHROME2", 0x7FFF_FFFF);
-    d.extend(encapsulated(&[
-        vec![0; 8],
-        vec![0; 8],
-        vec![0; 8],
-        vec![0; 8],
-    ]));
     out.push(Malformed {
         name: "bomb-frames-huge.dcm".into(),
-        bytes: file_with("1.2.840.10008.1.2.4.90", &d),
+        bytes: encapsulated_file(
+            "1.2.840.10008.1.2.4.90",
+            image_header(512, 512, 1, 16, "MONOCHROME2", 0x7FFF_FFFF),
+            &[vec![0; 8], vec![0; 8], vec![0; 8], vec![0; 8]],
+        ),
     });
     out
 }
@@ -1106,9 +1119,11 @@ pub fn fuzz_decode_file(transfer_syntax: &str, input: &[u8]) -> Option<Vec<u8>> 
         _ => (16, transfer_syntax),
     };
     let photometric = if spp == 3 { "RGB" } else { "MONOCHROME2" };
-    let mut d = image_header(rows, cols, spp, bits, photometric, 1);
-    d.extend(encapsulated(&[input[6..].to_vec()]));
-    Some(file_with(ts, &d))
+    Some(encapsulated_file(
+        ts,
+        image_header(rows, cols, spp, bits, photometric, 1),
+        &[input[6..].to_vec()],
+    ))
 }
 
 /// Writes the seed corpora of the fuzz targets into `out/<target>/`: whole files (generated
@@ -1185,12 +1200,8 @@ fn first_fragment(b: &[u8]) -> Option<(String, [u8; 6], Vec<u8>)> {
     let (rows, cols) = (us((0x0028, 0x0010))?, us((0x0028, 0x0011))?);
     let spp = us((0x0028, 0x0002)).unwrap_or(1);
     let bits = us((0x0028, 0x0100)).unwrap_or(8);
-    let pixel = elements.iter().find(|e| e.tag == (0x7FE0, 0x0010))?;
-    if u32le(b, pixel.len_at)? != u32::MAX {
-        return None;
-    }
-    let bot_len = u32le(b, pixel.value_at + 4)? as usize;
-    let item = pixel.value_at + 8 + bot_len;
+    let (bot, bot_len) = basic_offset_table(b, &elements)?;
+    let item = bot + 8 + bot_len;
     if u16le(b, item)? != 0xFFFE || u16le(b, item + 2)? != 0xE000 {
         return None;
     }
