@@ -9,6 +9,7 @@ fn main() {
         "frame",
         "tile",
         "thumbnail",
+        "values",
         "app_mode",
         "bench_report",
     ]);

@@ -11,7 +11,10 @@ text. Screenshots go to TARGET_DIR/e2e/. Then the PHI scan: the viewer runs with
 limit at 0 (its webview processes too), and after it exits no marker of the study (patient
 name, patient ID, Study Instance UID; UTF-8 and UTF-16) is in any file under LUCENT_DATA_DIR or
 the XDG data/cache/config folders it was given (WebKit's caches included), nor in the output of
-the viewer and the WebDriver processes. Standard library only.
+the viewer and the WebDriver processes. The reading tools (issue 9): presets, invert, rotate/flip
+with orientation markers, help overlay, measurements (ROI statistics checked against pydicom +
+numpy on the same file), layouts with drag from the browser, synchronised scrolling, cine and
+large controls. Standard library, plus pydicom and numpy for the independent ROI check.
 """
 
 import base64
@@ -73,16 +76,19 @@ def linear(x, c, w):
 
 
 PROBE = """
-const c = document.getElementById('view');
+const vp = document.querySelector('.viewport.active');
+if (!vp) return { sum: 0, lit: 0, center: -1, w: 0, h: 0, bl: '', br: '', markers: '', msg: 'not started' };
+const c = vp.querySelector('canvas');
 const x = c.getContext('2d');
 const d = x.getImageData(0, 0, c.width, c.height).data;
 let sum = 0, lit = 0;
 for (let i = 0; i < d.length; i += 4 * 13) { sum = (sum * 31 + d[i]) % 1000000007; if (d[i] > 10) lit++; }
 const m = x.getImageData(c.width >> 1, c.height >> 1, 1, 1).data;
 return { sum, lit, center: m[0], w: c.width, h: c.height,
-         bl: document.getElementById('corner-bl').textContent,
-         br: document.getElementById('corner-br').textContent,
-         msg: document.getElementById('message').hidden ? '' : document.getElementById('message').textContent };
+         bl: vp.querySelector('.corner.bl').textContent,
+         br: vp.querySelector('.corner.br').textContent,
+         markers: ['top', 'right', 'bottom', 'left'].map(s => vp.querySelector('.marker.' + s).textContent).join(' '),
+         msg: vp.querySelector('.message').hidden ? '' : vp.querySelector('.message').textContent };
 """
 
 
@@ -144,6 +150,242 @@ def phi_hits(paths, markers):
                 hits.append((path, m))
     return hits
 
+def key(js, k, shift=False):
+    js("window.dispatchEvent(new KeyboardEvent('keydown', {key: arguments[0], shiftKey: arguments[1], bubbles: true, cancelable: true}))", k, shift)
+
+
+def state(js, slot=None):
+    return js("const L = window.__lucent; return L.viewport(arguments[0] === null ? L.activeSlot() : arguments[0])", slot)
+
+
+# A mouse gesture on a viewport's canvas; points are fractions of the canvas (0–1).
+POINTER = """
+const [slot, pts, press] = arguments;
+const c = document.querySelectorAll('.viewport')[slot].querySelector('canvas'); const r = c.getBoundingClientRect();
+const at = (p) => ({clientX: r.left + p[0] * r.width, clientY: r.top + p[1] * r.height});
+const ev = (t, p, buttons) => c.dispatchEvent(new PointerEvent(t, {pointerId: 9, pointerType: 'mouse', button: 0, buttons, bubbles: true, ...at(p)}));
+if (press) { ev('pointerdown', pts[0], 1); for (const p of pts.slice(1)) ev('pointermove', p, 1); ev('pointerup', pts[pts.length - 1], 0); }
+else { for (const p of pts) ev('pointermove', p, 0); }
+"""
+
+
+def ct_slices(folder):
+    """The CT files in display order (ascending location along the normal), read with pydicom."""
+    import pydicom
+    files = [os.path.join(folder, f) for f in os.listdir(folder)]
+    return sorted(files, key=lambda f: float(pydicom.dcmread(f, stop_before_pixels=True).ImagePositionPatient[2]))
+
+
+def roi_reference(path, kind, a, b):
+    """ROI statistics computed independently with pydicom and numpy: pixel centres inside the shape."""
+    import numpy as np
+    import pydicom
+    ds = pydicom.dcmread(path)
+    hu = ds.pixel_array.astype(np.float64) * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
+    row_mm, col_mm = (float(v) for v in ds.PixelSpacing)
+    x0, x1 = sorted((a["x"], b["x"]))
+    y0, y1 = sorted((a["y"], b["y"]))
+    yy, xx = np.mgrid[0:hu.shape[0], 0:hu.shape[1]] + 0.5
+    if kind == "ellipse":
+        cx, cy, rx, ry = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
+        mask = ((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2 <= 1
+        area = np.pi * rx * col_mm * ry * row_mm
+    else:
+        mask = (xx >= x0) & (xx <= x1) & (yy >= y0) & (yy <= y1)
+        area = (x1 - x0) * col_mm * (y1 - y0) * row_mm
+    v = hu[mask]
+    return {"mean": v.mean(), "sd": v.std(), "min": v.min(), "max": v.max(), "area": area, "count": int(mask.sum()),
+            "hu": hu, "spacing": (row_mm, col_mm)}
+
+
+def reading_tools(js, shot, wait, study, thick):
+    """Issue 9: presets, invert, view transforms and markers, help, measurements checked against
+    pydicom + numpy, layouts with drag from the browser and synchronised scrolling, cine, large controls."""
+    import re
+    first = wait(lambda p: p["bl"].startswith("Im 1/20") and p["lit"] > 100)
+    slices = ct_slices(study)
+
+    # Presets on the number keys; the current W/L and the preset's name are on screen.
+    key(js, "4")
+    expected = linear(40, -600, 1500)
+    lung = wait(lambda p: "W 1500 L -600 Lung" in p["br"] and abs(p["center"] - expected) <= 2)
+    check(f"key 4 selects the lung preset (W 1500 L -600, centre 40 HU → {expected})",
+          "W 1500 L -600 Lung" in lung["br"] and abs(lung["center"] - expected) <= 2, lung)
+    shot("06-preset-lung")
+    key(js, "1")
+    brain = wait(lambda p: "W 80 L 40 Brain" in p["br"] and abs(p["center"] - 128) <= 2)
+    check("key 1 selects the brain preset (W 80 L 40)", "W 80 L 40 Brain" in brain["br"] and abs(brain["center"] - 128) <= 2, brain)
+    key(js, "i")
+    inverted = wait(lambda p: abs(p["center"] - 127) <= 2 and p["sum"] != brain["sum"])
+    badge = js("return !document.querySelector('.viewport.active .badge.inverted').hidden")
+    check("I inverts the grey scale and says so", abs(inverted["center"] - 127) <= 2 and badge, (inverted, badge))
+    key(js, "i")
+    key(js, "0")
+    own = wait(lambda p: "W 400 L 40 File" in p["br"])
+    check("key 0 returns to the file's own window", "W 400 L 40 File" in own["br"], own)
+
+    # View transforms and orientation markers (axial: A top, L right, P bottom, R left).
+    check("orientation markers of an axial slice: A, L, P, R", own["markers"] == "A L P R", own["markers"])
+    key(js, "]")
+    rotated = wait(lambda p: "Rot 90°" in p["br"])
+    check("] rotates 90° clockwise and the markers follow (R on top, A on the right)",
+          rotated["markers"] == "R A L P", (rotated["markers"], rotated["br"]))
+    key(js, "h")
+    flipped = wait(lambda p: "Flip H" in p["br"])
+    check("H flips horizontally and the markers follow", flipped["markers"] == "R P L A", flipped["markers"])
+    shot("07-rotated-flipped")
+    key(js, "n")
+    native = wait(lambda p: "Zoom 100%" in p["br"])
+    check("N shows the image 1:1 (Zoom 100%)", "Zoom 100%" in native["br"], native["br"])
+    key(js, "r")
+    reset = wait(lambda p: "Rot" not in p["br"] and "Flip" not in p["br"] and p["markers"] == "A L P R")
+    check("R resets the view", reset["markers"] == "A L P R" and "Rot" not in reset["br"], reset)
+
+    # The help overlay: every shortcut, not modal.
+    key(js, "?", True)
+    help_ = js("const h = document.getElementById('help'); return {shown: !h.hidden, text: h.textContent, rows: h.querySelectorAll('tr').length}")
+    check("? shows the keyboard help overlay", help_["shown"] and "Window presets" in help_["text"] and help_["rows"] >= 30, help_["rows"])
+    js(POINTER, 0, [[0.5, 0.5], [0.5, 0.6]], False)  # the image still takes input under the help
+    shot("08-help-overlay")
+    key(js, "Escape")
+    check("Esc closes the help", js("return document.getElementById('help').hidden"))
+
+    # Measurements on slice 11, compared with pydicom + numpy on the same file.
+    key(js, "End")
+    for _ in range(9):
+        key(js, "ArrowUp")
+    at = wait(lambda p: p["bl"].startswith("Im 11/20"))
+    index = state(js)["index"]
+    path = slices[index]
+    key(js, "l")
+    js(POINTER, 0, [[0.3, 0.5], [0.5, 0.5], [0.7, 0.5]], True)
+    key(js, "e")
+    js(POINTER, 0, [[0.38, 0.52], [0.5, 0.6], [0.62, 0.68]], True)
+    key(js, "p")
+    js(POINTER, 0, [[0.55, 0.45]], True)
+    key(js, "a")
+    js(POINTER, 0, [[0.3, 0.3], [0.4, 0.4]], True)
+    js(POINTER, 0, [[0.5, 0.3]], False)
+    js(POINTER, 0, [[0.5, 0.3]], True)
+    t0 = time.time()
+    st = state(js)
+    while time.time() - t0 < 10 and (len(st["labels"]) < 4 or any("…" in l for l in st["labels"])):
+        time.sleep(0.2)
+        st = state(js)
+    kinds = [a["kind"] for a in st["annotations"]]
+    check("length, ellipse, probe and angle are placed on the image", kinds == ["length", "ellipse", "probe", "angle"], kinds)
+    shot("09-measurements")
+    length, ellipse, probe, angle = st["annotations"]
+    ref = roi_reference(path, "ellipse", *ellipse["points"])
+    row_mm, col_mm = ref["spacing"]
+    (a, b) = length["points"]
+    mm = ((b["x"] - a["x"]) * col_mm) ** 2 + ((b["y"] - a["y"]) * row_mm) ** 2
+    check(f"the length label is the distance in mm from PixelSpacing ({mm ** 0.5:.1f} mm)",
+          st["labels"][0] == f"{mm ** 0.5:.1f} mm", st["labels"][0])
+    m = re.match(r"Mean (-?[\d.]+) HU  SD ([\d.]+)\nMin (-?[\d.]+)  Max (-?[\d.]+)\nArea ([\d.]+) mm²  \((\d+) px\)$", st["labels"][1])
+    shown = dict(zip(["mean", "sd", "min", "max", "area", "count"], map(float, m.groups()))) if m else {}
+    print(f"     ellipse ROI: viewer {shown}; pydicom+numpy "
+          f"mean {ref['mean']:.2f} sd {ref['sd']:.2f} min {ref['min']} max {ref['max']} area {ref['area']:.1f} n {ref['count']}")
+    check("ellipse ROI statistics (HU) match pydicom + numpy on the same pixels",
+          m is not None and int(shown["count"]) == ref["count"] and abs(shown["mean"] - ref["mean"]) <= 0.051
+          and abs(shown["sd"] - ref["sd"]) <= 0.051 and shown["min"] == ref["min"] and shown["max"] == ref["max"]
+          and abs(shown["area"] - ref["area"]) <= 0.051 and ref["sd"] > 1, st["labels"][1])
+    p = probe["points"][0]
+    i, j = int(p["x"]), int(p["y"])
+    hu = ref["hu"][j, i]
+    check(f"the probe shows the stored value and HU of the pixel ({hu:g} HU)",
+          st["labels"][2] == f"x {i} y {j}: stored {hu + 1024:g} → {hu:g} HU", st["labels"][2])
+    check("the angle label is in degrees", st["labels"][3].endswith("°"), st["labels"][3])
+    key(js, "Delete")
+    after_delete = [a["kind"] for a in state(js)["annotations"]]
+    key(js, "Delete", True)
+    cleared = state(js)["annotations"]
+    check("Delete removes the last measurement, Shift+Delete all of this image's",
+          after_delete == ["length", "ellipse", "probe"] and cleared == [], (after_delete, cleared))
+    key(js, "w")
+
+    # Layouts: 2×2 fills the viewports; a series dragged from the browser lands where it is dropped.
+    key(js, "$", True)
+    layout = js("return {layout: window.__lucent.layout(), shown: [...document.querySelectorAll('.viewport')].filter(v => !v.hidden).length}")
+    check("Shift+4 shows four viewports", layout == {"layout": 4, "shown": 4}, layout)
+    drop = js("""
+    const button = [...document.querySelectorAll('.series')].find(e => e.textContent.startsWith('CT #3'));
+    const target = document.querySelectorAll('.viewport')[1].getBoundingClientRect();
+    const b = button.getBoundingClientRect();
+    const ev = (el, t, x, y) => el.dispatchEvent(new PointerEvent(t, {pointerId: 3, pointerType: 'mouse', button: 0, buttons: t === 'pointerup' ? 0 : 1, clientX: x, clientY: y, bubbles: true}));
+    ev(button, 'pointerdown', b.left + 10, b.top + 10);
+    ev(window, 'pointermove', b.left + 40, b.top + 30);
+    ev(window, 'pointermove', target.left + target.width / 2, target.top + target.height / 2);
+    ev(window, 'pointerup', target.left + target.width / 2, target.top + target.height / 2);
+    return button.dataset.id;
+    """)
+    t0 = time.time()
+    while time.time() - t0 < 10 and state(js, 1)["series"] != drop:
+        time.sleep(0.2)
+    check("a series dragged from the browser onto viewport 2 is shown there", state(js, 1)["series"] == drop, state(js, 1))
+    # Synchronised scrolling: the 2.5 mm and 5 mm series share a frame of reference.
+    js("document.querySelectorAll('.viewport')[0].querySelector('canvas').dispatchEvent(new PointerEvent('pointerdown', {pointerId: 4, button: 1, bubbles: true})); document.querySelectorAll('.viewport')[0].querySelector('canvas').dispatchEvent(new PointerEvent('pointerup', {pointerId: 4, button: 1, bubbles: true}))")
+    key(js, "Home")
+    for _ in range(8):
+        key(js, "ArrowDown")
+    time.sleep(1.0)
+    v0, v1 = state(js, 0), state(js, 1)
+    import pydicom
+    z0 = float(pydicom.dcmread(slices[v0["index"]], stop_before_pixels=True).ImagePositionPatient[2])
+    zs = [float(pydicom.dcmread(f, stop_before_pixels=True).ImagePositionPatient[2]) for f in ct_slices(thick)]
+    nearest = min(range(len(zs)), key=lambda k: abs(zs[k] - z0))
+    check(f"scrolling viewport 1 to z {z0:.1f} mm moves viewport 2 to its nearest slice (z {zs[nearest]:.1f} mm)",
+          v0["index"] == 8 and v1["index"] == nearest and v1["shown"] == nearest, (v0["index"], v1["index"], nearest))
+    active = js("const v = document.querySelector('.viewport.active'); return {slot: v.dataset.slot, outline: getComputedStyle(v).outlineColor}")
+    check("the active viewport is outlined", active["slot"] == "0" and active["outline"] not in ("transparent", "rgba(0, 0, 0, 0)"), active)
+    shot("10-layout-2x2-sync")
+
+    # Cine of the US multi-frame in viewport 3 at the file's frame time.
+    js("document.querySelectorAll('.viewport')[2].querySelector('canvas').dispatchEvent(new PointerEvent('pointerdown', {pointerId: 5, button: 1, bubbles: true})); document.querySelectorAll('.viewport')[2].querySelector('canvas').dispatchEvent(new PointerEvent('pointerup', {pointerId: 5, button: 1, bubbles: true}))")
+    js("[...document.querySelectorAll('.series')].find(e => e.textContent.startsWith('US #7')).click()")
+    t0 = time.time()
+    while time.time() - t0 < 10 and state(js, 2)["shown"] != 0:
+        time.sleep(0.2)
+    key(js, " ")
+    start = state(js, 2)["index"]
+    time.sleep(2.0)
+    moved = state(js, 2)
+    key(js, " ")
+    fps = js("return document.getElementById('cine-fps').value")
+    status = js("return document.getElementById('status').textContent")
+    played = (moved["index"] - start) % 30
+    print(f"     cine: {played} frames advanced in 2 s at {fps} fps (status: {status})")
+    check("Space plays the US cine at the file's frame time (33.3 ms → 30 fps)",
+          moved["frameTimeMs"] == 33.3 and fps == "30" and played > 0 and "frame time" in status, (moved, fps, status))
+    shot("11-cine-us")
+
+    # Large controls for touch screens.
+    key(js, "t")
+    big = js("const b = document.querySelector('#toolbar button'); return {large: document.body.classList.contains('large'), h: b.getBoundingClientRect().height}")
+    shot("12-large-controls")
+    check("T switches to large controls (buttons ≥ 56 px)", big["large"] and big["h"] >= 56, big)
+    key(js, "!", True)
+    back = js("return window.__lucent.layout()")
+    check("Shift+1 returns to one viewport", back == 1, back)
+    # Touch: one finger scrolls the stack, two fingers pinch to zoom.
+    touch = """
+    const c = document.querySelectorAll('.viewport')[0].querySelector('canvas'); const r = c.getBoundingClientRect();
+    const ev = (t, id, x, y) => c.dispatchEvent(new PointerEvent(t, {pointerId: id, pointerType: 'touch', isPrimary: id === 21 || id === 31, button: 0, buttons: t === 'pointerup' ? 0 : 1, clientX: r.left + x * r.width, clientY: r.top + y * r.height, bubbles: true}));
+    for (const step of arguments[0]) ev(...step);
+    """
+    before = state(js, 0)
+    js(touch, [["pointerdown", 21, 0.5, 0.3], ["pointermove", 21, 0.5, 0.4], ["pointermove", 21, 0.5, 0.5], ["pointerup", 21, 0.5, 0.5]])
+    scrolled = state(js, 0)
+    js(touch, [["pointerdown", 31, 0.4, 0.5], ["pointerdown", 32, 0.6, 0.5], ["pointermove", 32, 0.8, 0.5],
+               ["pointermove", 31, 0.2, 0.5], ["pointerup", 31, 0.2, 0.5], ["pointerup", 32, 0.8, 0.5]])
+    pinched = state(js, 0)
+    check("one finger drags through the stack, two fingers pinch-zoom (×3)",
+          scrolled["index"] > before["index"] and abs(pinched["view"]["zoom"] - 3) < 0.05,
+          (before["index"], scrolled["index"], pinched["view"]))
+    key(js, "t")
+    key(js, "f")
+
+
 
 def main():
     if not (os.path.exists(VIEWER) and os.path.exists(TESTDATA)):
@@ -155,8 +397,15 @@ def main():
     subprocess.run([TESTDATA, "ct", study, "--slices", "20", "--size", "256", "--patient-name", XSS_NAME,
                     "--patient-id", PHI_PATIENT_ID], check=True)
     study_uid = study_instance_uid(os.path.join(study, sorted(os.listdir(study))[0]))
+    # A thick reconstruction of the same study (same frame of reference) for synchronised scrolling.
+    thick = os.path.join(work, "ct-thick")
+    subprocess.run([TESTDATA, "ct", thick, "--slices", "10", "--size", "256", "--spacing-mm", "5", "--series-number", "3",
+                    "--patient-name", XSS_NAME, "--patient-id", PHI_PATIENT_ID], check=True)
     large = os.path.join(work, "dx")
     subprocess.run([TESTDATA, "large", large], check=True)
+    # An ultrasound cine loop: 30 frames with Frame Time 33.3 ms.
+    us = os.path.join(work, "us")
+    subprocess.run([TESTDATA, "cine", us], check=True)
     # Two hostile files: a JPEG-LS frame claiming 65535×65535 (indexes, cannot be decoded) and
     # sequences nested 2,000 deep (refused by the index).
     corpus = os.path.join(work, "corpus")
@@ -180,7 +429,7 @@ def main():
                 break
             except Exception:
                 time.sleep(0.1)
-        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": VIEWER, "args": [study, large, hostile]}}}}
+        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": VIEWER, "args": [study, thick, large, hostile, us]}}}}
         started = time.time()
         for attempt in range(3):
             try:
@@ -225,7 +474,7 @@ def main():
         check("the file's window is applied (centre pixel 40 HU → 128)", abs(first["center"] - 128) <= 2, first)
         check("the pixel spacing measurements use is on screen", "mm/px" in first["bl"] and "at detector" not in first["bl"], first)
 
-        js("document.getElementById('view').dispatchEvent(new WheelEvent('wheel', {deltaY: 100, bubbles: true, cancelable: true}))")
+        js("document.querySelector('.viewport.active canvas').dispatchEvent(new WheelEvent('wheel', {deltaY: 100, bubbles: true, cancelable: true}))")
         second = wait(lambda p: p["bl"].startswith("Im 2/20") and p["sum"] != first["sum"])
         check("a wheel event scrolls one slice and changes the pixels", second["bl"].startswith("Im 2/20") and second["sum"] != first["sum"], second)
         js("window.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowUp', bubbles: true}))")
@@ -233,7 +482,7 @@ def main():
         check("ArrowUp moves back one slice", back["bl"].startswith("Im 1/20"), back)
 
         drag = """
-        const c = document.getElementById('view'); const r = c.getBoundingClientRect();
+        const c = document.querySelector('.viewport.active canvas'); const r = c.getBoundingClientRect();
         const x = r.left + r.width / 2, y = r.top + r.height / 2;
         const ev = (t, dy) => c.dispatchEvent(new PointerEvent(t, {pointerId: 7, pointerType: 'mouse', button: 0, buttons: 1, clientX: x, clientY: y + dy, bubbles: true}));
         ev('pointerdown', 0); ev('pointermove', 40); ev('pointermove', 80); ev('pointerup', 80);
@@ -246,7 +495,7 @@ def main():
               after["br"].startswith("W 400 L 165") and abs(after["center"] - expected) <= 2, after)
         shot("02-after-window-drag")
 
-        tl = js("const e = document.getElementById('corner-tl'); return {text: e.textContent, imgs: e.querySelectorAll('img').length, xss: window.__xss === 1}")
+        tl = js("const e = document.querySelector('.viewport.active .corner.tl'); return {text: e.textContent, imgs: e.querySelectorAll('img').length, xss: window.__xss === 1}")
         check("a patient name holding markup is shown as text", XSS_NAME.split("^")[0] in tl["text"] and tl["imgs"] == 0 and not tl["xss"], tl)
 
         denied = js_async("window.__TAURI_INTERNALS__.invoke('plugin:dialog|open', {options: {}}).then(() => done('allowed'), e => done('denied: ' + e));")
@@ -271,7 +520,7 @@ def main():
         # A 4000×5000 radiograph: coarse level first (DOWNSAMPLED), then visible tiles.
         js("""
         window.__sawDownsampled = false;
-        const b = document.getElementById('badge-downsampled');
+        const b = document.querySelector('.viewport.active .badge.downsampled');
         new MutationObserver(() => { if (!b.hidden) window.__sawDownsampled = true; }).observe(b, {attributes: true});
         const dx = [...document.querySelectorAll('.series')].find(e => e.textContent.includes('DX'));
         dx.click();
@@ -280,7 +529,7 @@ def main():
         settled = None
         t0 = time.time()
         while time.time() - t0 < 30:
-            settled = js("return {saw: window.__sawDownsampled, hidden: document.getElementById('badge-downsampled').hidden}")
+            settled = js("return {saw: window.__sawDownsampled, hidden: document.querySelector('.viewport.active .badge.downsampled').hidden}")
             if settled["saw"] and settled["hidden"]:
                 break
             time.sleep(0.2)
@@ -300,6 +549,8 @@ def main():
         good = wait(lambda p: p["lit"] > 100 and not p["msg"] and p["bl"].startswith("Im "))
         check("after it, a good series is shown again (the viewer keeps running)",
               good["lit"] > 100 and not good["msg"] and viewer_pids(), good)
+
+        reading_tools(js, shot, wait, study, thick)
 
         # No core dumps: the viewer and its webview processes run with RLIMIT_CORE 0.
         pids = viewer_pids()

@@ -5,6 +5,11 @@
 //! Binary frame layout (little endian): `width u32, height u32, channels u32 (1 grey, 3 RGB),
 //! flags u32 (bit 0 lossy, bit 1 downsampled), full width u32, full height u32`, then the
 //! 8-bit pixels, row-major.
+//!
+//! Binary values layout (little endian, for the pixel probe and region statistics): `width u32,
+//! height u32, kind u32 (0 rescale, 1 table), unit length u32, slope f64, intercept f64`, then the
+//! stored values as f32, row-major, then (kind 1 only) the modality values as f32, then the
+//! unit of modality values (Rescale Type, `HU`; at most 16 bytes of ASCII).
 
 use lucent_core::{CoreError, ErrorCode, HasErrorCode, RenderedFrame, StudySummary};
 use serde::{Deserialize, Serialize};
@@ -196,8 +201,14 @@ pub struct StackDto {
     pub windows: Vec<(f64, f64)>,
     /// The window the first frame is shown with (where a W/L drag starts); `null` for colour.
     pub default_window: Option<(f64, f64)>,
-    /// Frame time in ms for cine (multi-frame), when known.
+    /// Frame time in ms for cine (multi-frame), when known (PS3.3 C.7.6.5).
     pub frame_time_ms: Option<f64>,
+    /// Image Orientation (Patient) of the first frame, for orientation markers.
+    pub orientation: Option<[f64; 6]>,
+    /// Opaque frame-of-reference id: stacks with the same id may scroll together.
+    pub frame_of_reference: Option<String>,
+    /// Modality, for the presets a modality has (CT windows are in HU).
+    pub modality: Option<String>,
     /// The spacing measurements use (mm), and whether it is in the patient or at the detector
     /// (PS3.3 10.7.1.3); `null` when the file has neither Pixel Spacing nor Imager Pixel Spacing.
     pub spacing: Option<SpacingDto>,
@@ -226,6 +237,47 @@ impl From<lucent_core::MeasurementSpacing> for SpacingDto {
             },
         }
     }
+}
+
+/// `values` request: one frame's stored and modality values.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValuesRequest {
+    /// Series (stack) id.
+    pub series: String,
+    /// Frame index in display order.
+    pub index: u32,
+}
+
+/// Encodes a frame's values in the binary values layout above.
+pub fn encode_values(v: &lucent_core::FrameValues) -> Vec<u8> {
+    let (kind, slope, intercept, table) = match &v.modality {
+        lucent_core::ModalityValues::Rescale { slope, intercept } => {
+            (0u32, *slope, *intercept, None)
+        }
+        lucent_core::ModalityValues::Table(t) => (1, 1.0, 0.0, Some(t)),
+    };
+    let n = v.stored.len() * (1 + usize::from(table.is_some()));
+    // Rescale Type is CS (≤ 16 characters); anything else is not a unit worth showing.
+    let unit: String = v
+        .unit
+        .as_deref()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .take(16)
+        .collect();
+    let mut out = Vec::with_capacity(32 + 4 * n + unit.len());
+    for w in [v.width, v.height, kind, unit.len() as u32] {
+        out.extend_from_slice(&w.to_le_bytes());
+    }
+    out.extend_from_slice(&slope.to_le_bytes());
+    out.extend_from_slice(&intercept.to_le_bytes());
+    for x in v.stored.iter().chain(table.into_iter().flatten()) {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.extend_from_slice(unit.as_bytes());
+    out
 }
 
 /// Encodes a tile: the frame layout with the tile's level-0 position in place of the full size.
@@ -295,6 +347,36 @@ mod tests {
         assert_eq!(&b[..4], &2u32.to_le_bytes());
         assert_eq!(&b[12..16], &3u32.to_le_bytes());
         assert_eq!(&b[24..], &[7, 9]);
+    }
+
+    #[test]
+    fn values_are_encoded_with_their_transform() {
+        let v = lucent_core::FrameValues {
+            width: 2,
+            height: 1,
+            stored: vec![-1024.0, 40.0],
+            modality: lucent_core::ModalityValues::Rescale {
+                slope: 1.0,
+                intercept: -1024.0,
+            },
+            unit: Some("HU".into()),
+        };
+        let b = encode_values(&v);
+        assert_eq!(b.len(), 32 + 8 + 2);
+        assert_eq!(&b[8..12], &0u32.to_le_bytes());
+        assert_eq!(&b[12..16], &2u32.to_le_bytes());
+        assert_eq!(&b[40..], b"HU");
+        assert_eq!(&b[24..32], &(-1024.0f64).to_le_bytes());
+        assert_eq!(&b[32..36], &(-1024.0f32).to_le_bytes());
+        let t = lucent_core::FrameValues {
+            modality: lucent_core::ModalityValues::Table(vec![5.0, 6.0]),
+            unit: None,
+            ..v
+        };
+        let b = encode_values(&t);
+        assert_eq!(b.len(), 32 + 16);
+        assert_eq!(&b[8..12], &1u32.to_le_bytes());
+        assert_eq!(&b[44..48], &6.0f32.to_le_bytes());
     }
 
     #[test]

@@ -9,8 +9,8 @@
 pub mod ipc;
 
 use ipc::{
-    FrameRequest, IpcError, SeriesRequest, StackDto, StudyDto, TileRequest, encode_frame,
-    encode_tile,
+    FrameRequest, IpcError, SeriesRequest, StackDto, StudyDto, TileRequest, ValuesRequest,
+    encode_frame, encode_tile, encode_values,
 };
 use lucent_core::{ErrorCode, SeriesId, Session, VoiChoice};
 use std::path::PathBuf;
@@ -23,8 +23,30 @@ use tauri_plugin_dialog::DialogExt;
 /// Frames larger than this many pixels are sent as a coarse level first.
 const LARGE_PIXELS: u64 = 4_000_000;
 
-/// A large frame's pyramid and the (series, index, window) it was rendered for.
-type KeyedPyramid = (String, Arc<lucent_core::Pyramid>);
+/// The pyramids of the large frames on screen, one per viewport at most (2×2 layout), keyed by
+/// (series, index, window), most recent last.
+#[derive(Default)]
+struct Pyramids(std::collections::VecDeque<(String, Arc<lucent_core::Pyramid>)>);
+
+impl Pyramids {
+    /// One per viewport of the largest layout.
+    const KEEP: usize = 4;
+
+    fn get(&self, key: &str) -> Option<Arc<lucent_core::Pyramid>> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, p)| p.clone())
+    }
+
+    fn put(&mut self, key: String, pyramid: Arc<lucent_core::Pyramid>) {
+        self.0.retain(|(k, _)| *k != key);
+        if self.0.len() == Self::KEEP {
+            self.0.pop_front();
+        }
+        self.0.push_back((key, pyramid));
+    }
+}
 
 /// The shell's state: one session, shared with the blocking pool.
 pub struct Viewer {
@@ -36,8 +58,8 @@ pub struct Viewer {
     /// Benchmark mode: paths opened when the UI is ready, so that "first image from the open
     /// request" measures Lucent, not WebKit's start-up.
     deferred_open: Mutex<Vec<PathBuf>>,
-    /// The pyramid of the large frame on screen, keyed by (series, index, window).
-    pyramid: Arc<Mutex<Option<KeyedPyramid>>>,
+    /// The pyramids of the large frames on screen.
+    pyramid: Arc<Mutex<Pyramids>>,
 }
 
 fn epoch_ms() -> f64 {
@@ -56,7 +78,7 @@ impl Viewer {
             launched_epoch_ms: epoch_ms(),
             first_open_epoch_ms: Arc::new(std::sync::atomic::AtomicU64::new(0)),
             deferred_open: Mutex::new(Vec::new()),
-            pyramid: Arc::new(Mutex::new(None)),
+            pyramid: Arc::new(Mutex::new(Pyramids::default())),
         }
     }
 
@@ -161,6 +183,7 @@ async fn stack(
             Err(e) => return Err(rejected(&mut s, e)),
         };
         let default_window = s.default_window(id, 0).map_err(IpcError::from)?;
+        let geometry = s.stack_geometry(id).map_err(IpcError::from)?;
         let spacing = s
             .frames(id)
             .ok()
@@ -173,7 +196,10 @@ async fn stack(
             locations,
             windows,
             default_window,
-            frame_time_ms: None,
+            frame_time_ms: geometry.frame_time_ms,
+            orientation: geometry.orientation,
+            frame_of_reference: geometry.frame_of_reference.map(|f| f.to_string()),
+            modality: geometry.modality,
             spacing,
         })
     })
@@ -206,7 +232,10 @@ async fn frame(
                 let pyramid = Arc::new(lucent_core::Pyramid::new(full, max.clamp(64, 4096)));
                 let bytes = encode_frame(pyramid.coarsest(), true, dims);
                 let key = pyramid_key(&request.series, request.index, request.window);
-                *pyramids.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, pyramid));
+                pyramids
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .put(key, pyramid);
                 bytes
             }
             _ => encode_frame(&full, false, dims),
@@ -236,12 +265,7 @@ async fn tile(state: tauri::State<'_, Viewer>, request: TileRequest) -> Result<R
     blocking(move || {
         let id = series_id(&session, &request.series)?;
         let key = pyramid_key(&request.series, request.index, request.window);
-        let cached = pyramids
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .filter(|(k, _)| *k == key)
-            .map(|(_, p)| p.clone());
+        let cached = pyramids.lock().unwrap_or_else(|p| p.into_inner()).get(&key);
         let pyramid = match cached {
             Some(p) => p,
             None => {
@@ -252,7 +276,10 @@ async fn tile(state: tauri::State<'_, Viewer>, request: TileRequest) -> Result<R
                     Err(e) => return Err(rejected(&mut s, e)),
                 };
                 let p = Arc::new(lucent_core::Pyramid::new(full, 1024));
-                *pyramids.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, p.clone()));
+                pyramids
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .put(key, p.clone());
                 p
             }
         };
@@ -261,6 +288,25 @@ async fn tile(state: tauri::State<'_, Viewer>, request: TileRequest) -> Result<R
             .tile(request.level, request.tx, request.ty)
             .ok_or_else(|| IpcError::new(ErrorCode::InvalidArgument, "no such tile"))?;
         Ok(Response::new(encode_tile(&tile, lossy)))
+    })
+    .await
+}
+
+/// Stored and modality values of one frame at full resolution (see [`ipc`] for the layout): the
+/// pixel probe and region statistics read these, never the 8-bit display values.
+#[tauri::command]
+async fn values(
+    state: tauri::State<'_, Viewer>,
+    request: ValuesRequest,
+) -> Result<Response, IpcError> {
+    let session = state.session.clone();
+    blocking(move || {
+        let id = series_id(&session, &request.series)?;
+        let mut s = lock(&session);
+        match s.frame_values(id, request.index as usize) {
+            Ok(v) => Ok(Response::new(encode_values(&v))),
+            Err(e) => Err(rejected(&mut s, e)),
+        }
     })
     .await
 }
@@ -423,6 +469,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         frame,
         tile,
         thumbnail,
+        values,
         app_mode,
         bench_report
     ])

@@ -71,6 +71,60 @@ fn commands_answer_with_ids_pixels_and_typed_errors() {
         other => panic!("frames must be raw bytes, got {other:?}"),
     }
 
+    // The stack says where it lies (orientation, an opaque frame-of-reference id, never the UID).
+    let stack = get_ipc_response(
+        &webview,
+        request("stack", serde_json::json!({"request": {"series": series}})),
+    )
+    .unwrap()
+    .deserialize::<serde_json::Value>()
+    .unwrap();
+    assert_eq!(
+        stack["orientation"],
+        serde_json::json!([1.0, 0.0, 0.0, 0.0, 1.0, 0.0])
+    );
+    assert!(
+        stack["frameOfReference"]
+            .as_str()
+            .unwrap()
+            .starts_with("fr-")
+    );
+    assert!(
+        !stack.to_string().contains("2.25."),
+        "no UID crosses IPC: {stack}"
+    );
+    assert_eq!(stack["modality"], "CT");
+    // Values for the probe and ROI statistics: raw bytes, stored values + rescale + unit.
+    let values = get_ipc_response(
+        &webview,
+        request(
+            "values",
+            serde_json::json!({"request": {"series": series, "index": 1}}),
+        ),
+    )
+    .unwrap();
+    match values {
+        InvokeResponseBody::Raw(bytes) => {
+            assert_eq!(bytes.len(), 32 + 4 * 32 * 32 + 2);
+            assert_eq!(&bytes[8..12], &0u32.to_le_bytes(), "a rescale, not a table");
+            assert_eq!(&bytes[24..32], &(-1024.0f64).to_le_bytes());
+            assert_eq!(&bytes[bytes.len() - 2..], b"HU");
+        }
+        other => panic!("values must be raw bytes, got {other:?}"),
+    }
+    let out_of_range = get_ipc_response(
+        &webview,
+        request(
+            "values",
+            serde_json::json!({"request": {"series": series, "index": 3}}),
+        ),
+    )
+    .unwrap_err();
+    assert_eq!(
+        out_of_range["code"], "E_FRAME_OUT_OF_RANGE",
+        "{out_of_range}"
+    );
+
     let forged = get_ipc_response(
         &webview,
         request(

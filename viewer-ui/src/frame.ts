@@ -33,14 +33,16 @@ export function parseFrame(buffer: ArrayBuffer): Frame {
   };
 }
 
-/** Expands grey or RGB pixels to the RGBA that ImageData wants. */
-export function toRgba(frame: Frame, out?: Uint8ClampedArray<ArrayBuffer>): Uint8ClampedArray<ArrayBuffer> {
+/** Expands grey or RGB pixels to the RGBA that ImageData wants; `invert` shows grey images
+ * negative (a display choice: the windowed values are not changed, colour is never inverted). */
+export function toRgba(frame: Frame, out?: Uint8ClampedArray<ArrayBuffer>, invert = false): Uint8ClampedArray<ArrayBuffer> {
   const n = frame.width * frame.height;
   const rgba = out && out.length === n * 4 ? out : new Uint8ClampedArray(n * 4);
   const p = frame.pixels;
   if (frame.channels === 1) {
+    const flip = invert ? 255 : 0;
     for (let i = 0, j = 0; i < n; i++, j += 4) {
-      const g = p[i];
+      const g = p[i] ^ flip;
       rgba[j] = g;
       rgba[j + 1] = g;
       rgba[j + 2] = g;

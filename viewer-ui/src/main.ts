@@ -1,287 +1,511 @@
-// Lucent's viewer UI: a study browser and one viewport drawn on a canvas. It knows nothing of
-// DICOM: it asks the shell for studies (ids + display text) and frames (raw 8-bit pixels) and
-// draws them. All text from files is set with textContent, never as HTML.
+// Lucent's viewer UI: a study browser, 1–4 viewports (./viewport.ts), the reading tools and the
+// keyboard. It knows nothing of DICOM files: it asks the shell for studies (ids + display text),
+// frames (8-bit pixels) and values (for probes and regions), addressed by opaque ids.
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import { Frame, parseFrame, toRgba } from "./frame";
-import { Latest } from "./latest";
-import { dragWindow, imageTransform, initialView, keyStep, Spacing, spacingText, ViewState, visibleTiles, wheelStep, Window, zoomBy } from "./view";
-
-interface SeriesDto {
-  id: string;
-  modality: string | null;
-  number: number | null;
-  description: string | null;
-  stack: number;
-  frames: number;
-  size: [number, number];
-}
-interface StudyDto {
-  id: string;
-  patientName: string | null;
-  patientId: string | null;
-  patientSex: string | null;
-  patientAge: string | null;
-  date: string | null;
-  description: string | null;
-  series: SeriesDto[];
-}
-interface StackDto {
-  frames: number;
-  locations: (number | null)[];
-  windows: [number, number][];
-  defaultWindow: [number, number] | null;
-  frameTimeMs: number | null;
-  spacing: Spacing | null;
-}
-interface IpcError {
-  code: string;
-  message: string;
-}
+import { parseFrame, toRgba } from "./frame";
+import { Action, actionForKey, keyLabel, SHORTCUTS } from "./keys";
+import { Annotation, AnnotationKind, annotationLabel, parseValues, regionStats } from "./measure";
+import { sliceNormal } from "./orientation";
+import { presetForKey, presetsFor } from "./presets";
+import { dragWindow, initialView, nativeZoom, nearestSlice, rotateView, ViewState, wheelStep, zoomAt, zoomBy } from "./view";
+import { annotations, errorText, fmtDate, IpcError, paints, SeriesDto, StudyDto, Viewport } from "./viewport";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const canvas = $<HTMLCanvasElement>("view");
-const ctx = canvas.getContext("2d", { alpha: false }) as CanvasRenderingContext2D;
-const offscreen = document.createElement("canvas");
-const offctx = offscreen.getContext("2d") as CanvasRenderingContext2D;
 
-const state = {
+type Tool = "window" | "pan" | "zoom" | "probe" | "length" | "angle" | "rect" | "ellipse";
+
+const app = {
   studies: [] as StudyDto[],
-  study: null as StudyDto | null,
-  series: null as SeriesDto | null,
-  stack: null as StackDto | null,
-  index: 0,
-  window: null as Window | null, // null: the file's own VOI
-  view: initialView(),
-  frame: null as Frame | null,
-  shownIndex: -1,
-  cine: 0 as number,
+  layout: 1 as 1 | 2 | 4,
+  active: 0,
+  tool: "window" as Tool,
+  sync: true,
+  cine: 0,
+  cineViewport: null as Viewport | null,
+  cineFps: 15,
 };
 
-function showMessage(text: string | null): void {
-  const m = $("message");
-  m.textContent = text ?? "";
-  m.hidden = !text;
-}
-
-function errorText(e: unknown): string {
-  const err = e as IpcError;
-  return err && typeof err === "object" && "message" in err ? `${err.message} (${err.code})` : String(e);
-}
-
-function fmtDate(d: string | null): string {
-  return d && /^\d{8}$/.test(d) ? `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}` : d ?? "";
-}
-
-function updateCorners(): void {
-  const s = state.study;
-  const se = state.series;
-  const st = state.stack;
-  $("corner-tl").textContent = s
-    ? [s.patientName ?? "", s.patientId ? `ID ${s.patientId}` : "", [s.patientSex, s.patientAge].filter(Boolean).join(" ")]
-        .filter(Boolean)
-        .join("\n")
-    : "";
-  $("corner-tr").textContent = s
-    ? [fmtDate(s.date), s.description ?? "", se ? `${se.modality ?? ""} #${se.number ?? "-"} ${se.description ?? ""}`.trim() : ""]
-        .filter(Boolean)
-        .join("\n")
-    : "";
-  const loc = st?.locations[state.index];
-  $("corner-bl").textContent = st
-    ? [`Im ${state.index + 1}/${st.frames}`, loc != null ? `Loc ${loc.toFixed(1)} mm` : "", spacingText(st.spacing)]
-        .filter(Boolean)
-        .join("\n")
-    : "";
-  const w = state.window;
-  const zoom = state.frame
-    ? Math.round(imageTransform(canvas.width, canvas.height, state.frame.fullWidth, state.frame.fullHeight, state.view).scale * 100)
-    : 100;
-  $("corner-br").textContent = st
-    ? [w ? `W ${Math.round(w.width)} L ${Math.round(w.center)}` : "W/L file", `Zoom ${zoom}%`].join("\n")
-    : "";
-}
-
-function resizeCanvas(): void {
-  const r = canvas.getBoundingClientRect();
-  const dpr = window.devicePixelRatio || 1;
-  const w = Math.max(1, Math.round(r.width * dpr));
-  const h = Math.max(1, Math.round(r.height * dpr));
-  if (canvas.width !== w || canvas.height !== h) {
-    canvas.width = w;
-    canvas.height = h;
-  }
-}
-
-function draw(): void {
-  resizeCanvas();
-  ctx.fillStyle = "#000";
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  const f = state.frame;
-  if (f) {
-    const t = imageTransform(canvas.width, canvas.height, f.fullWidth, f.fullHeight, state.view);
-    ctx.imageSmoothingEnabled = t.scale < 1 || f.downsampled;
-    ctx.drawImage(offscreen, t.x, t.y, f.fullWidth * t.scale, f.fullHeight * t.scale);
-  }
-  updateCorners();
-}
-
-let rgbaBuffer: Uint8ClampedArray<ArrayBuffer> | undefined;
-const scratch = document.createElement("canvas");
-const scratchCtx = scratch.getContext("2d") as CanvasRenderingContext2D;
-
-/** Pixels into the scratch canvas, for scaled drawing into the offscreen image. */
-function toScratch(f: Frame): HTMLCanvasElement {
-  scratch.width = f.width;
-  scratch.height = f.height;
-  scratchCtx.putImageData(new ImageData(toRgba(f), f.width, f.height), 0, 0);
-  return scratch;
-}
-
-// Large images: the coarse level fills the full-size offscreen image first; tiles of the visible
-// region then replace it, at the level that matches the screen.
-const tiles = { key: "", loaded: new Set<string>(), running: false, again: false };
-
-function frameKey(): string {
-  const w = state.window;
-  return `${state.series?.id}:${state.shownIndex}:${w ? `${w.center}:${w.width}` : "file"}`;
-}
-
-async function loadVisibleTiles(): Promise<void> {
-  const f = state.frame;
-  if (!f || !f.downsampled || !state.series) return;
-  if (tiles.running) {
-    tiles.again = true;
-    return;
-  }
-  tiles.running = true;
-  try {
-    do {
-      tiles.again = false;
-      const key = frameKey();
-      const t = imageTransform(canvas.width, canvas.height, f.fullWidth, f.fullHeight, state.view);
-      const { level, tiles: wanted } = visibleTiles(t, canvas.width, canvas.height, f.fullWidth, f.fullHeight);
-      for (const [tx, ty] of wanted) {
-        if (frameKey() !== key || state.frame !== f) return;
-        const id = `${level}:${tx}:${ty}`;
-        if (tiles.loaded.has(id)) continue;
-        const w = state.window;
-        const request = { series: state.series.id, index: state.shownIndex, window: w ? { center: w.center, width: w.width } : null, level, tx, ty };
-        let tile: Frame;
-        try {
-          tile = parseFrame(await invoke<ArrayBuffer>("tile", { request }));
-        } catch {
-          continue; // a level the pyramid does not have: the coarse level stays
-        }
-        if (frameKey() !== key || state.frame !== f) return;
-        const scale = 2 ** level;
-        offctx.drawImage(toScratch(tile), tile.fullWidth, tile.fullHeight, tile.width * scale, tile.height * scale);
-        tiles.loaded.add(id);
-        draw();
-      }
-      if (wanted.every(([tx, ty]) => tiles.loaded.has(`${level}:${tx}:${ty}`))) {
-        $("badge-downsampled").hidden = true;
-      }
-    } while (tiles.again);
-  } finally {
-    tiles.running = false;
-  }
-}
-
-function present(frame: Frame, index: number): void {
-  if (frame.downsampled) {
-    if (offscreen.width !== frame.fullWidth || offscreen.height !== frame.fullHeight) {
-      offscreen.width = frame.fullWidth;
-      offscreen.height = frame.fullHeight;
-    }
-    offctx.imageSmoothingEnabled = true;
-    offctx.drawImage(toScratch(frame), 0, 0, frame.fullWidth, frame.fullHeight);
-    tiles.loaded = new Set();
-  } else {
-    if (offscreen.width !== frame.width || offscreen.height !== frame.height) {
-      offscreen.width = frame.width;
-      offscreen.height = frame.height;
-    }
-    rgbaBuffer = toRgba(frame, rgbaBuffer);
-    offctx.putImageData(new ImageData(rgbaBuffer, frame.width, frame.height), 0, 0);
-  }
-  state.frame = frame;
-  state.shownIndex = index;
-  $("badge-lossy").hidden = !frame.lossy;
-  $("badge-downsampled").hidden = !frame.downsampled;
-  showMessage(null);
-  draw();
-  painted++;
-  lastPaintAt = performance.now();
-  if (pendingThumbnails.length) setTimeout(() => void drawPendingThumbnails(), 0);
-}
-
-let painted = 0;
-let lastPaintAt = 0;
-const frames = new Latest<{ frame: Frame; index: number; refine: boolean }>(
-  ({ frame, index, refine }) => {
-    present(frame, index);
-    if (refine) void loadVisibleTiles(); // full-resolution tiles of the visible region next
+const host = {
+  large: () => document.body.classList.contains("large"),
+  onPainted: () => {
+    if (pendingThumbnails.length) setTimeout(() => void drawPendingThumbnails(), 0);
   },
-  (e) => showMessage(errorText(e)),
-);
+};
+const viewports = [0, 1, 2, 3].map((slot) => new Viewport($("viewports"), slot, host));
+const active = (): Viewport => viewports[app.active];
+const visible = (): Viewport[] => viewports.slice(0, app.layout);
 
-async function fetchFrame(index: number, coarse: boolean): Promise<Frame> {
-  const se = state.series as SeriesDto;
-  const request = {
-    series: se.id,
-    index,
-    window: state.window ? { center: state.window.center, width: state.window.width } : null,
-    maxDim: coarse ? 1024 : null,
-    direction: lastDirection,
-  };
-  const buffer = await invoke<ArrayBuffer>("frame", { request });
-  return parseFrame(buffer);
+function showStatus(text: string): void {
+  $("status").textContent = text;
 }
 
-function requestFrame(coarseFirst: boolean): void {
-  if (!state.series) return;
-  const index = state.index;
-  const large = state.series.size[0] * state.series.size[1] > 4_000_000;
-  void coarseFirst;
-  frames.submit(async () => {
-    const frame = await fetchFrame(index, large);
-    return { frame, index, refine: frame.downsampled };
-  });
+// ---- layout and active viewport ----
+
+function setActive(slot: number): void {
+  app.active = slot;
+  viewports.forEach((vp) => vp.root.classList.toggle("active", vp.slot === slot));
+  markBrowser();
+  updateToolbar();
 }
 
-let lastDirection = 1;
-function setIndex(i: number): void {
-  if (!state.stack) return;
-  const clamped = Math.min(state.stack.frames - 1, Math.max(0, i));
-  if (clamped !== state.index) lastDirection = clamped > state.index ? 1 : -1;
-  if (clamped === state.index && state.shownIndex === clamped) return;
-  state.index = clamped;
-  updateCorners();
-  requestFrame(true);
-}
-
-async function selectSeries(study: StudyDto, series: SeriesDto): Promise<void> {
-  stopCine();
-  state.study = study;
-  state.series = series;
-  state.index = 0;
-  state.shownIndex = -1;
-  state.view = initialView();
-  state.frame = null;
-  document.querySelectorAll(".series").forEach((b) => b.classList.toggle("active", (b as HTMLElement).dataset.id === series.id));
-  try {
-    state.stack = await invoke<StackDto>("stack", { request: { series: series.id } });
-    state.window = state.stack.defaultWindow ? { center: state.stack.defaultWindow[0], width: state.stack.defaultWindow[1] } : null;
-  } catch (e) {
-    state.stack = { frames: series.frames, locations: [], windows: [], defaultWindow: null, frameTimeMs: null, spacing: null };
-    state.window = null;
-    showMessage(errorText(e));
+function setLayout(n: 1 | 2 | 4): void {
+  app.layout = n;
+  if (app.cineViewport && app.cineViewport.slot >= n) stopCine();
+  $("viewports").dataset.layout = String(n);
+  viewports.forEach((vp, i) => (vp.root.hidden = i >= n));
+  if (app.active >= n) setActive(0);
+  // Empty viewports get the next series of the active study that is not on screen yet.
+  const study = active().study ?? app.studies[0];
+  if (study) {
+    const shown = new Set(visible().map((vp) => vp.series?.id));
+    const unused = study.series.filter((s) => !shown.has(s.id));
+    for (const vp of visible()) if (!vp.series && unused.length) void vp.setSeries(study, unused.shift() as SeriesDto).then(markBrowser);
   }
-  draw();
-  requestFrame(true);
+  requestAnimationFrame(() => visible().forEach((vp) => (vp.draw(), void vp.loadVisibleTiles())));
+  updateToolbar();
 }
+
+async function assign(vp: Viewport, study: StudyDto, series: SeriesDto): Promise<void> {
+  if (app.cineViewport === vp) stopCine();
+  setActive(vp.slot);
+  await vp.setSeries(study, series);
+  markBrowser();
+  updateToolbar();
+}
+
+// ---- toolbar ----
+
+const TOOL_HINTS: Record<Tool, string> = {
+  window: "Window/level: drag ↔ width, ↕ level",
+  pan: "Pan: drag the image",
+  zoom: "Zoom: drag up or down",
+  probe: "Probe: click a pixel to pin its value",
+  length: "Length: drag from one end to the other",
+  angle: "Angle: drag the first arm to the vertex, then click the end of the second arm",
+  rect: "Rectangle: drag from corner to corner",
+  ellipse: "Ellipse: drag its bounding box",
+};
+
+function setTool(tool: Tool): void {
+  app.tool = tool;
+  for (const vp of viewports) vp.draft = null;
+  updateToolbar();
+  showStatus(TOOL_HINTS[tool]);
+  visible().forEach((vp) => vp.draw());
+}
+
+function updateToolbar(): void {
+  document.querySelectorAll<HTMLButtonElement>("button[data-action]").forEach((b) => {
+    const action = b.dataset.action as Action;
+    const pressed =
+      action === `tool-${app.tool}` ||
+      (action === "layout-1x1" && app.layout === 1) ||
+      (action === "layout-1x2" && app.layout === 2) ||
+      (action === "layout-2x2" && app.layout === 4) ||
+      (action === "sync" && app.sync) ||
+      (action === "invert" && active().invert) ||
+      (action === "large-controls" && host.large()) ||
+      (action === "help" && !$("help").hidden) ||
+      (action === "cine" && app.cine !== 0);
+    b.setAttribute("aria-pressed", String(pressed));
+  });
+  const select = $<HTMLSelectElement>("preset");
+  const vp = active();
+  const presets = presetsFor(vp.stack?.modality ?? null, vp.stack?.windows ?? []);
+  const options = [{ key: "", name: "" }, ...presets];
+  select.replaceChildren(
+    ...options.map((p) => {
+      const o = document.createElement("option");
+      o.value = p.name;
+      o.textContent = p.name ? `${p.name}${p.key ? ` (${p.key})` : ""}` : presets.length ? "Window preset…" : "No presets";
+      return o;
+    }),
+  );
+  select.value = vp.presetName && presets.some((p) => p.name === vp.presetName) ? vp.presetName : "";
+  select.disabled = presets.length === 0;
+}
+
+function applyPreset(name: string): void {
+  const vp = active();
+  const p = presetsFor(vp.stack?.modality ?? null, vp.stack?.windows ?? []).find((q) => q.name === name);
+  if (p) vp.setWindow(p.window, p.name);
+  updateToolbar();
+}
+
+// ---- actions (keyboard and toolbar) ----
+
+function redraw(vp: Viewport): void {
+  vp.draw();
+  void vp.loadVisibleTiles();
+}
+
+function changeView(vp: Viewport, f: (v: ViewState) => ViewState): void {
+  vp.view = f(vp.view);
+  redraw(vp);
+}
+
+/** Moves a viewport to a frame and, with sync on, the others in its frame of reference. */
+function scrollTo(vp: Viewport, index: number): void {
+  if (!vp.setIndex(index) || !app.sync) return;
+  const st = vp.stack;
+  const loc = st?.locations[vp.index];
+  const n1 = sliceNormal(st?.orientation ?? null);
+  if (!st?.frameOfReference || loc == null || !n1) return;
+  for (const other of visible()) {
+    const o = other.stack;
+    if (other === vp || !o || o.frameOfReference !== st.frameOfReference) continue;
+    const n2 = sliceNormal(o.orientation);
+    if (!n2) continue;
+    const dot = n1[0] * n2[0] + n1[1] * n2[1] + n1[2] * n2[2];
+    if (Math.abs(dot) < 0.99) continue; // not parallel: a different plane
+    const j = nearestSlice(o.locations, loc, dot > 0);
+    if (j !== null) other.setIndex(j);
+  }
+}
+
+function allSeries(): [StudyDto, SeriesDto][] {
+  return app.studies.flatMap((study) => study.series.map((s) => [study, s] as [StudyDto, SeriesDto]));
+}
+
+function stepSeries(step: 1 | -1): void {
+  const list = allSeries();
+  if (!list.length) return;
+  const at = list.findIndex(([, s]) => s.id === active().series?.id);
+  const [study, series] = list[(at + step + list.length) % list.length];
+  void assign(active(), study, series);
+}
+
+function run(action: Action, key = ""): void {
+  const vp = active();
+  const st = vp.stack;
+  switch (action) {
+    case "tool-window":
+    case "tool-pan":
+    case "tool-zoom":
+    case "tool-probe":
+    case "tool-length":
+    case "tool-angle":
+    case "tool-rect":
+    case "tool-ellipse":
+      return setTool(action.slice(5) as Tool);
+    case "fit":
+      return changeView(vp, (v) => ({ ...v, zoom: 1, panX: 0, panY: 0 }));
+    case "native":
+      if (vp.frame) {
+        const z = nativeZoom(vp.canvas.width, vp.canvas.height, vp.frame.fullWidth, vp.frame.fullHeight, vp.view.rotation);
+        changeView(vp, (v) => ({ ...v, zoom: z, panX: 0, panY: 0 }));
+      }
+      return;
+    case "zoom-in":
+      return changeView(vp, (v) => zoomBy(v, 1.25));
+    case "zoom-out":
+      return changeView(vp, (v) => zoomBy(v, 1 / 1.25));
+    case "rotate-cw":
+      return changeView(vp, (v) => rotateView(v, 1));
+    case "rotate-ccw":
+      return changeView(vp, (v) => rotateView(v, -1));
+    case "flip-h":
+      return changeView(vp, (v) => ({ ...v, flipH: !v.flipH }));
+    case "flip-v":
+      return changeView(vp, (v) => ({ ...v, flipV: !v.flipV }));
+    case "reset":
+      vp.view = initialView();
+      vp.invert = false;
+      vp.resetWindow();
+      vp.refresh();
+      vp.draw();
+      return updateToolbar();
+    case "invert":
+      vp.invert = !vp.invert;
+      vp.refresh();
+      return updateToolbar();
+    case "preset": {
+      if (!st || vp.frame?.channels === 3) return;
+      const p = presetForKey(key, st.modality, st.windows, vp.presetName);
+      if (p) {
+        vp.setWindow(p.window, p.name);
+        updateToolbar();
+      }
+      return;
+    }
+    case "next-slice":
+      return scrollTo(vp, vp.index + 1);
+    case "prev-slice":
+      return scrollTo(vp, vp.index - 1);
+    case "first-slice":
+      return scrollTo(vp, 0);
+    case "last-slice":
+      return scrollTo(vp, (st?.frames ?? 1) - 1);
+    case "next-series":
+      return stepSeries(1);
+    case "prev-series":
+      return stepSeries(-1);
+    case "layout-1x1":
+      return setLayout(1);
+    case "layout-1x2":
+      return setLayout(2);
+    case "layout-2x2":
+      return setLayout(4);
+    case "next-viewport":
+      return setActive((app.active + 1) % app.layout);
+    case "sync":
+      app.sync = !app.sync;
+      showStatus(app.sync ? "Synchronised scrolling on (same frame of reference)" : "Synchronised scrolling off");
+      return updateToolbar();
+    case "cine":
+      return toggleCine();
+    case "cine-faster":
+      return setCineFps(app.cineFps * 1.25);
+    case "cine-slower":
+      return setCineFps(app.cineFps / 1.25);
+    case "delete-annotation":
+      return vp.removeAnnotation("selected-or-last");
+    case "clear-annotations":
+      return vp.removeAnnotation("all");
+    case "cancel":
+      for (const v of viewports) v.draft = null;
+      vp.selected = null;
+      $("help").hidden = true;
+      visible().forEach((v) => v.draw());
+      return updateToolbar();
+    case "large-controls":
+      document.body.classList.toggle("large");
+      requestAnimationFrame(() => visible().forEach(redraw));
+      return updateToolbar();
+    case "help":
+      $("help").hidden = !$("help").hidden;
+      return updateToolbar();
+  }
+}
+
+window.addEventListener("keydown", (e) => {
+  const target = e.target as HTMLElement | null;
+  if (target && /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName) && e.key !== "Escape") return;
+  const action = actionForKey(e);
+  // With one viewport, Tab keeps moving the focus through the toolbar.
+  if (!action || (action === "next-viewport" && app.layout === 1)) return;
+  e.preventDefault();
+  run(action, e.key);
+});
+
+// ---- cine ----
+
+function stopCine(): void {
+  if (app.cine) window.clearInterval(app.cine);
+  app.cine = 0;
+  app.cineViewport = null;
+  updateToolbar();
+}
+
+function startCine(vp: Viewport): void {
+  if (!vp.stack || vp.stack.frames < 2) return;
+  app.cineViewport = vp;
+  app.cine = window.setInterval(() => {
+    if (!vp.stack || vp.busy) return; // never queue frames: a slow frame is skipped, not delayed
+    scrollTo(vp, (vp.index + 1) % vp.stack.frames);
+  }, 1000 / app.cineFps);
+  updateToolbar();
+}
+
+function setCineFps(fps: number): void {
+  app.cineFps = Math.min(120, Math.max(1, Math.round(fps * 10) / 10));
+  $<HTMLInputElement>("cine-fps").value = String(app.cineFps);
+  showStatus(`Cine ${app.cineFps} fps`);
+  const vp = app.cineViewport;
+  if (vp) {
+    window.clearInterval(app.cine);
+    startCine(vp);
+  }
+}
+
+function toggleCine(): void {
+  if (app.cine) return stopCine();
+  const vp = active();
+  const ms = vp.stack?.frameTimeMs;
+  if (ms) {
+    app.cineFps = Math.round((1000 / ms) * 10) / 10;
+    $<HTMLInputElement>("cine-fps").value = String(app.cineFps);
+  }
+  showStatus(ms ? `Cine ${app.cineFps} fps (the file's frame time, ${ms} ms)` : `Cine ${app.cineFps} fps`);
+  startCine(vp);
+}
+
+// ---- pointer input on the viewports ----
+
+type Gesture =
+  | { mode: "window"; start: { center: number; width: number } }
+  | { mode: "pan" | "zoom"; view: ViewState }
+  | { mode: "scroll"; y: number }
+  | { mode: "draw"; annotation: Annotation; point: number }
+  | { mode: "edit"; annotation: Annotation; point: number }
+  | { mode: "pinch"; view: ViewState; distance: number; mid: [number, number] }
+  | { mode: "none" };
+
+const HIT_RADIUS = () => (host.large() ? 22 : 8) * (window.devicePixelRatio || 1);
+
+function attachPointer(vp: Viewport): void {
+  const c = vp.canvas;
+  const pointers = new Map<number, [number, number]>();
+  let gesture: Gesture = { mode: "none" };
+  let down: { x: number; y: number; moved: boolean } | null = null;
+
+  const twoFinger = (): { distance: number; mid: [number, number] } | null => {
+    if (pointers.size < 2) return null;
+    const [[x1, y1], [x2, y2]] = [...pointers.values()];
+    return { distance: Math.hypot(x2 - x1, y2 - y1), mid: vp.toCanvas((x1 + x2) / 2, (y1 + y2) / 2) };
+  };
+
+  c.addEventListener("contextmenu", (e) => e.preventDefault());
+  c.addEventListener("pointerdown", (e) => {
+    try {
+      c.setPointerCapture(e.pointerId);
+    } catch {
+      // Synthetic events (automation) have no capturable pointer; dragging still works.
+    }
+    if (app.active !== vp.slot) setActive(vp.slot);
+    pointers.set(e.pointerId, [e.clientX, e.clientY]);
+    down = { x: e.clientX, y: e.clientY, moved: false };
+    const pinch = twoFinger();
+    if (pinch) {
+      vp.draft = null;
+      gesture = { mode: "pinch", view: { ...vp.view }, ...pinch };
+      return;
+    }
+    const p = vp.toImage(e.clientX, e.clientY);
+    const [cx, cy] = vp.toCanvas(e.clientX, e.clientY);
+    if (e.button === 1) gesture = { mode: "pan", view: { ...vp.view } };
+    else if (e.button === 2) gesture = { mode: "zoom", view: { ...vp.view } };
+    else if (!p) gesture = { mode: "none" };
+    else if (vp.draft && vp.draft.kind === "angle" && vp.draft.points.length === 3) {
+      // The angle's second arm ends where the user clicks.
+      vp.draft.points[2] = p;
+      vp.addAnnotation(vp.draft);
+      vp.draft = null;
+      gesture = { mode: "none" };
+      vp.draw();
+    } else {
+      const hit = vp.hitTest(cx, cy, HIT_RADIUS());
+      const handle = hit ? vp.handleAt(hit, cx, cy, HIT_RADIUS()) : -1;
+      if (hit && handle >= 0) {
+        vp.selected = hit;
+        gesture = { mode: "edit", annotation: hit, point: handle };
+      } else if (["probe", "length", "angle", "rect", "ellipse"].includes(app.tool)) {
+        const kind = app.tool as AnnotationKind;
+        const annotation: Annotation = { kind, points: kind === "probe" ? [p] : [p, { ...p }] };
+        vp.selected = null;
+        if (kind === "probe") {
+          vp.addAnnotation(annotation);
+          gesture = { mode: "edit", annotation, point: 0 };
+        } else {
+          vp.draft = annotation;
+          gesture = { mode: "draw", annotation, point: 1 };
+        }
+      } else if (app.tool === "pan") gesture = { mode: "pan", view: { ...vp.view } };
+      else if (app.tool === "zoom") gesture = { mode: "zoom", view: { ...vp.view } };
+      else if (e.pointerType === "touch") gesture = { mode: "scroll", y: e.clientY }; // one finger scrolls
+      else gesture = { mode: "window", start: vp.window ?? { center: 128, width: 256 } };
+      vp.draw();
+    }
+  });
+
+  c.addEventListener("pointermove", (e) => {
+    if (pointers.has(e.pointerId)) pointers.set(e.pointerId, [e.clientX, e.clientY]);
+    const p = vp.toImage(e.clientX, e.clientY);
+    if (e.pointerType === "mouse") vp.hover = p;
+    if (down && Math.hypot(e.clientX - down.x, e.clientY - down.y) > 3) down.moved = true;
+    const dx = down ? e.clientX - down.x : 0;
+    const dy = down ? e.clientY - down.y : 0;
+    switch (gesture.mode) {
+      case "window":
+        if (e.pointerType === "mouse" && e.buttons) {
+          vp.setWindow(dragWindow(gesture.start, dx, dy), null);
+          updateToolbar();
+        }
+        return;
+      case "scroll": {
+        const step = Math.trunc((e.clientY - gesture.y) / (host.large() ? 16 : 12));
+        if (step !== 0) {
+          scrollTo(vp, vp.index + step);
+          gesture.y = e.clientY;
+        }
+        return;
+      }
+      case "pan": {
+        const dpr = window.devicePixelRatio || 1;
+        const v = gesture.view;
+        return changeView(vp, () => ({ ...v, panX: v.panX + dx * dpr, panY: v.panY + dy * dpr }));
+      }
+      case "zoom": {
+        const v = gesture.view;
+        return changeView(vp, () => zoomBy(v, Math.exp(-dy / 200)));
+      }
+      case "pinch": {
+        const now = twoFinger();
+        if (!now) return;
+        const g = gesture;
+        const zoomed = zoomAt(g.view, now.distance / Math.max(1, g.distance), g.mid[0], g.mid[1], vp.canvas.width, vp.canvas.height);
+        return changeView(vp, () => ({ ...zoomed, panX: zoomed.panX + now.mid[0] - g.mid[0], panY: zoomed.panY + now.mid[1] - g.mid[1] }));
+      }
+      case "draw":
+      case "edit":
+        if (p) gesture.annotation.points[gesture.point] = p;
+        return vp.draw();
+      case "none":
+        if (vp.draft?.kind === "angle" && vp.draft.points.length === 3 && p) vp.draft.points[2] = p;
+        return vp.draw();
+    }
+  });
+
+  const end = (e: PointerEvent) => {
+    pointers.delete(e.pointerId);
+    const g = gesture;
+    gesture = pointers.size ? gesture : { mode: "none" };
+    if (g.mode === "pinch" && pointers.size === 1) gesture = { mode: "none" };
+    if (g.mode === "draw") {
+      const n = g.annotation;
+      const [a, b] = n.points;
+      const m = vp.matrix();
+      const tiny = !m || Math.hypot((b.x - a.x) * Math.hypot(m.a, m.b), (b.y - a.y) * Math.hypot(m.c, m.d)) < 3;
+      if (tiny) vp.draft = null;
+      else if (n.kind === "angle") n.points.push({ ...b }); // now the second arm follows the pointer
+      else {
+        vp.addAnnotation(n);
+        vp.draft = null;
+      }
+    } else if (down && !down.moved && g.mode !== "edit" && e.button === 0) {
+      const [cx, cy] = vp.toCanvas(e.clientX, e.clientY);
+      vp.selected = vp.hitTest(cx, cy, HIT_RADIUS());
+    }
+    down = null;
+    vp.draw();
+  };
+  c.addEventListener("pointerup", end);
+  c.addEventListener("pointercancel", end);
+  c.addEventListener("pointerleave", () => {
+    vp.hover = null;
+    vp.draw();
+  });
+
+  c.addEventListener(
+    "wheel",
+    (e) => {
+      e.preventDefault();
+      if (app.active !== vp.slot) setActive(vp.slot);
+      if (!vp.stack) return;
+      if (e.ctrlKey || e.metaKey) {
+        const [px, py] = vp.toCanvas(e.clientX, e.clientY);
+        return changeView(vp, (v) => zoomAt(v, e.deltaY < 0 ? 1.1 : 1 / 1.1, px, py, vp.canvas.width, vp.canvas.height));
+      }
+      scrollTo(vp, wheelStep(vp.index, e.deltaY, vp.stack.frames));
+    },
+    { passive: false },
+  );
+}
+viewports.forEach(attachPointer);
+
+// ---- the study browser ----
 
 async function drawThumbnail(series: SeriesDto, target: HTMLCanvasElement): Promise<void> {
   try {
@@ -303,33 +527,82 @@ async function drawPendingThumbnails(): Promise<void> {
   for (const job of jobs) await job();
 }
 
+/** Highlights the active viewport's series, and marks the series shown in the others. */
+function markBrowser(): void {
+  const shown = new Map(visible().map((vp) => [vp.series?.id, vp.slot]));
+  document.querySelectorAll<HTMLElement>(".series").forEach((b) => {
+    b.classList.toggle("active", b.dataset.id === active().series?.id);
+    b.classList.toggle("shown", shown.has(b.dataset.id));
+  });
+}
+
+/** A series button: click shows it in the active viewport; drag it onto any viewport. */
+function seriesButton(study: StudyDto, series: SeriesDto): HTMLButtonElement {
+  const b = document.createElement("button");
+  b.className = "series";
+  b.dataset.id = series.id;
+  const thumb = document.createElement("canvas");
+  const label = document.createElement("div");
+  label.className = "label";
+  label.textContent = `${series.modality ?? "?"} #${series.number ?? "-"}${series.stack ? ` (stack ${series.stack + 1})` : ""}\n${series.description ?? ""}\n${series.frames} image${series.frames === 1 ? "" : "s"}`;
+  b.append(thumb, label);
+  let dragged = false;
+  b.addEventListener("click", () => {
+    if (!dragged) void assign(active(), study, series);
+    dragged = false;
+  });
+  // Drag and drop with pointer events (mouse and touch alike; the webview's own drag and drop
+  // is kept for files from the desktop).
+  b.addEventListener("pointerdown", (e) => {
+    if (e.button !== 0) return;
+    const start = { x: e.clientX, y: e.clientY };
+    let ghost: HTMLDivElement | null = null;
+    const move = (m: PointerEvent) => {
+      if (!ghost && Math.hypot(m.clientX - start.x, m.clientY - start.y) > 8) {
+        ghost = document.createElement("div");
+        ghost.className = "drag-ghost";
+        ghost.textContent = label.textContent?.split("\n")[0] ?? "";
+        document.body.append(ghost);
+      }
+      if (ghost) {
+        ghost.style.left = `${m.clientX + 8}px`;
+        ghost.style.top = `${m.clientY + 8}px`;
+        const over = document.elementFromPoint(m.clientX, m.clientY)?.closest<HTMLElement>(".viewport");
+        viewports.forEach((vp) => vp.root.classList.toggle("drop-target", vp.root === over));
+      }
+    };
+    const up = (u: PointerEvent) => {
+      window.removeEventListener("pointermove", move);
+      window.removeEventListener("pointerup", up);
+      viewports.forEach((vp) => vp.root.classList.remove("drop-target"));
+      if (!ghost) return;
+      ghost.remove();
+      dragged = true;
+      const over = document.elementFromPoint(u.clientX, u.clientY)?.closest<HTMLElement>(".viewport");
+      const vp = viewports.find((v) => v.root === over);
+      if (vp) void assign(vp, study, series);
+    };
+    window.addEventListener("pointermove", move);
+    window.addEventListener("pointerup", up);
+  });
+  pendingThumbnails.push(() => drawThumbnail(series, thumb));
+  return b;
+}
+
 function renderBrowser(): void {
   const root = $("studies");
   root.replaceChildren();
-  $("empty-hint").hidden = state.studies.length > 0;
-  for (const study of state.studies) {
+  $("empty-hint").hidden = app.studies.length > 0;
+  for (const study of app.studies) {
     const box = document.createElement("section");
     box.className = "study";
     const title = document.createElement("div");
     title.className = "study-title";
     title.textContent = [study.patientName, fmtDate(study.date), study.description].filter(Boolean).join(" · ");
-    box.append(title);
-    for (const series of study.series) {
-      const b = document.createElement("button");
-      b.className = "series";
-      b.dataset.id = series.id;
-      const thumb = document.createElement("canvas");
-      const label = document.createElement("div");
-      label.className = "label";
-      label.textContent = `${series.modality ?? "?"} #${series.number ?? "-"}${series.stack ? ` (stack ${series.stack + 1})` : ""}\n${series.description ?? ""}\n${series.frames} image${series.frames === 1 ? "" : "s"}`;
-      label.style.whiteSpace = "pre-line";
-      b.append(thumb, label);
-      b.addEventListener("click", () => void selectSeries(study, series));
-      box.append(b);
-      pendingThumbnails.push(() => drawThumbnail(series, thumb));
-    }
+    box.append(title, ...study.series.map((s) => seriesButton(study, s)));
     root.append(box);
   }
+  markBrowser();
 }
 
 interface SkippedDto {
@@ -345,11 +618,7 @@ async function loadSkipped(): Promise<void> {
     const skipped = await invoke<SkippedDto[]>("skipped");
     const total = skipped.reduce((n, s) => n + s.count, 0);
     el.hidden = total === 0;
-    el.textContent =
-      total === 0
-        ? ""
-        : `${total} file${total === 1 ? "" : "s"} not shown:\n` +
-          skipped.map((s) => `${s.count} × ${s.code}`).join("\n");
+    el.textContent = total === 0 ? "" : `${total} file${total === 1 ? "" : "s"} not shown:\n` + skipped.map((s) => `${s.count} × ${s.code}`).join("\n");
     el.title = skipped.map((s) => `${s.code}: ${s.meaning}`).join("\n");
   } catch {
     el.hidden = true;
@@ -358,186 +627,131 @@ async function loadSkipped(): Promise<void> {
 
 async function loadStudies(): Promise<void> {
   try {
-    state.studies = await invoke<StudyDto[]>("studies");
+    app.studies = await invoke<StudyDto[]>("studies");
   } catch (e) {
-    showMessage(errorText(e));
+    active().showMessage(errorText(e));
     return;
   }
   void loadSkipped();
   renderBrowser();
-  if (!state.series && state.studies.length > 0) {
-    const study = state.studies[0];
+  if (!active().series && app.studies.length > 0) {
+    const study = app.studies[0];
     const first = [...study.series].sort((a, b) => b.frames - a.frames)[0] ?? study.series[0];
-    if (first) await selectSeries(study, first);
+    if (first) await assign(active(), study, first);
   }
 }
 
-// ---- input ----
-canvas.addEventListener(
-  "wheel",
-  (e) => {
-    e.preventDefault();
-    if (!state.stack) return;
-    if (e.ctrlKey || e.metaKey) {
-      state.view = zoomBy(state.view, e.deltaY < 0 ? 1.1 : 1 / 1.1);
-      draw();
-      void loadVisibleTiles();
-      return;
+// ---- help overlay (not modal: the image stays usable) ----
+
+function buildHelp(): void {
+  const body = $("help-body");
+  const groups = [...new Set(SHORTCUTS.map((s) => s.group))];
+  for (const group of groups) {
+    const h = document.createElement("h3");
+    h.textContent = group;
+    const table = document.createElement("table");
+    for (const s of SHORTCUTS.filter((x) => x.group === group)) {
+      const tr = document.createElement("tr");
+      const k = document.createElement("td");
+      const kbd = document.createElement("kbd");
+      kbd.textContent = s.label;
+      k.append(kbd);
+      const d = document.createElement("td");
+      d.textContent = s.description;
+      tr.append(k, d);
+      table.append(tr);
     }
-    setIndex(wheelStep(state.index, e.deltaY, state.stack.frames));
-  },
-  { passive: false },
-);
-
-let drag: { button: number; x: number; y: number; window: Window | null; view: ViewState } | null = null;
-canvas.addEventListener("contextmenu", (e) => e.preventDefault());
-canvas.addEventListener("pointerdown", (e) => {
-  try {
-    canvas.setPointerCapture(e.pointerId);
-  } catch {
-    // Synthetic events (automation) have no capturable pointer; dragging still works.
+    body.append(h, table);
   }
-  drag = { button: e.button, x: e.clientX, y: e.clientY, window: state.window, view: { ...state.view } };
+  const mouse = document.createElement("p");
+  mouse.textContent =
+    "Mouse: wheel scrolls, Ctrl+wheel zooms at the pointer, right drag zooms, middle drag pans; drag a series from the list onto a viewport. Touch: one finger scrolls, two fingers pinch to zoom and pan.";
+  body.append(mouse);
+}
+
+// ---- wiring ----
+
+document.querySelectorAll<HTMLButtonElement>("button[data-action]").forEach((b) => {
+  const action = b.dataset.action as Action;
+  const k = keyLabel(action);
+  b.title = `${b.title || b.textContent}${k ? ` (${k})` : ""}`;
+  b.addEventListener("click", () => run(action));
 });
-canvas.addEventListener("pointermove", (e) => {
-  if (!drag) return;
-  const dx = e.clientX - drag.x;
-  const dy = e.clientY - drag.y;
-  if (drag.button === 0 && e.pointerType === "mouse") {
-    const base = drag.window ?? { center: 128, width: 256 };
-    state.window = dragWindow(base, dx, dy);
-    updateCorners();
-    requestFrame(false);
-  } else if (drag.button === 0) {
-    // One-finger drag on a touch screen scrolls through the stack.
-    const step = Math.trunc(dy / 12);
-    if (step !== 0 && state.stack) {
-      setIndex(state.index + step);
-      drag.y = e.clientY;
-    }
-  } else if (drag.button === 2) {
-    state.view = zoomBy(drag.view, Math.exp(-dy / 200));
-    draw();
-    void loadVisibleTiles();
-  } else if (drag.button === 1) {
-    state.view = { ...drag.view, panX: drag.view.panX + dx, panY: drag.view.panY + dy };
-    draw();
-    void loadVisibleTiles();
-  }
-});
-const endDrag = () => {
-  drag = null;
-};
-canvas.addEventListener("pointerup", endDrag);
-canvas.addEventListener("pointercancel", endDrag);
-
-window.addEventListener("keydown", (e) => {
-  if (!state.stack) return;
-  const next = keyStep(state.index, e.key, state.stack.frames);
-  if (next !== null) {
-    e.preventDefault();
-    setIndex(next);
-    return;
-  }
-  if (e.key === "f" || e.key === "F") fit();
-  else if (e.key === "r" || e.key === "R") reset();
-  else if (e.key === " ") {
-    e.preventDefault();
-    toggleCine();
-  }
-});
-
-function fit(): void {
-  state.view = initialView();
-  draw();
-}
-
-function reset(): void {
-  state.view = initialView();
-  state.window = state.stack?.defaultWindow ? { center: state.stack.defaultWindow[0], width: state.stack.defaultWindow[1] } : null;
-  requestFrame(false);
-}
-
-function stopCine(): void {
-  if (state.cine) window.clearInterval(state.cine);
-  state.cine = 0;
-  $("btn-cine").textContent = "▶ Cine";
-}
-
-function toggleCine(): void {
-  if (state.cine) return stopCine();
-  if (!state.stack) return;
-  const fps = Math.min(60, Math.max(1, Number(($("cine-fps") as HTMLInputElement).value) || 15));
-  state.cine = window.setInterval(() => {
-    if (!state.stack || frames.busy) return;
-    setIndex((state.index + 1) % state.stack.frames);
-  }, 1000 / fps);
-  $("btn-cine").textContent = "⏸ Cine";
-}
-
-$("btn-fit").addEventListener("click", fit);
-$("btn-reset").addEventListener("click", reset);
-$("btn-cine").addEventListener("click", toggleCine);
-window.addEventListener("resize", draw);
+$<HTMLSelectElement>("preset").addEventListener("change", (e) => applyPreset((e.target as HTMLSelectElement).value));
+$<HTMLInputElement>("cine-fps").addEventListener("change", (e) => setCineFps(Number((e.target as HTMLInputElement).value) || 15));
+window.addEventListener("resize", () => visible().forEach(redraw));
 
 // ---- in-app benchmark (lucent-viewer --bench-scroll OUT.json) ----
 const nextPaint = () => new Promise<number>((r) => requestAnimationFrame(r));
 
-async function waitShown(index: number, timeoutMs: number): Promise<void> {
+async function waitShown(vp: Viewport, index: number, timeoutMs: number): Promise<void> {
   const t0 = performance.now();
-  while (state.shownIndex !== index || frames.busy) {
+  while (vp.shownIndex !== index || vp.busy) {
     if (performance.now() - t0 > timeoutMs) throw new Error(`frame ${index} not shown`);
     await nextPaint();
   }
 }
 
-async function scrollPass(): Promise<{ frames: number; rafTicks: number; paintedPerRaf: number }> {
-  const n = state.stack?.frames ?? 0;
-  const before = painted;
+async function scrollPass(vp: Viewport): Promise<{ frames: number; rafTicks: number; paintedPerRaf: number }> {
+  const n = vp.stack?.frames ?? 0;
   let ticks = 0;
   let i = 0;
-  setIndex(0);
-  await waitShown(0, 10000);
-  const startPainted = painted;
+  vp.setIndex(0);
+  await waitShown(vp, 0, 10000);
+  const startPainted = paints.count;
   while (i < n - 1) {
     await nextPaint();
     ticks++;
-    if (state.shownIndex === i && !frames.busy) {
+    if (vp.shownIndex === i && !vp.busy) {
       i++;
-      setIndex(i);
+      vp.setIndex(i);
     }
   }
-  await waitShown(n - 1, 10000);
+  await waitShown(vp, n - 1, 10000);
   await nextPaint();
   ticks++;
-  const shown = painted - startPainted;
-  void before;
-  return { frames: n, rafTicks: ticks, paintedPerRaf: shown / Math.max(1, ticks) };
+  return { frames: n, rafTicks: ticks, paintedPerRaf: (paints.count - startPainted) / Math.max(1, ticks) };
 }
 
 async function runBenchmark(launchEpochMs: number, openEpochMs: number): Promise<void> {
   const t0 = performance.now();
-  while (!state.frame) {
+  const vp = active();
+  while (!vp.frame) {
     if (performance.now() - t0 > 60000) throw new Error("no image within 60 s");
     await nextPaint();
   }
   const firstImageFromLaunchMs = Date.now() - launchEpochMs;
   const firstImageFromOpenMs = openEpochMs > 0 ? Date.now() - openEpochMs : null;
-  const cold = await scrollPass();
-  const warm = await scrollPass();
-  const base = state.window ?? { center: 40, width: 400 };
+  const cold = await scrollPass(vp);
+  const warm = await scrollPass(vp);
+  const base = vp.window ?? { center: 40, width: 400 };
   const latencies: number[] = [];
   for (let k = 0; k < 40; k++) {
     await nextPaint(); // one drag event per animation frame, as a mouse delivers them
     const start = performance.now();
-    state.window = dragWindow(base, (k % 10) * 4, k * 2);
-    requestFrame(false);
-    const target = painted + 1;
-    while (painted < target) await new Promise((r) => setTimeout(r, 0));
-    latencies.push(lastPaintAt - start);
+    vp.setWindow(dragWindow(base, (k % 10) * 4, k * 2), null);
+    const target = paints.count + 1;
+    while (paints.count < target) await new Promise((r) => setTimeout(r, 0));
+    latencies.push(paints.lastAt - start);
   }
   latencies.sort((a, b) => a - b);
   const p95 = latencies[Math.min(latencies.length - 1, Math.round(0.95 * (latencies.length - 1)))];
+  // The reading tools' data path: one frame's full-resolution values over IPC, and the
+  // statistics of the largest ellipse that fits the frame.
+  const valuesMs: number[] = [];
+  const statsMs: number[] = [];
+  let roiPixels = 0;
+  if (vp.series && vp.frame?.channels === 1) {
+    for (let k = 0; k < 10; k++) {
+      const t = performance.now();
+      const values = parseValues(await invoke<ArrayBuffer>("values", { request: { series: vp.series.id, index: vp.shownIndex } }));
+      valuesMs.push(performance.now() - t);
+      const s = performance.now();
+      roiPixels = regionStats("ellipse", { x: 0, y: 0 }, { x: values.width, y: values.height }, values, vp.stack?.spacing ?? null).count;
+      statsMs.push(performance.now() - s);
+    }
+  }
+  const median = (v: number[]) => (v.length ? [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] : null);
   await invoke("bench_report", {
     report: {
       schema: "lucent-viewer/bench-scroll/1",
@@ -548,15 +762,52 @@ async function runBenchmark(launchEpochMs: number, openEpochMs: number): Promise
       warm_painted_per_raf: warm.paintedPerRaf,
       wl_input_to_paint_ms_p95: p95,
       wl_input_to_paint_ms_p50: latencies[Math.floor(latencies.length / 2)],
+      values_fetch_ms_p50: median(valuesMs),
+      roi_stats_ms_p50: median(statsMs),
+      roi_pixels: roiPixels,
     },
   });
 }
 
+/** Read-only views of the UI state for the end-to-end run (ids, indices, windows, measurement
+ * coordinates; no patient data beyond what is on screen, no backend access). */
+declare global {
+  interface Window {
+    __lucent: unknown;
+  }
+}
+window.__lucent = {
+  activeSlot: () => app.active,
+  layout: () => app.layout,
+  tool: () => app.tool,
+  viewport: (slot: number) => {
+    const vp = viewports[slot];
+    return {
+      series: vp.series?.id ?? null,
+      index: vp.index,
+      shown: vp.shownIndex,
+      window: vp.window,
+      preset: vp.presetName,
+      invert: vp.invert,
+      view: vp.view,
+      spacing: vp.stack?.spacing ?? null,
+      frameTimeMs: vp.stack?.frameTimeMs ?? null,
+      annotations: vp.annotations.map((n) => ({ kind: n.kind, points: n.points })),
+      /** The labels drawn next to the measurements, as drawn. */
+      labels: vp.annotations.map((n) => annotationLabel(n, vp.stack?.spacing ?? null, vp.valuesOnScreen())),
+    };
+  },
+  annotationCount: () => [...annotations.values()].reduce((n, l) => n + l.length, 0),
+};
+
 // ---- start ----
 (async () => {
+  buildHelp();
+  setLayout(1);
+  setActive(0);
+  setTool("window");
   await listen("studies-changed", () => void loadStudies());
-  await listen<IpcError>("open-error", (e) => showMessage(errorText(e.payload)));
-  draw();
+  await listen<IpcError>("open-error", (e) => active().showMessage(errorText(e.payload)));
   await loadStudies();
   const mode = await invoke<{ benchScroll: boolean; launchEpochMs: number; openEpochMs: number }>("app_mode");
   if (mode.benchScroll) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseFrame, toRgba } from "./frame";
 import { Latest } from "./latest";
-import { dragWindow, imageTransform, initialView, keyStep, linearWindow, wheelStep, zoomBy } from "./view";
+import { applyMatrix, dragWindow, initialView, invertPoint, keyStep, linearWindow, nativeZoom, nearestSlice, rotateView, viewMatrix, wheelStep, zoomAt, zoomBy } from "./view";
 
 describe("window maths mirror the shell (PS3.3 C.11.2.1.2.1)", () => {
   it("maps CT values like lucent-pixels", () => {
@@ -34,10 +34,10 @@ describe("input mapping", () => {
     expect(keyStep(3, "x", 10)).toBeNull();
   });
   it("fit centres the image and zoom is clamped", () => {
-    const t = imageTransform(1000, 500, 512, 512, initialView());
-    expect(t.scale).toBeCloseTo(500 / 512);
-    expect(t.x).toBeCloseTo(250);
-    expect(zoomBy(initialView(), 1000).zoom).toBe(32);
+    const m = viewMatrix(1000, 500, 512, 512, initialView());
+    expect(m.a).toBeCloseTo(500 / 512);
+    expect(m.e).toBeCloseTo(250);
+    expect(zoomBy(initialView(), 1000).zoom).toBe(64);
   });
 });
 
@@ -76,14 +76,14 @@ import { visibleTiles } from "./view";
 
 describe("tiles of the visible region", () => {
   it("fit view of 4000×5000 in 1000×800 uses a coarse level covering everything", () => {
-    const t = imageTransform(1000, 800, 4000, 5000, initialView());
-    const v = visibleTiles(t, 1000, 800, 4000, 5000);
+    const m = viewMatrix(1000, 800, 4000, 5000, initialView());
+    const v = visibleTiles(m, 1000, 800, 4000, 5000);
     expect(v.level).toBe(2); // scale 0.16 → level 2 (1 px ≈ 4 full-res px)
     expect(v.tiles.length).toBe(4 * 5);
   });
   it("zoomed in: full-resolution tiles of the visible region only", () => {
-    const t = { scale: 1, x: -1000, y: -2000 };
-    const v = visibleTiles(t, 600, 300, 4000, 5000);
+    const m = { a: 1, b: 0, c: 0, d: 1, e: -1000, f: -2000 };
+    const v = visibleTiles(m, 600, 300, 4000, 5000);
     expect(v.level).toBe(0);
     // x 1000–1600 → columns 3–6; y 2000–2300 → rows 7–8.
     expect(v.tiles).toEqual([
@@ -107,5 +107,70 @@ describe("spacingText", () => {
     expect(spacingText({ rowMm: 0.143, columnMm: 0.143, basis: "detector" })).toBe("0.143 × 0.143 mm/px at detector");
     expect(spacingText({ rowMm: 2, columnMm: 1.5, basis: "patient" })).toBe("2.00 × 1.50 mm/px");
     expect(spacingText(null)).toBe("");
+  });
+});
+
+describe("view transforms never resample: rotate, flip, zoom are one matrix", () => {
+  const W = 800;
+  const H = 600;
+  const corner = (view: ReturnType<typeof initialView>) => applyMatrix(viewMatrix(W, H, 400, 200, view), 0, 0);
+  it("rotating clockwise puts the image's top-left corner at the top right", () => {
+    const v = rotateView(initialView(), 1);
+    const [x, y] = corner(v);
+    const [cx, cy] = applyMatrix(viewMatrix(W, H, 400, 200, v), 200, 100);
+    expect([cx, cy]).toEqual([W / 2, H / 2]); // the image centre stays in the centre
+    expect(x).toBeGreaterThan(W / 2);
+    expect(y).toBeLessThan(H / 2);
+    // Fit uses the rotated sides: 200 px wide on screen → limited by height 600 / 400.
+    expect(Math.hypot(viewMatrix(W, H, 400, 200, v).a, viewMatrix(W, H, 400, 200, v).b)).toBeCloseTo(1.5);
+  });
+  it("four quarter turns are the identity; flips are screen-relative and undo themselves", () => {
+    let v = initialView();
+    for (let k = 0; k < 4; k++) v = rotateView(v, 1);
+    expect(v.rotation).toBe(0);
+    const flipped = { ...initialView(), flipH: true };
+    const [x] = corner(flipped);
+    expect(x).toBeGreaterThan(W / 2); // the left edge is now on the right
+    // With a horizontal flip, "rotate clockwise" still turns the picture clockwise on screen.
+    const r = rotateView(flipped, 1);
+    const m = viewMatrix(W, H, 400, 200, r);
+    const unit = (x: number, y: number) => [x / Math.hypot(x, y), y / Math.hypot(x, y)];
+    const [ux, uy] = unit(m.a, m.b); // where image +x points on screen
+    const m0 = viewMatrix(W, H, 400, 200, flipped);
+    const [vx, vy] = unit(m0.a, m0.b);
+    // Clockwise on screen (y down): (x, y) → (−y, x).
+    expect(ux).toBeCloseTo(-vy);
+    expect(uy).toBeCloseTo(vx);
+  });
+  it("canvas ↔ image round-trips under any rotation and flip", () => {
+    for (const rotation of [0, 1, 2, 3] as const)
+      for (const flipH of [false, true])
+        for (const flipV of [false, true]) {
+          const m = viewMatrix(W, H, 512, 384, { zoom: 2.5, panX: 31, panY: -17, rotation, flipH, flipV });
+          const [cx, cy] = applyMatrix(m, 100.25, 300.5);
+          const [ix, iy] = invertPoint(m, cx, cy);
+          expect(ix).toBeCloseTo(100.25, 9);
+          expect(iy).toBeCloseTo(300.5, 9);
+        }
+  });
+  it("zoom at a point keeps the image point under it; 1:1 is one image pixel per canvas pixel", () => {
+    const v = { ...initialView(), panX: 20 };
+    const before = invertPoint(viewMatrix(W, H, 512, 512, v), 300, 200);
+    const z = zoomAt(v, 3, 300, 200, W, H);
+    const after = invertPoint(viewMatrix(W, H, 512, 512, z), 300, 200);
+    expect(after[0]).toBeCloseTo(before[0], 9);
+    expect(after[1]).toBeCloseTo(before[1], 9);
+    const native = { ...initialView(), zoom: nativeZoom(W, H, 512, 512, 0) };
+    expect(viewMatrix(W, H, 512, 512, native).a).toBeCloseTo(1, 12);
+  });
+});
+
+describe("synchronised scrolling", () => {
+  it("picks the nearest slice, with locations negated for an opposite normal", () => {
+    const locations = [0, 2.5, 5, null, 10];
+    expect(nearestSlice(locations, 4.9, true)).toBe(2);
+    expect(nearestSlice(locations, 9, true)).toBe(4);
+    expect(nearestSlice(locations, -2.4, false)).toBe(1);
+    expect(nearestSlice([null, null], 0, true)).toBeNull();
   });
 });

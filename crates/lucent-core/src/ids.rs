@@ -52,6 +52,12 @@ opaque_id!(
     "Names one stack of one series within one session."
 );
 opaque_id!(
+    FrameOfReferenceId,
+    "fr-",
+    "Names one Frame of Reference (0020,0052) within one session: stacks with the same id share \
+     patient coordinates, so a viewer may synchronise them; the UID itself stays in Rust."
+);
+opaque_id!(
     InstanceId,
     "in-",
     "Names one instance (file) within one session."

@@ -19,7 +19,7 @@ pub mod ids;
 /// The audit trail, for local tools (the CLI's `audit` commands).
 pub use lucent_audit as audit;
 
-pub use ids::{InstanceId, SeriesId, StudyId};
+pub use ids::{FrameOfReferenceId, InstanceId, SeriesId, StudyId};
 pub use lucent_audit::{AuditError, AuditLog};
 pub use lucent_error::{ErrorCode, HasErrorCode};
 pub use lucent_index::{
@@ -27,7 +27,8 @@ pub use lucent_index::{
 };
 pub use lucent_pixels::cache::DEFAULT_CACHE_BYTES;
 pub use lucent_pixels::{
-    FrameCache, PixelError, Pyramid, RenderedFrame, Renderer, Tile, VoiChoice,
+    FrameCache, FrameValues, ModalityValues, PixelError, Pyramid, RenderedFrame, Renderer, Tile,
+    VoiChoice,
 };
 
 use ids::IdTable;
@@ -160,6 +161,20 @@ fn series_key(study: &Study, series: &Series) -> (String, String, u32) {
     )
 }
 
+/// Where a stack lies and how it plays: what a viewer needs for orientation markers,
+/// synchronised scrolling and cine. No UIDs: the frame of reference is an opaque id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackGeometry {
+    /// Image Orientation (Patient) of the first frame: row and column direction cosines.
+    pub orientation: Option<[f64; 6]>,
+    /// The stack's Frame of Reference, when the files name one.
+    pub frame_of_reference: Option<FrameOfReferenceId>,
+    /// Time between frames for cine, ms (PS3.3 C.7.6.5), when the file gives it.
+    pub frame_time_ms: Option<f64>,
+    /// Modality (0008,0060) of the series.
+    pub modality: Option<String>,
+}
+
 /// One user's working set: opened paths, the index built from them, and the ids handed out.
 #[derive(Debug)]
 pub struct Session {
@@ -168,6 +183,8 @@ pub struct Session {
     study_ids: IdTable<String, StudyId>,
     /// Keyed by (study UID, series UID, stack): UIDs may be empty in sloppy files.
     series_ids: IdTable<(String, String, u32), SeriesId>,
+    /// Keyed by Frame of Reference UID.
+    frame_of_reference_ids: IdTable<String, FrameOfReferenceId>,
     /// Keyed by path: after the index's dedupe, one file is one instance.
     instance_ids: IdTable<PathBuf, InstanceId>,
     /// Opened on the first pixel read.
@@ -209,6 +226,7 @@ impl Session {
             index: StudyIndex::default(),
             study_ids: IdTable::new(),
             series_ids: IdTable::new(),
+            frame_of_reference_ids: IdTable::new(),
             instance_ids: IdTable::new(),
             audit: None,
             audited_studies: HashSet::new(),
@@ -351,6 +369,54 @@ impl Session {
             .map(|i| i.windows.clone())
             .unwrap_or_default();
         Ok((locations, windows))
+    }
+
+    /// Orientation, frame of reference and frame time of a stack. Reads the first file's header
+    /// (no pixels).
+    pub fn stack_geometry(&mut self, series: SeriesId) -> Result<StackGeometry, CoreError> {
+        let (orientation, for_uid, modality) = {
+            let (_, s) = self.find_series(series)?;
+            (
+                s.instances.first().and_then(|i| i.orientation),
+                s.frame_of_reference_uid.clone().filter(|u| !u.is_empty()),
+                s.modality.clone(),
+            )
+        };
+        let stack = self.stack(series)?;
+        let frame_time_ms = match stack.frames.first() {
+            Some((path, _)) => self.cache.file(path)?.info.frame_time_ms,
+            None => None,
+        };
+        Ok(StackGeometry {
+            orientation,
+            frame_of_reference: for_uid.map(|u| self.frame_of_reference_ids.id_for(&u)),
+            frame_time_ms,
+            modality,
+        })
+    }
+
+    /// Stored and modality values of frame `index` of a stack at full resolution, for a pixel
+    /// probe and region statistics. Audited like [`Session::stack_frame`]: the access is recorded
+    /// before any value is returned.
+    pub fn frame_values(
+        &mut self,
+        series: SeriesId,
+        index: usize,
+    ) -> Result<FrameValues, CoreError> {
+        let modality = self.find_series(series)?.1.modality.clone();
+        let stack = self.stack(series)?;
+        let (path, frame) =
+            stack
+                .frames
+                .get(index)
+                .ok_or(CoreError::Pixels(PixelError::FrameOutOfRange {
+                    requested: index as u32,
+                    frames: stack.frames.len() as u32,
+                }))?;
+        self.audit_access(&stack.study)?;
+        let decoded = self.cache.frame(path, *frame)?;
+        let file = self.cache.file(path)?;
+        Ok(FrameValues::new(&file.info, &decoded, modality.as_deref())?)
     }
 
     /// The window the file's own VOI resolves to for frame `index` of a stack (the header

@@ -12,7 +12,7 @@ fn ui_views_carry_ids_and_display_text_but_never_paths() {
     let studies = session.studies();
     assert_eq!(studies.len(), 1);
     assert_eq!(studies[0].patient.name.as_deref(), Some("PHANTOM^SAMPLE"));
-    assert_eq!(studies[0].series.len(), 5);
+    assert_eq!(studies[0].series.len(), 6);
     let rendered = format!("{studies:?}");
     let root = dir.path().display().to_string();
     assert!(!rendered.contains(&root), "a path leaked into the UI view");
@@ -239,6 +239,83 @@ fn a_large_image_comes_as_a_coarse_level_and_tiles() {
     );
     let tile = pyramid.tile(0, 1, 1).unwrap();
     assert_eq!((tile.width, tile.height), (256, 256));
+    let _ = lucent_core::audit::Keychain::open(&dir.path().join("lucent-data"))
+        .and_then(|k| k.forget());
+}
+
+#[test]
+fn reading_tools_get_full_resolution_values_geometry_and_frame_time() {
+    let dir = tempfile::tempdir().unwrap();
+    write_sample_study(&dir.path().join("sample")).unwrap();
+    let mut session = Session::new().with_data_dir(dir.path().join("lucent-data"));
+    session.open(&[dir.path().join("sample")]).unwrap();
+    let series = session.studies()[0].series.clone();
+    let by = |modality: &str, frames: u64| {
+        series
+            .iter()
+            .find(|s| s.modality.as_deref() == Some(modality) && s.frame_count == frames)
+            .unwrap()
+            .id
+    };
+    let (ct, mr, cine, rgb) = (by("CT", 60), by("MR", 20), by("US", 30), by("US", 1));
+
+    // Every pixel's modality value is the phantom's HU at that slice's height (PS3.3 C.11.1).
+    let index = 30;
+    let frame = session.frames(ct).unwrap()[index];
+    let z = session.instance(frame.instance).unwrap().position.unwrap()[2];
+    let values = session.frame_values(ct, index).unwrap();
+    assert_eq!((values.width, values.height), (512, 512));
+    assert_eq!(values.unit.as_deref(), Some("HU"));
+    let lucent_core::ModalityValues::Rescale { slope, intercept } = values.modality else {
+        panic!("CT uses a rescale");
+    };
+    let mut checked = 0;
+    for y in 0..512 {
+        for x in 0..512 {
+            let stored = f64::from(values.stored[y * 512 + x]);
+            match ct_phantom_hu(x, y, 512, z) {
+                Some(hu) => {
+                    assert_eq!(stored * slope + intercept, f64::from(hu), "({x},{y})");
+                    checked += 1;
+                }
+                None => assert_eq!(stored, f64::from(CT_PADDING)),
+            }
+        }
+    }
+    assert!(checked > 150_000);
+
+    // Stacks of one study share its frame of reference (an opaque id, never the UID).
+    let g_ct = session.stack_geometry(ct).unwrap();
+    let g_mr = session.stack_geometry(mr).unwrap();
+    assert!(g_ct.frame_of_reference.is_some());
+    assert_eq!(g_ct.frame_of_reference, g_mr.frame_of_reference);
+    assert!(
+        g_ct.frame_of_reference
+            .unwrap()
+            .to_string()
+            .starts_with("fr-")
+    );
+    assert_eq!(g_ct.orientation, Some([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]));
+    assert_eq!(g_ct.frame_time_ms, None);
+    // Cine plays at the file's Frame Time (PS3.3 C.7.6.5).
+    let g_cine = session.stack_geometry(cine).unwrap();
+    assert_eq!(g_cine.frame_time_ms, Some(33.3));
+    assert_eq!(g_cine.modality.as_deref(), Some("US"));
+    // An 8-bit US frame has values without a unit; a colour frame has none at all.
+    let us = session.frame_values(cine, 29).unwrap();
+    assert_eq!(us.unit, None);
+    assert_eq!(us.stored.len(), 240 * 320);
+    let e = session.frame_values(rgb, 0).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::UnsupportedPixelFormat);
+    assert!(session.frame_values(ct, 60).is_err());
+
+    // Values are pixels: reading them is audited like a frame (one 110103 for the study).
+    let bodies =
+        lucent_core::audit::read_bodies(&dir.path().join("lucent-data").join("audit")).unwrap();
+    assert_eq!(
+        bodies.iter().filter(|b| b.event_code == "110103").count(),
+        1
+    );
     let _ = lucent_core::audit::Keychain::open(&dir.path().join("lucent-data"))
         .and_then(|k| k.forget());
 }

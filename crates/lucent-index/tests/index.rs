@@ -189,6 +189,7 @@ fn studies_series_and_multi_frame_are_grouped() {
             (Some(4), Some("MR"), 1, 12),
             (Some(5), Some("US"), 1, 1),
             (Some(6), Some("DX"), 1, 1),
+            (Some(7), Some("US"), 1, 30),
         ]
     );
     let enhanced = &sample.series[2].instances[0];

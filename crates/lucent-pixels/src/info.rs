@@ -150,6 +150,30 @@ pub struct ImageInfo {
     pub float_bits: Option<u16>,
     /// Extended Offset Table (7FE0,0001) and lengths (7FE0,0002), PS3.5 A.4.
     pub extended_offsets: Option<(Vec<u64>, Vec<u64>)>,
+    /// Time between frames in ms for cine (PS3.3 C.7.6.5 Cine Module): Frame Time, else the mean
+    /// of Frame Time Vector, else Recommended Display Frame Rate or Cine Rate as 1000 / fps.
+    pub frame_time_ms: Option<f64>,
+    /// Rescale Type (0028,1054): the unit of modality values (`HU`, `US` = unspecified, …).
+    pub rescale_type: Option<String>,
+}
+
+/// Frame time from the Cine Module (PS3.3 C.7.6.5): a plausible value (0.1 ms – 10 s) or none.
+fn frame_time_ms(obj: &InMemDicomObject) -> Option<f64> {
+    let plausible = |ms: f64| (ms.is_finite() && (0.1..=10_000.0).contains(&ms)).then_some(ms);
+    let frame_time = floats(obj, tags::FRAME_TIME).and_then(|v| v.first().copied());
+    // Frame Time Vector: the first entry is 0 (time of the first frame), the others increments.
+    let vector_mean = floats(obj, tags::FRAME_TIME_VECTOR)
+        .filter(|v| v.len() > 1)
+        .map(|v| v[1..].iter().sum::<f64>() / (v.len() - 1) as f64);
+    let from_rates = [tags::RECOMMENDED_DISPLAY_FRAME_RATE, tags::CINE_RATE]
+        .into_iter()
+        .filter_map(|t| floats(obj, t).and_then(|v| v.first().copied()))
+        .map(|fps| 1000.0 / fps);
+    frame_time
+        .into_iter()
+        .chain(vector_mean)
+        .chain(from_rates)
+        .find_map(plausible)
 }
 
 fn int(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<i64> {
@@ -595,6 +619,8 @@ impl ImageInfo {
             lossy,
             float_bits,
             extended_offsets,
+            frame_time_ms: frame_time_ms(obj),
+            rescale_type: text(obj, tags::RESCALE_TYPE),
         })
     }
 

@@ -20,6 +20,7 @@ pub mod render;
 pub mod rle;
 pub mod safe_math;
 pub mod tiles;
+pub mod values;
 
 pub use cache::FrameCache;
 pub use decode::{ColorModel, DecodedFrame, SampleBuf, Samples};
@@ -28,6 +29,7 @@ pub use frames::PixelFile;
 pub use info::{ImageInfo, Photometric, VoiFunction, Window};
 pub use render::{RenderedFrame, Renderer, VoiChoice};
 pub use tiles::{Pyramid, Tile};
+pub use values::{FrameValues, ModalityValues};
 
 #[cfg(test)]
 pub(crate) fn test_info() -> ImageInfo {
@@ -54,5 +56,7 @@ pub(crate) fn test_info() -> ImageInfo {
         lossy: false,
         float_bits: None,
         extended_offsets: None,
+        frame_time_ms: None,
+        rescale_type: None,
     }
 }

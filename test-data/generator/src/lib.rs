@@ -29,6 +29,8 @@ pub mod sop_class {
     pub const MR_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.4";
     /// Enhanced MR Image Storage.
     pub const ENHANCED_MR_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.4.1";
+    /// Ultrasound Multi-frame Image Storage.
+    pub const US_MULTIFRAME_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.3.1";
     /// Ultrasound Image Storage.
     pub const US_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.6.1";
     /// Digital X-Ray Image Storage - For Presentation.
@@ -190,6 +192,8 @@ pub struct ImageSpec {
     /// Enhanced multi-frame: a position per frame in the Per-frame Functional Groups, with the
     /// orientation and pixel spacing in the Shared Functional Groups (PS3.3 C.7.6.16).
     pub per_frame_positions: Option<Vec<[f64; 3]>>,
+    /// Frame Time (0018,1063) in ms, with Frame Increment Pointer naming it (PS3.3 C.7.6.5).
+    pub frame_time_ms: Option<f64>,
 }
 
 impl ImageSpec {
@@ -241,6 +245,7 @@ impl ImageSpec {
             pixel_padding_value: None,
             photometric_override: None,
             per_frame_positions: None,
+            frame_time_ms: None,
         }
     }
 
@@ -406,6 +411,14 @@ impl ImageSpec {
                 VR::IS,
                 &self.frames.to_string(),
             );
+        }
+        if let Some(ms) = self.frame_time_ms {
+            put_str(&mut o, tags::FRAME_TIME, VR::DS, &ds(&[ms]));
+            o.put(DataElement::new(
+                tags::FRAME_INCREMENT_POINTER,
+                VR::AT,
+                PrimitiveValue::from(tags::FRAME_TIME),
+            ));
         }
         if let Some(s) = self.imager_pixel_spacing {
             put_str(&mut o, tags::IMAGER_PIXEL_SPACING, VR::DS, &ds(&s));
@@ -923,6 +936,47 @@ pub fn rgb_us_spec(study: &StudyIdentity, seed: u64) -> ImageSpec {
     s
 }
 
+/// A greyscale ultrasound cine loop (Ultrasound Multi-frame, 8-bit, 240×320): a bright
+/// "heart wall" ring that beats once per `frames` frames, with the given Frame Time.
+pub fn us_cine_spec(
+    study: &StudyIdentity,
+    seed: u64,
+    frames: u32,
+    frame_time_ms: f64,
+) -> ImageSpec {
+    let (rows, cols) = (240u16, 320u16);
+    let mut s = ImageSpec::new(
+        study.study_instance_uid.clone(),
+        uid(seed, &[13]),
+        uid(seed, &[14]),
+    );
+    s.sop_class_uid = sop_class::US_MULTIFRAME_IMAGE;
+    s.modality = "US";
+    s.patient_name = study.patient_name.clone();
+    s.patient_id = study.patient_id.clone();
+    s.series_description = b"PHANTOM CINE".to_vec();
+    s.series_number = Some(7);
+    s.rows = rows;
+    s.columns = cols;
+    s.frames = frames;
+    s.frame_time_ms = Some(frame_time_ms);
+    let mut pixels = Vec::with_capacity(usize::from(rows) * usize::from(cols) * frames as usize);
+    for f in 0..frames {
+        let beat = (std::f64::consts::TAU * f64::from(f) / f64::from(frames)).sin();
+        let radius = 60.0 + 20.0 * beat;
+        for y in 0..rows {
+            for x in 0..cols {
+                let d = ((f64::from(x) - 160.0).powi(2) + (f64::from(y) - 120.0).powi(2)).sqrt();
+                let wall = (1.0 - ((d - radius).abs() / 8.0)).max(0.0);
+                let speckle = ((u32::from(x) * 37 + u32::from(y) * 101 + f * 13) % 29) as f64;
+                pixels.push((20.0 + speckle + 200.0 * wall).min(255.0) as u8);
+            }
+        }
+    }
+    s.pixels = Pixels::Mono8(pixels);
+    s
+}
+
 /// A 4000×5000 digital radiograph (16-bit, 12 stored): the large-image case.
 pub fn large_dx_spec(study: &StudyIdentity, seed: u64) -> ImageSpec {
     let (rows, cols) = (5000u16, 4000u16);
@@ -1146,6 +1200,7 @@ pub fn write_sample_study(dir: &Path) -> io::Result<()> {
     write_all(&dir.join("mr"), &mr_series_specs(&study, 7, 20), None)?;
     enhanced_mr_spec(&study, 7, 12).write(&dir.join("mf").join("ENHANCED.dcm"))?;
     rgb_us_spec(&study, 7).write(&dir.join("us").join("RGB.dcm"))?;
+    us_cine_spec(&study, 7, 30, 33.3).write(&dir.join("us").join("CINE.dcm"))?;
     large_dx_spec(&study, 7).write(&dir.join("dx").join("LARGE.dcm"))?;
     Ok(())
 }

@@ -13,7 +13,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// The bundled sample study (CT, MR, enhanced MR, RGB US, 4000×5000 DX).
+    /// The bundled sample study (CT, MR, enhanced MR, RGB US, US cine, 4000×5000 DX).
     Sample {
         /// Output folder.
         out: PathBuf,
@@ -43,9 +43,21 @@ enum Command {
         /// Patient ID (default `PHANTOM-<seed>`; e.g. a marker for the viewer's PHI scan).
         #[arg(long)]
         patient_id: Option<String>,
+        /// Distance between slices, mm.
+        #[arg(long, default_value_t = 2.5)]
+        spacing_mm: f64,
+        /// Series Number: another number with the same seed is another series of the same study
+        /// and frame of reference (e.g. a thick reconstruction for synchronised scrolling).
+        #[arg(long, default_value_t = 2)]
+        series_number: i32,
     },
     /// A 4000×5000 radiograph alone (the large-image case), dated 2027-01-01.
     Large {
+        /// Output folder.
+        out: PathBuf,
+    },
+    /// A 30-frame ultrasound cine loop alone (Frame Time 33.3 ms), dated 2027-01-02.
+    Cine {
         /// Output folder.
         out: PathBuf,
     },
@@ -100,6 +112,8 @@ fn main() -> std::io::Result<()> {
             seed,
             patient_name,
             patient_id,
+            spacing_mm,
+            series_number,
         } => {
             let mut study = StudyIdentity::phantom(seed, "PHANTOM^CT");
             study.patient_name = patient_name.into_bytes();
@@ -117,6 +131,8 @@ fn main() -> std::io::Result<()> {
                 size,
                 tilt_degrees: tilt,
                 numbering,
+                spacing_mm,
+                series_number,
                 ..CtSeries::default()
             };
             write_all(&out, &ct_series_specs(&study, &p), shuffle.then_some(seed)).map(|_| ())
@@ -156,6 +172,12 @@ fn main() -> std::io::Result<()> {
             let mut spec = large_dx_spec(&study, 9);
             spec.study_date = Some("20270101".into());
             spec.write(&out.join("LARGE.dcm"))
+        }
+        Command::Cine { out } => {
+            let study = StudyIdentity::phantom(10, "PHANTOM^US");
+            let mut spec = us_cine_spec(&study, 10, 30, 33.3);
+            spec.study_date = Some("20270102".into());
+            spec.write(&out.join("CINE.dcm"))
         }
     }
 }
