@@ -347,17 +347,32 @@ def reading_tools(js, shot, wait, study, thick):
     while time.time() - t0 < 10 and state(js, 2)["shown"] != 0:
         time.sleep(0.2)
     key(js, " ")
-    start = state(js, 2)["index"]
-    time.sleep(2.0)
+    # Count the frames shown in 2 s by sampling the index (a loop wraps every 30 frames).
+    played, last, t0 = 0, state(js, 2)["shown"], time.time()
+    while time.time() - t0 < 2.0:
+        now = state(js, 2)["shown"]
+        played += (now - last) % 30
+        last = now
+        time.sleep(0.01)
     moved = state(js, 2)
     key(js, " ")
     fps = js("return document.getElementById('cine-fps').value")
     status = js("return document.getElementById('status').textContent")
-    played = (moved["index"] - start) % 30
-    print(f"     cine: {played} frames advanced in 2 s at {fps} fps (status: {status})")
+    print(f"     cine: {played} frames shown in 2 s at {fps} fps (status: {status})")
     check("Space plays the US cine at the file's frame time (33.3 ms → 30 fps)",
           moved["frameTimeMs"] == 33.3 and fps == "30" and played > 0 and "frame time" in status, (moved, fps, status))
+    # A length on the US cine uses its calibrated ultrasound region (0.3 mm per pixel).
+    key(js, "l")
+    js(POINTER, 2, [[0.3, 0.5], [0.5, 0.5], [0.7, 0.45]], True)
+    us_state = state(js, 2)
+    (a, b) = us_state["annotations"][0]["points"]
+    mm = (((b["x"] - a["x"]) * 0.3) ** 2 + ((b["y"] - a["y"]) * 0.3) ** 2) ** 0.5
+    us_corner = js("return document.querySelectorAll('.viewport')[2].querySelector('.corner.bl').textContent")
+    check(f"a length on the US cine is in mm from its ultrasound region ({mm:.1f} mm)",
+          us_state["labels"] == [f"{mm:.1f} mm"] and "in US region" in us_corner, (us_state["labels"], us_corner))
     shot("11-cine-us")
+    key(js, "Delete")
+    key(js, "w")
 
     # Large controls for touch screens.
     key(js, "t")

@@ -209,9 +209,33 @@ pub struct StackDto {
     pub frame_of_reference: Option<String>,
     /// Modality, for the presets a modality has (CT windows are in HU).
     pub modality: Option<String>,
+    /// Calibrated ultrasound regions (PS3.3 C.8.5.5): measurements inside one use its mm/pixel.
+    pub ultrasound_regions: Vec<UltrasoundRegionDto>,
     /// The spacing measurements use (mm), and whether it is in the patient or at the detector
     /// (PS3.3 10.7.1.3); `null` when the file has neither Pixel Spacing nor Imager Pixel Spacing.
     pub spacing: Option<SpacingDto>,
+}
+
+/// A calibrated ultrasound region for the UI: inclusive pixel bounds and mm per pixel.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct UltrasoundRegionDto {
+    /// Min X0, Min Y0, Max X1, Max Y1 (columns and rows, inclusive).
+    pub bounds: [u32; 4],
+    /// Between rows, mm (Physical Delta Y).
+    pub row_mm: f64,
+    /// Between columns, mm (Physical Delta X).
+    pub column_mm: f64,
+}
+
+impl From<&lucent_core::UltrasoundRegion> for UltrasoundRegionDto {
+    fn from(r: &lucent_core::UltrasoundRegion) -> Self {
+        UltrasoundRegionDto {
+            bounds: r.bounds,
+            row_mm: r.mm_per_pixel[1],
+            column_mm: r.mm_per_pixel[0],
+        }
+    }
 }
 
 /// Pixel spacing for the UI.

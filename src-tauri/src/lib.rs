@@ -200,6 +200,11 @@ async fn stack(
             orientation: geometry.orientation,
             frame_of_reference: geometry.frame_of_reference.map(|f| f.to_string()),
             modality: geometry.modality,
+            ultrasound_regions: geometry
+                .ultrasound_regions
+                .iter()
+                .map(ipc::UltrasoundRegionDto::from)
+                .collect(),
             spacing,
         })
     })

@@ -6,7 +6,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { parseFrame, toRgba } from "./frame";
 import { Action, actionForKey, keyLabel, SHORTCUTS } from "./keys";
-import { Annotation, AnnotationKind, annotationLabel, parseValues, regionStats } from "./measure";
+import { Annotation, AnnotationKind, parseValues, regionStats } from "./measure";
 import { sliceNormal } from "./orientation";
 import { presetForKey, presetsFor } from "./presets";
 import { dragWindow, initialView, nativeZoom, nearestSlice, rotateView, ViewState, wheelStep, zoomAt, zoomBy } from "./view";
@@ -794,7 +794,7 @@ window.__lucent = {
       frameTimeMs: vp.stack?.frameTimeMs ?? null,
       annotations: vp.annotations.map((n) => ({ kind: n.kind, points: n.points })),
       /** The labels drawn next to the measurements, as drawn. */
-      labels: vp.annotations.map((n) => annotationLabel(n, vp.stack?.spacing ?? null, vp.valuesOnScreen())),
+      labels: vp.annotations.map((n) => vp.labelFor(n, vp.valuesOnScreen())),
     };
   },
   annotationCount: () => [...annotations.values()].reduce((n, l) => n + l.length, 0),

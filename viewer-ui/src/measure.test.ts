@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { angleOf, annotationLabel, areaOf, FrameValues, lengthOf, parseValues, probeText, regionStats } from "./measure";
-import type { Spacing } from "./view";
+import { angleOf, annotationLabel, areaOf, FrameValues, lengthOf, parseValues, probeText, regionStats, spacingFor } from "./measure";
+import { type Spacing, spacingText, type UltrasoundRegion } from "./view";
 
 // A generated CT phantom with known Hounsfield values, stored as the generator stores CT
 // (HU = stored − 1024): water background, a bone disc, a liver square, and a checkerboard of
@@ -151,5 +151,28 @@ describe("pixel probe and the binary values layout", () => {
   it("without a modality transform the probe shows one value", () => {
     const values: FrameValues = { width: 1, height: 1, stored: new Float32Array([42]), slope: 1, intercept: 0, table: null, unit: null };
     expect(probeText(values, { x: 0.5, y: 0.5 })).toBe("x 0 y 0: 42");
+  });
+});
+
+describe("ultrasound regions calibrate measurements on images without Pixel Spacing (PS3.3 C.8.5.5)", () => {
+  const regions: UltrasoundRegion[] = [
+    { bounds: [84, 31, 595, 414], rowMm: 0.51, columnMm: 0.51 },
+    { bounds: [0, 420, 639, 479], rowMm: 2, columnMm: 1 },
+  ];
+  it("a measurement inside one region uses its mm per pixel; across regions or outside, pixels", () => {
+    const inside = [{ x: 100, y: 40 }, { x: 200, y: 40 }];
+    const s = spacingFor(inside, null, regions);
+    expect(s).toEqual({ rowMm: 0.51, columnMm: 0.51, basis: "region" });
+    expect(annotationLabel({ kind: "length", points: inside }, s, null)).toBe("51.0 mm");
+    expect(spacingFor([{ x: 100, y: 40 }, { x: 100, y: 450 }], null, regions)).toBeNull(); // two regions
+    expect(spacingFor([{ x: 10, y: 10 }], null, regions)).toBeNull(); // outside every region
+    // The region's last pixel row is inside up to its far edge.
+    expect(spacingFor([{ x: 595.9, y: 414.9 }], null, regions)?.basis).toBe("region");
+    expect(spacingFor([{ x: 596, y: 100 }], null, regions)).toBeNull();
+  });
+  it("Pixel Spacing wins over regions, and the corner says which calibration is in use", () => {
+    expect(spacingFor([{ x: 100, y: 40 }], CT, regions)).toBe(CT);
+    expect(spacingText(null, regions)).toBe("0.510 × 0.510 mm/px in US region (+1)");
+    expect(spacingText(null, [])).toBe("");
   });
 });

@@ -9,7 +9,7 @@
 // display values: a pixel belongs to a region when its centre lies inside the shape. The standard
 // deviation is the population SD (as OHIF/Cornerstone and numpy's default report it).
 
-import type { Spacing } from "./view";
+import type { Spacing, UltrasoundRegion } from "./view";
 
 export interface Point {
   x: number;
@@ -66,6 +66,17 @@ export function modalityValue(v: FrameValues, i: number): number {
 
 /** Whether modality values differ from stored values (a rescale other than 1/0, or a table). */
 export const hasModalityTransform = (v: FrameValues): boolean => v.table !== null || v.slope !== 1 || v.intercept !== 0;
+
+/**
+ * The spacing a measurement uses: the image's Pixel Spacing (or Imager Pixel Spacing), else the
+ * calibrated ultrasound region that holds all its points (PS3.3 C.8.5.5.1), else none (pixels).
+ * A region covers its bounds' pixels, [x0, x1 + 1) × [y0, y1 + 1) in image coordinates.
+ */
+export function spacingFor(points: Point[], spacing: Spacing | null, regions: UltrasoundRegion[]): Spacing | null {
+  if (spacing) return spacing;
+  const region = regions.find(({ bounds: [x0, y0, x1, y1] }) => points.every((p) => p.x >= x0 && p.x < x1 + 1 && p.y >= y0 && p.y < y1 + 1));
+  return region ? { rowMm: region.rowMm, columnMm: region.columnMm, basis: "region" } : null;
+}
 
 const sx = (s: Spacing | null) => (s ? s.columnMm : 1);
 const sy = (s: Spacing | null) => (s ? s.rowMm : 1);
@@ -185,8 +196,10 @@ export function probeText(values: FrameValues, p: Point): string | null {
   return `${head}: stored ${stored} → ${fmtValue(modalityValue(values, k))}${unit}`;
 }
 
-/** The label drawn next to an annotation; regions need the frame's values (else "…"). */
-export function annotationLabel(n: Annotation, spacing: Spacing | null, values: FrameValues | null): string {
+/** The label drawn next to an annotation; probes and regions need the frame's values: while they
+ * load the label says "…", and `unavailable` says why there are none (a colour image, an error). */
+export function annotationLabel(n: Annotation, spacing: Spacing | null, values: FrameValues | null, unavailable: string | null = null): string {
+  const pending = unavailable ?? "…";
   const [a, b, c] = n.points;
   switch (n.kind) {
     case "length":
@@ -194,12 +207,12 @@ export function annotationLabel(n: Annotation, spacing: Spacing | null, values: 
     case "angle":
       return `${angleOf(a, b, c, spacing).toFixed(1)}°`;
     case "probe":
-      return values ? (probeText(values, a) ?? "outside the image") : "…";
+      return values ? (probeText(values, a) ?? "outside the image") : pending;
     case "rect":
     case "ellipse": {
       const unit = spacing ? (spacing.basis === "detector" ? "mm² (detector)" : "mm²") : "px²";
       const area = `Area ${areaOf(n.kind, a, b, spacing).toFixed(1)} ${unit}`;
-      if (!values) return `${area}\n…`;
+      if (!values) return `${area}\n${pending}`;
       const s = regionStats(n.kind, a, b, values, spacing);
       const u = values.unit ? ` ${values.unit}` : "";
       return `Mean ${fmtValue(round1(s.mean))}${u}  SD ${s.sd.toFixed(1)}\nMin ${fmtValue(s.min)}  Max ${fmtValue(s.max)}\n${area}  (${s.count} px)`;

@@ -208,17 +208,30 @@ export function nearestSlice(locations: (number | null)[], target: number, sameD
   return best;
 }
 
-/** Pixel spacing as the backend reports it (PS3.3 10.7.1.3). */
+/** Pixel spacing as the backend reports it (PS3.3 10.7.1.3), or a calibrated ultrasound region's
+ * (PS3.3 C.8.5.5: basis "region"). */
 export interface Spacing {
   rowMm: number;
   columnMm: number;
-  basis: "patient" | "detector";
+  basis: "patient" | "detector" | "region";
 }
 
-/** The pixel spacing measurements use, saying when it is only known at the detector. */
-export function spacingText(spacing: Spacing | null): string {
+/** A calibrated ultrasound region: inclusive pixel bounds [x0, y0, x1, y1] and mm per pixel. */
+export interface UltrasoundRegion {
+  bounds: [number, number, number, number];
+  rowMm: number;
+  columnMm: number;
+}
+
+/** The pixel spacing measurements use, saying when it is only known at the detector or only
+ * inside calibrated ultrasound regions. */
+export function spacingText(spacing: Spacing | null, regions: UltrasoundRegion[] = []): string {
+  if (!spacing && regions.length) {
+    const r = regions[0];
+    return spacingText({ rowMm: r.rowMm, columnMm: r.columnMm, basis: "region" }) + (regions.length > 1 ? ` (+${regions.length - 1})` : "");
+  }
   if (!spacing) return "";
   const mm = (v: number) => (v >= 1 ? v.toFixed(2) : v.toPrecision(3));
   const size = `${mm(spacing.rowMm)} × ${mm(spacing.columnMm)} mm/px`;
-  return spacing.basis === "detector" ? `${size} at detector` : size;
+  return spacing.basis === "detector" ? `${size} at detector` : spacing.basis === "region" ? `${size} in US region` : size;
 }

@@ -5,7 +5,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { Frame, parseFrame, toRgba } from "./frame";
 import { Latest } from "./latest";
-import { Annotation, annotationLabel, distanceToOutline, FrameValues, outline, parseValues, Point, POINTS, probeText } from "./measure";
+import { Annotation, annotationLabel, distanceToOutline, FrameValues, outline, parseValues, Point, POINTS, probeText, spacingFor } from "./measure";
 import { screenMarkers } from "./orientation";
 import { presetsFor } from "./presets";
 import {
@@ -16,6 +16,7 @@ import {
   matrixScale,
   Spacing,
   spacingText,
+  UltrasoundRegion,
   ViewState,
   viewMatrix,
   visibleTiles,
@@ -51,6 +52,7 @@ export interface StackDto {
   orientation: number[] | null;
   frameOfReference: string | null;
   modality: string | null;
+  ultrasoundRegions: UltrasoundRegion[];
 }
 export interface IpcError {
   code: string;
@@ -241,6 +243,7 @@ export class Viewport {
         orientation: null,
         frameOfReference: null,
         modality: series.modality,
+        ultrasoundRegions: [],
       };
       this.window = null;
       this.showMessage(errorText(e));
@@ -415,7 +418,7 @@ export class Viewport {
         }
       }
       if (n.points.length < POINTS[n.kind]) continue;
-      const label = this.labelOf(n, values);
+      const label = this.labelFor(n, values);
       const anchor = n.points.reduce((best, p) => {
         const [x] = applyMatrix(m, p.x, p.y);
         return x > best[0] ? applyMatrix(m, p.x, p.y) : best;
@@ -437,13 +440,24 @@ export class Viewport {
 
   /** Labels are cached per annotation, points and values: region statistics of a large image
    * (150 ms for 16 million pixels) are not recomputed by a W/L drag or a redraw. */
-  private labelOf(n: Annotation, values: FrameValues | null): string {
-    const key = `${n.points.map((p) => `${p.x},${p.y}`).join(";")}|${this.frameKey}|${values ? "v" : "-"}`;
+  labelFor(n: Annotation, values: FrameValues | null): string {
+    const unavailable = this.valuesUnavailable();
+    const key = `${n.points.map((p) => `${p.x},${p.y}`).join(";")}|${this.frameKey}|${values ? "v" : "-"}|${unavailable}`;
     const cached = labelCache.get(n);
     if (cached?.key === key && cached.values === values) return cached.label;
-    const label = annotationLabel(n, this.stack?.spacing ?? null, values);
+    const label =
+      n.kind === "probe" && this.frame?.channels === 3 && !this.frame.downsampled
+        ? rgbText(this.frame, n.points[0]) || "outside the image"
+        : annotationLabel(n, spacingFor(n.points, this.stack?.spacing ?? null, this.stack?.ultrasoundRegions ?? []), values, unavailable);
     labelCache.set(n, { key, values, label });
     return label;
+  }
+
+  /** Why the frame on screen has no values: colour, or the backend's error. */
+  valuesUnavailable(): string | null {
+    if (this.frame?.channels === 3) return "colour image: no modality values";
+    if (this.values.key === this.frameKey && this.values.error) return this.values.error;
+    return null;
   }
 
   private hoverText(values: FrameValues | null): string {
@@ -493,7 +507,7 @@ export class Viewport {
       : "";
     const loc = st?.locations[this.index];
     this.corners.bl.textContent = st
-      ? [`Im ${this.index + 1}/${st.frames}`, loc != null ? `Loc ${loc.toFixed(1)} mm` : "", spacingText(st.spacing)].filter(Boolean).join("\n")
+      ? [`Im ${this.index + 1}/${st.frames}`, loc != null ? `Loc ${loc.toFixed(1)} mm` : "", spacingText(st.spacing, st.ultrasoundRegions)].filter(Boolean).join("\n")
       : "";
     const m = this.matrix();
     const w = this.window;

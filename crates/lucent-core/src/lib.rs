@@ -28,7 +28,7 @@ pub use lucent_index::{
 pub use lucent_pixels::cache::DEFAULT_CACHE_BYTES;
 pub use lucent_pixels::{
     FrameCache, FrameValues, ModalityValues, PixelError, Pyramid, RenderedFrame, Renderer, Tile,
-    VoiChoice,
+    UltrasoundRegion, VoiChoice,
 };
 
 use ids::IdTable;
@@ -173,6 +173,9 @@ pub struct StackGeometry {
     pub frame_time_ms: Option<f64>,
     /// Modality (0008,0060) of the series.
     pub modality: Option<String>,
+    /// Calibrated ultrasound regions of the first image (PS3.3 C.8.5.5), for measurements on
+    /// images without Pixel Spacing.
+    pub ultrasound_regions: Vec<UltrasoundRegion>,
 }
 
 /// One user's working set: opened paths, the index built from them, and the ids handed out.
@@ -383,15 +386,22 @@ impl Session {
             )
         };
         let stack = self.stack(series)?;
-        let frame_time_ms = match stack.frames.first() {
-            Some((path, _)) => self.cache.file(path)?.info.frame_time_ms,
-            None => None,
+        let (frame_time_ms, ultrasound_regions) = match stack.frames.first() {
+            Some((path, _)) => {
+                let file = self.cache.file(path)?;
+                (
+                    file.info.frame_time_ms,
+                    file.info.ultrasound_regions.clone(),
+                )
+            }
+            None => (None, Vec::new()),
         };
         Ok(StackGeometry {
             orientation,
             frame_of_reference: for_uid.map(|u| self.frame_of_reference_ids.id_for(&u)),
             frame_time_ms,
             modality,
+            ultrasound_regions,
         })
     }
 

@@ -301,6 +301,18 @@ fn reading_tools_get_full_resolution_values_geometry_and_frame_time() {
     let g_cine = session.stack_geometry(cine).unwrap();
     assert_eq!(g_cine.frame_time_ms, Some(33.3));
     assert_eq!(g_cine.modality.as_deref(), Some("US"));
+    // Its calibrated ultrasound region (PS3.3 C.8.5.5): 0.03 cm per pixel = 0.3 mm.
+    let [region] = g_cine.ultrasound_regions[..] else {
+        panic!("one region: {:?}", g_cine.ultrasound_regions);
+    };
+    assert_eq!(region.bounds, [0, 16, 319, 223]);
+    assert!(
+        region
+            .mm_per_pixel
+            .iter()
+            .all(|mm| (mm - 0.3).abs() < 1e-12)
+    );
+    assert!(g_ct.ultrasound_regions.is_empty());
     // An 8-bit US frame has values without a unit; a colour frame has none at all.
     let us = session.frame_values(cine, 29).unwrap();
     assert_eq!(us.unit, None);

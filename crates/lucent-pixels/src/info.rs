@@ -155,6 +155,59 @@ pub struct ImageInfo {
     pub frame_time_ms: Option<f64>,
     /// Rescale Type (0028,1054): the unit of modality values (`HU`, `US` = unspecified, …).
     pub rescale_type: Option<String>,
+    /// Calibrated 2-D regions of an ultrasound image (PS3.3 C.8.5.5), for measurements where the
+    /// file has no Pixel Spacing.
+    pub ultrasound_regions: Vec<UltrasoundRegion>,
+}
+
+/// A region of an ultrasound image with a spatial calibration (PS3.3 C.8.5.5.1): a 2-D tissue or
+/// flow image (Region Spatial Format 1) whose physical units are centimetres in both directions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UltrasoundRegion {
+    /// Region Location Min X0, Min Y0, Max X1, Max Y1: pixel columns and rows, inclusive.
+    pub bounds: [u32; 4],
+    /// Physical Delta X and Y converted to mm per pixel (column, row).
+    pub mm_per_pixel: [f64; 2],
+}
+
+/// At most this many regions are kept (real scanners write a handful).
+const MAX_ULTRASOUND_REGIONS: usize = 16;
+
+/// The calibrated 2-D regions of a Sequence of Ultrasound Regions; anything else (M-mode,
+/// Doppler spectra, other units, implausible deltas or bounds) is left out, not guessed.
+fn ultrasound_regions(obj: &InMemDicomObject, rows: u16, columns: u16) -> Vec<UltrasoundRegion> {
+    const SPATIAL_2D: i64 = 1;
+    const CENTIMETRES: i64 = 3;
+    let first = |o: &InMemDicomObject, t| floats(o, t).and_then(|v| v.first().copied());
+    items(obj, tags::SEQUENCE_OF_ULTRASOUND_REGIONS)
+        .iter()
+        .filter_map(|r| {
+            let spatial = int(r, tags::REGION_SPATIAL_FORMAT) == Some(SPATIAL_2D);
+            let cm = int(r, tags::PHYSICAL_UNITS_X_DIRECTION) == Some(CENTIMETRES)
+                && int(r, tags::PHYSICAL_UNITS_Y_DIRECTION) == Some(CENTIMETRES);
+            let bounds = [
+                tags::REGION_LOCATION_MIN_X0,
+                tags::REGION_LOCATION_MIN_Y0,
+                tags::REGION_LOCATION_MAX_X1,
+                tags::REGION_LOCATION_MAX_Y1,
+            ]
+            .map(|t| int(r, t).and_then(|v| u32::try_from(v).ok()));
+            let [Some(x0), Some(y0), Some(x1), Some(y1)] = bounds else {
+                return None;
+            };
+            let inside = x0 <= x1 && y0 <= y1 && x1 < u32::from(columns) && y1 < u32::from(rows);
+            let delta = |t| first(r, t).filter(|d| d.is_finite() && *d > 0.0 && *d < 10.0);
+            let (dx, dy) = (
+                delta(tags::PHYSICAL_DELTA_X)?,
+                delta(tags::PHYSICAL_DELTA_Y)?,
+            );
+            (spatial && cm && inside).then_some(UltrasoundRegion {
+                bounds: [x0, y0, x1, y1],
+                mm_per_pixel: [dx * 10.0, dy * 10.0],
+            })
+        })
+        .take(MAX_ULTRASOUND_REGIONS)
+        .collect()
 }
 
 /// Frame time from the Cine Module (PS3.3 C.7.6.5): a plausible value (0.1 ms – 10 s) or none.
@@ -621,6 +674,7 @@ impl ImageInfo {
             extended_offsets,
             frame_time_ms: frame_time_ms(obj),
             rescale_type: text(obj, tags::RESCALE_TYPE),
+            ultrasound_regions: ultrasound_regions(obj, rows, columns),
         })
     }
 
@@ -632,5 +686,101 @@ impl ImageInfo {
             .copied()
             .flatten()
             .or_else(|| self.windows.first().copied())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dicom_core::{DataElement, PrimitiveValue, VR};
+
+    fn with(elements: &[(dicom_core::Tag, VR, &str)]) -> InMemDicomObject {
+        let mut obj = InMemDicomObject::new_empty();
+        for (tag, vr, value) in elements {
+            // Multi-valued text as the parser gives it: one string per value.
+            let values = value.split('\\').map(String::from).collect();
+            obj.put(DataElement::new(*tag, *vr, PrimitiveValue::Strs(values)));
+        }
+        obj
+    }
+
+    fn region(values: &[(dicom_core::Tag, VR, &str)]) -> InMemDicomObject {
+        let mut item = InMemDicomObject::new_empty();
+        for (tag, vr, value) in values {
+            let v = match vr {
+                VR::UL => PrimitiveValue::from(value.parse::<u32>().unwrap()),
+                VR::US => PrimitiveValue::from(value.parse::<u16>().unwrap()),
+                VR::FD => PrimitiveValue::from(value.parse::<f64>().unwrap()),
+                _ => PrimitiveValue::from(*value),
+            };
+            item.put(DataElement::new(*tag, *vr, v));
+        }
+        item
+    }
+
+    #[test]
+    fn calibrated_ultrasound_regions_give_mm_per_pixel() {
+        let calibrated = |format: &str, units: &str, x1: &str, dx: &str| {
+            region(&[
+                (tags::REGION_SPATIAL_FORMAT, VR::US, format),
+                (tags::REGION_LOCATION_MIN_X0, VR::UL, "84"),
+                (tags::REGION_LOCATION_MIN_Y0, VR::UL, "31"),
+                (tags::REGION_LOCATION_MAX_X1, VR::UL, x1),
+                (tags::REGION_LOCATION_MAX_Y1, VR::UL, "414"),
+                (tags::PHYSICAL_UNITS_X_DIRECTION, VR::US, units),
+                (tags::PHYSICAL_UNITS_Y_DIRECTION, VR::US, "3"),
+                (tags::PHYSICAL_DELTA_X, VR::FD, dx),
+                (tags::PHYSICAL_DELTA_Y, VR::FD, "0.05"),
+            ])
+        };
+        let mut obj = InMemDicomObject::new_empty();
+        obj.put(DataElement::new(
+            tags::SEQUENCE_OF_ULTRASOUND_REGIONS,
+            VR::SQ,
+            dicom_core::value::DataSetSequence::from(vec![
+                calibrated("1", "3", "595", "0.05"), // a 2-D image in cm: kept
+                calibrated("2", "3", "595", "0.05"), // M-mode: not spatial in y
+                calibrated("1", "4", "595", "0.05"), // seconds, not cm
+                calibrated("1", "3", "900", "0.05"), // outside a 640-column image
+                calibrated("1", "3", "595", "-1"),   // implausible delta
+            ]),
+        ));
+        let regions = ultrasound_regions(&obj, 480, 640);
+        assert_eq!(
+            regions,
+            vec![UltrasoundRegion {
+                bounds: [84, 31, 595, 414],
+                mm_per_pixel: [0.5, 0.5],
+            }]
+        );
+        assert!(ultrasound_regions(&InMemDicomObject::new_empty(), 480, 640).is_empty());
+    }
+
+    #[test]
+    fn cine_frame_time_follows_the_cine_module() {
+        // PS3.3 C.7.6.5: Frame Time first.
+        let o = with(&[
+            (tags::FRAME_TIME, VR::DS, "33.333"),
+            (tags::CINE_RATE, VR::IS, "10"),
+        ]);
+        assert_eq!(frame_time_ms(&o), Some(33.333));
+        // Frame Time Vector: increments after the first (zero) entry, averaged.
+        let o = with(&[(tags::FRAME_TIME_VECTOR, VR::DS, "0\\40\\50\\60")]);
+        assert_eq!(frame_time_ms(&o), Some(50.0));
+        // Rates in frames per second.
+        let o = with(&[(tags::RECOMMENDED_DISPLAY_FRAME_RATE, VR::IS, "25")]);
+        assert_eq!(frame_time_ms(&o), Some(40.0));
+        let o = with(&[(tags::CINE_RATE, VR::IS, "20")]);
+        assert_eq!(frame_time_ms(&o), Some(50.0));
+        // Implausible values are skipped, not played: 0 ms, negative, a rate of 0 fps.
+        let o = with(&[
+            (tags::FRAME_TIME, VR::DS, "0"),
+            (tags::RECOMMENDED_DISPLAY_FRAME_RATE, VR::IS, "0"),
+            (tags::CINE_RATE, VR::IS, "30"),
+        ]);
+        assert_eq!(frame_time_ms(&o), Some(1000.0 / 30.0));
+        let o = with(&[(tags::FRAME_TIME, VR::DS, "-5")]);
+        assert_eq!(frame_time_ms(&o), None);
+        assert_eq!(frame_time_ms(&InMemDicomObject::new_empty()), None);
     }
 }

@@ -26,7 +26,7 @@ pub use cache::FrameCache;
 pub use decode::{ColorModel, DecodedFrame, SampleBuf, Samples};
 pub use error::PixelError;
 pub use frames::PixelFile;
-pub use info::{ImageInfo, Photometric, VoiFunction, Window};
+pub use info::{ImageInfo, Photometric, UltrasoundRegion, VoiFunction, Window};
 pub use render::{RenderedFrame, Renderer, VoiChoice};
 pub use tiles::{Pyramid, Tile};
 pub use values::{FrameValues, ModalityValues};
@@ -58,5 +58,6 @@ pub(crate) fn test_info() -> ImageInfo {
         extended_offsets: None,
         frame_time_ms: None,
         rescale_type: None,
+        ultrasound_regions: Vec::new(),
     }
 }

@@ -194,6 +194,9 @@ pub struct ImageSpec {
     pub per_frame_positions: Option<Vec<[f64; 3]>>,
     /// Frame Time (0018,1063) in ms, with Frame Increment Pointer naming it (PS3.3 C.7.6.5).
     pub frame_time_ms: Option<f64>,
+    /// One calibrated 2-D ultrasound region (PS3.3 C.8.5.5): inclusive bounds [x0, y0, x1, y1]
+    /// and the physical size of a pixel in cm (both directions).
+    pub ultrasound_region: Option<([u32; 4], f64)>,
 }
 
 impl ImageSpec {
@@ -246,6 +249,7 @@ impl ImageSpec {
             photometric_override: None,
             per_frame_positions: None,
             frame_time_ms: None,
+            ultrasound_region: None,
         }
     }
 
@@ -411,6 +415,25 @@ impl ImageSpec {
                 VR::IS,
                 &self.frames.to_string(),
             );
+        }
+        if let Some(([x0, y0, x1, y1], cm)) = self.ultrasound_region {
+            let mut r = InMemDicomObject::new_empty();
+            put_us(&mut r, tags::REGION_SPATIAL_FORMAT, 1);
+            put_us(&mut r, tags::REGION_DATA_TYPE, 1);
+            for (tag, v) in [
+                (tags::REGION_LOCATION_MIN_X0, x0),
+                (tags::REGION_LOCATION_MIN_Y0, y0),
+                (tags::REGION_LOCATION_MAX_X1, x1),
+                (tags::REGION_LOCATION_MAX_Y1, y1),
+            ] {
+                r.put(DataElement::new(tag, VR::UL, PrimitiveValue::from(v)));
+            }
+            put_us(&mut r, tags::PHYSICAL_UNITS_X_DIRECTION, 3);
+            put_us(&mut r, tags::PHYSICAL_UNITS_Y_DIRECTION, 3);
+            for tag in [tags::PHYSICAL_DELTA_X, tags::PHYSICAL_DELTA_Y] {
+                r.put(DataElement::new(tag, VR::FD, PrimitiveValue::from(cm)));
+            }
+            o.put(sequence(tags::SEQUENCE_OF_ULTRASOUND_REGIONS, vec![r]));
         }
         if let Some(ms) = self.frame_time_ms {
             put_str(&mut o, tags::FRAME_TIME, VR::DS, &ds(&[ms]));
@@ -937,7 +960,8 @@ pub fn rgb_us_spec(study: &StudyIdentity, seed: u64) -> ImageSpec {
 }
 
 /// A greyscale ultrasound cine loop (Ultrasound Multi-frame, 8-bit, 240×320): a bright
-/// "heart wall" ring that beats once per `frames` frames, with the given Frame Time.
+/// "heart wall" ring that beats once per `frames` frames, with the given Frame Time, and one
+/// calibrated region (0.03 cm per pixel) over the image but its 16-pixel top and bottom bands.
 pub fn us_cine_spec(
     study: &StudyIdentity,
     seed: u64,
@@ -960,6 +984,7 @@ pub fn us_cine_spec(
     s.columns = cols;
     s.frames = frames;
     s.frame_time_ms = Some(frame_time_ms);
+    s.ultrasound_region = Some(([0, 16, 319, 223], 0.03));
     let mut pixels = Vec::with_capacity(usize::from(rows) * usize::from(cols) * frames as usize);
     for f in 0..frames {
         let beat = (std::f64::consts::TAU * f64::from(f) / f64::from(frames)).sin();
