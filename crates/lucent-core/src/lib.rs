@@ -215,6 +215,19 @@ struct StackFrames {
     study: StudyObject,
 }
 
+impl StackFrames {
+    /// The file and frame number of frame `index` (display order).
+    fn frame(&self, index: usize) -> Result<(&PathBuf, &u32), CoreError> {
+        self.frames
+            .get(index)
+            .map(|(path, frame)| (path, frame))
+            .ok_or(CoreError::Pixels(PixelError::FrameOutOfRange {
+                requested: index as u32,
+                frames: self.frames.len() as u32,
+            }))
+    }
+}
+
 impl Default for Session {
     fn default() -> Self {
         Self::new()
@@ -284,14 +297,7 @@ impl Session {
         voi: VoiChoice,
     ) -> Result<RenderedFrame, CoreError> {
         let stack = self.stack(series)?;
-        let (path, frame) =
-            stack
-                .frames
-                .get(index)
-                .ok_or(CoreError::Pixels(PixelError::FrameOutOfRange {
-                    requested: index as u32,
-                    frames: stack.frames.len() as u32,
-                }))?;
+        let (path, frame) = stack.frame(index)?;
         self.audit_access(&stack.study)?;
         let result = self.cache.frame(path, *frame).and_then(|decoded| {
             let file = self.cache.file(path)?;
@@ -415,14 +421,7 @@ impl Session {
     ) -> Result<FrameValues, CoreError> {
         let modality = self.find_series(series)?.1.modality.clone();
         let stack = self.stack(series)?;
-        let (path, frame) =
-            stack
-                .frames
-                .get(index)
-                .ok_or(CoreError::Pixels(PixelError::FrameOutOfRange {
-                    requested: index as u32,
-                    frames: stack.frames.len() as u32,
-                }))?;
+        let (path, frame) = stack.frame(index)?;
         self.audit_access(&stack.study)?;
         let decoded = self.cache.frame(path, *frame)?;
         let file = self.cache.file(path)?;

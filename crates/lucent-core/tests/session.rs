@@ -3,6 +3,17 @@
 use lucent_core::{CoreError, ErrorCode, HasErrorCode, SeriesId, Session};
 use lucent_testdata::*;
 
+/// Audit first: exactly one 110103 record for the study however many frames or values were
+/// read. Then the test's audit key leaves the keychain.
+fn assert_one_access_record_then_forget_key(data: &std::path::Path) {
+    let bodies = lucent_core::audit::read_bodies(&data.join("audit")).unwrap();
+    assert_eq!(
+        bodies.iter().filter(|b| b.event_code == "110103").count(),
+        1
+    );
+    let _ = lucent_core::audit::Keychain::open(data).and_then(|k| k.forget());
+}
+
 #[test]
 fn ui_views_carry_ids_and_display_text_but_never_paths() {
     let dir = tempfile::tempdir().unwrap();
@@ -121,14 +132,7 @@ fn frames_render_by_id_through_the_pipeline() {
         .unwrap();
     assert_ne!(first.pixels, header.pixels);
     // Audit first: one 110103 record for the study, however many frames were read.
-    let bodies =
-        lucent_core::audit::read_bodies(&dir.path().join("lucent-data").join("audit")).unwrap();
-    assert_eq!(
-        bodies.iter().filter(|b| b.event_code == "110103").count(),
-        1
-    );
-    let _ = lucent_core::audit::Keychain::open(&dir.path().join("lucent-data"))
-        .and_then(|k| k.forget());
+    assert_one_access_record_then_forget_key(&dir.path().join("lucent-data"));
 }
 
 #[test]
@@ -322,12 +326,5 @@ fn reading_tools_get_full_resolution_values_geometry_and_frame_time() {
     assert!(session.frame_values(ct, 60).is_err());
 
     // Values are pixels: reading them is audited like a frame (one 110103 for the study).
-    let bodies =
-        lucent_core::audit::read_bodies(&dir.path().join("lucent-data").join("audit")).unwrap();
-    assert_eq!(
-        bodies.iter().filter(|b| b.event_code == "110103").count(),
-        1
-    );
-    let _ = lucent_core::audit::Keychain::open(&dir.path().join("lucent-data"))
-        .and_then(|k| k.forget());
+    assert_one_access_record_then_forget_key(&dir.path().join("lucent-data"));
 }
