@@ -283,6 +283,8 @@ function run(action: Action, key = ""): void {
 window.addEventListener("keydown", (e) => {
   const target = e.target as HTMLElement | null;
   if (target && /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName) && e.key !== "Escape") return;
+  // A focused toolbar button keeps Enter and Space for itself (keyboard users reach it by Tab).
+  if (target?.tagName === "BUTTON" && (e.key === " " || e.key === "Enter")) return;
   const action = actionForKey(e);
   // With one viewport, Tab keeps moving the focus through the toolbar.
   if (!action || (action === "next-viewport" && app.layout === 1)) return;
@@ -365,6 +367,8 @@ function attachPointer(vp: Viewport): void {
       // Synthetic events (automation) have no capturable pointer; dragging still works.
     }
     if (app.active !== vp.slot) setActive(vp.slot);
+    // A mouse has one pointer: a press whose release was lost never turns the next drag into a pinch.
+    if (e.pointerType === "mouse") pointers.clear();
     pointers.set(e.pointerId, [e.clientX, e.clientY]);
     down = { x: e.clientX, y: e.clientY, moved: false };
     const pinch = twoFinger();
@@ -676,6 +680,8 @@ document.querySelectorAll<HTMLButtonElement>("button[data-action]").forEach((b) 
   const k = keyLabel(action);
   b.title = `${b.title || b.textContent}${k ? ` (${k})` : ""}`;
   b.addEventListener("click", () => run(action));
+  // A mouse click does not leave the focus on the button, so Space still plays cine afterwards.
+  b.addEventListener("mousedown", (e) => e.preventDefault());
 });
 $<HTMLSelectElement>("preset").addEventListener("change", (e) => applyPreset((e.target as HTMLSelectElement).value));
 $<HTMLInputElement>("cine-fps").addEventListener("change", (e) => setCineFps(Number((e.target as HTMLInputElement).value) || 15));
