@@ -18,15 +18,19 @@ export class Latest<T> {
 
   private async drain(): Promise<void> {
     this.running = true;
-    while (this.next) {
-      const task = this.next;
-      this.next = null;
-      try {
-        this.onResult(await task());
-      } catch (e) {
-        this.onError(e);
+    try {
+      while (this.next) {
+        const task = this.next;
+        this.next = null;
+        try {
+          this.onResult(await task());
+        } catch (e) {
+          this.onError(e);
+        }
       }
+    } finally {
+      // A throwing callback must not leave the queue "running" (and the viewport frozen).
+      this.running = false;
     }
-    this.running = false;
   }
 }

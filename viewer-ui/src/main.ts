@@ -9,7 +9,7 @@ import { Action, actionForKey, keyLabel, SHORTCUTS } from "./keys";
 import { Annotation, AnnotationKind, parseValues, regionStats } from "./measure";
 import { sliceNormal } from "./orientation";
 import { presetForKey, presetsFor } from "./presets";
-import { dragWindow, initialView, nativeZoom, nearestSlice, rotateView, ViewState, wheelStep, zoomAt, zoomBy } from "./view";
+import { dragWindow, initialView, nativeZoom, nearestSlice, rotateView, ViewState, wheelStep, zoomAt } from "./view";
 import { annotations, errorText, fmtDate, IpcError, paints, SeriesDto, StudyDto, Viewport } from "./viewport";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -199,9 +199,9 @@ function run(action: Action, key = ""): void {
       }
       return;
     case "zoom-in":
-      return changeView(vp, (v) => zoomBy(v, 1.25));
+      return changeView(vp, (v) => zoomAt(v, 1.25, vp.canvas.width / 2, vp.canvas.height / 2, vp.canvas.width, vp.canvas.height));
     case "zoom-out":
-      return changeView(vp, (v) => zoomBy(v, 1 / 1.25));
+      return changeView(vp, (v) => zoomAt(v, 1 / 1.25, vp.canvas.width / 2, vp.canvas.height / 2, vp.canvas.width, vp.canvas.height));
     case "rotate-cw":
       return changeView(vp, (v) => rotateView(v, 1));
     case "rotate-ccw":
@@ -286,8 +286,10 @@ window.addEventListener("keydown", (e) => {
   // A focused toolbar button keeps Enter and Space for itself (keyboard users reach it by Tab).
   if (target?.tagName === "BUTTON" && (e.key === " " || e.key === "Enter")) return;
   const action = actionForKey(e);
-  // With one viewport, Tab keeps moving the focus through the toolbar.
-  if (!action || (action === "next-viewport" && app.layout === 1)) return;
+  // Tab moves between viewports only when no control has the focus (Shift+Tab reaches the
+  // toolbar, where Tab then moves on as usual), and never with a single viewport.
+  const onControl = target instanceof HTMLElement && target !== document.body;
+  if (!action || (action === "next-viewport" && (app.layout === 1 || onControl))) return;
   e.preventDefault();
   run(action, e.key);
 });
@@ -338,9 +340,10 @@ function toggleCine(): void {
 
 type Gesture =
   | { mode: "window"; start: { center: number; width: number } }
-  | { mode: "pan" | "zoom"; view: ViewState }
+  | { mode: "pan"; view: ViewState }
+  | { mode: "zoom"; view: ViewState; at: [number, number] }
   | { mode: "scroll"; y: number }
-  | { mode: "draw"; annotation: Annotation; point: number }
+  | { mode: "draw"; annotation: Annotation; point: number; frame: string }
   | { mode: "edit"; annotation: Annotation; point: number }
   | { mode: "pinch"; view: ViewState; distance: number; mid: [number, number] }
   | { mode: "none" };
@@ -374,13 +377,15 @@ function attachPointer(vp: Viewport): void {
     const pinch = twoFinger();
     if (pinch) {
       vp.draft = null;
+      // The first finger may have pinned a probe a moment ago: a pinch is not a probe.
+      if (gesture.mode === "edit" && gesture.annotation.kind === "probe" && vp.annotations.at(-1) === gesture.annotation) vp.removeAnnotation("selected-or-last");
       gesture = { mode: "pinch", view: { ...vp.view }, ...pinch };
       return;
     }
     const p = vp.toImage(e.clientX, e.clientY);
     const [cx, cy] = vp.toCanvas(e.clientX, e.clientY);
     if (e.button === 1) gesture = { mode: "pan", view: { ...vp.view } };
-    else if (e.button === 2) gesture = { mode: "zoom", view: { ...vp.view } };
+    else if (e.button === 2) gesture = { mode: "zoom", view: { ...vp.view }, at: [cx, cy] };
     else if (!p) gesture = { mode: "none" };
     else if (vp.draft && vp.draft.kind === "angle" && vp.draft.points.length === 3) {
       // The angle's second arm ends where the user clicks.
@@ -404,10 +409,10 @@ function attachPointer(vp: Viewport): void {
           gesture = { mode: "edit", annotation, point: 0 };
         } else {
           vp.draft = annotation;
-          gesture = { mode: "draw", annotation, point: 1 };
+          gesture = { mode: "draw", annotation, point: 1, frame: vp.frameKey };
         }
       } else if (app.tool === "pan") gesture = { mode: "pan", view: { ...vp.view } };
-      else if (app.tool === "zoom") gesture = { mode: "zoom", view: { ...vp.view } };
+      else if (app.tool === "zoom") gesture = { mode: "zoom", view: { ...vp.view }, at: [cx, cy] };
       else if (e.pointerType === "touch") gesture = { mode: "scroll", y: e.clientY }; // one finger scrolls
       else gesture = { mode: "window", start: vp.window ?? { center: 128, width: 256 } };
       vp.draw();
@@ -421,6 +426,12 @@ function attachPointer(vp: Viewport): void {
     if (down && Math.hypot(e.clientX - down.x, e.clientY - down.y) > 3) down.moved = true;
     const dx = down ? e.clientX - down.x : 0;
     const dy = down ? e.clientY - down.y : 0;
+    // A mouse moving with no button held after a release that never arrived (focus lost, the
+    // viewport hidden mid-drag) ends the gesture instead of panning or zooming on.
+    if (e.pointerType === "mouse" && e.buttons === 0 && gesture.mode !== "none") {
+      gesture = { mode: "none" };
+      down = null;
+    }
     switch (gesture.mode) {
       case "window":
         if (e.pointerType === "mouse" && e.buttons) {
@@ -442,8 +453,8 @@ function attachPointer(vp: Viewport): void {
         return changeView(vp, () => ({ ...v, panX: v.panX + dx * dpr, panY: v.panY + dy * dpr }));
       }
       case "zoom": {
-        const v = gesture.view;
-        return changeView(vp, () => zoomBy(v, Math.exp(-dy / 200)));
+        const { view: v, at } = gesture;
+        return changeView(vp, () => zoomAt(v, Math.exp(-dy / 200), at[0], at[1], vp.canvas.width, vp.canvas.height));
       }
       case "pinch": {
         const now = twoFinger();
@@ -472,7 +483,8 @@ function attachPointer(vp: Viewport): void {
       const [a, b] = n.points;
       const m = vp.matrix();
       const tiny = !m || Math.hypot((b.x - a.x) * Math.hypot(m.a, m.b), (b.y - a.y) * Math.hypot(m.c, m.d)) < 3;
-      if (tiny) vp.draft = null;
+      // A measurement drawn while the frame changed (cine, sync) belongs to no frame: dropped.
+      if (tiny || g.frame !== vp.frameKey) vp.draft = null;
       else if (n.kind === "angle") n.points.push({ ...b }); // now the second arm follows the pointer
       else {
         vp.addAnnotation(n);
@@ -555,6 +567,8 @@ function seriesButton(study: StudyDto, series: SeriesDto): HTMLButtonElement {
     if (!dragged) void assign(active(), study, series);
     dragged = false;
   });
+  // A mouse click leaves no focus here either: Space after choosing a series plays cine.
+  b.addEventListener("mousedown", (e) => e.preventDefault());
   // Drag and drop with pointer events (mouse and touch alike; the webview's own drag and drop
   // is kept for files from the desktop).
   b.addEventListener("pointerdown", (e) => {
@@ -578,16 +592,21 @@ function seriesButton(study: StudyDto, series: SeriesDto): HTMLButtonElement {
     const up = (u: PointerEvent) => {
       window.removeEventListener("pointermove", move);
       window.removeEventListener("pointerup", up);
+      window.removeEventListener("pointercancel", up);
       viewports.forEach((vp) => vp.root.classList.remove("drop-target"));
       if (!ghost) return;
       ghost.remove();
+      // Swallow the click this release may produce on the button, and only that one.
       dragged = true;
+      setTimeout(() => (dragged = false), 0);
+      if (u.type === "pointercancel") return;
       const over = document.elementFromPoint(u.clientX, u.clientY)?.closest<HTMLElement>(".viewport");
       const vp = viewports.find((v) => v.root === over);
       if (vp) void assign(vp, study, series);
     };
     window.addEventListener("pointermove", move);
     window.addEventListener("pointerup", up);
+    window.addEventListener("pointercancel", up);
   });
   pendingThumbnails.push(() => drawThumbnail(series, thumb));
   return b;
@@ -638,6 +657,12 @@ async function loadStudies(): Promise<void> {
   }
   void loadSkipped();
   renderBrowser();
+  // Series already on screen may have grown with the new files.
+  for (const vp of visible()) {
+    const study = app.studies.find((st) => st.series.some((s) => s.id === vp.series?.id));
+    if (study) void vp.reloadStack(study);
+  }
+  if (visible().some((vp) => vp.frame)) void drawPendingThumbnails();
   if (!active().series && app.studies.length > 0) {
     const study = app.studies[0];
     const first = [...study.series].sort((a, b) => b.frames - a.frames)[0] ?? study.series[0];

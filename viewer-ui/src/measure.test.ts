@@ -116,6 +116,11 @@ describe("ROI statistics on a generated phantom with known HU", () => {
       expect([s.min, s.max]).toEqual([ref.min, ref.max]);
     }
   });
+  it("a region with no pixel centre inside says so instead of showing NaN", () => {
+    const label = annotationLabel({ kind: "rect", points: [{ x: 100.1, y: 100.1 }, { x: 100.4, y: 180 }] }, CT, values);
+    expect(label).toMatch(/no pixel centre inside$/);
+    expect(label).not.toContain("NaN");
+  });
   it("a Modality LUT table is used instead of the rescale", () => {
     const table = new Float32Array(SIZE * SIZE).fill(7);
     const s = regionStats("rect", { x: 0, y: 0 }, { x: 4, y: 4 }, { ...values, table }, null);

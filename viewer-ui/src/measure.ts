@@ -215,6 +215,7 @@ export function annotationLabel(n: Annotation, spacing: Spacing | null, values: 
       if (!values) return `${area}\n${pending}`;
       const s = regionStats(n.kind, a, b, values, spacing);
       const u = values.unit ? ` ${values.unit}` : "";
+      if (s.count === 0) return `${area}\nno pixel centre inside`;
       return `Mean ${fmtValue(round1(s.mean))}${u}  SD ${s.sd.toFixed(1)}\nMin ${fmtValue(s.min)}  Max ${fmtValue(s.max)}\n${area}  (${s.count} px)`;
     }
   }

@@ -33,7 +33,7 @@ export function presetsFor(modality: string | null, fileWindows: [number, number
 
 /**
  * The preset a number key selects. On CT, 1–8 are the CT presets and 0 cycles through the file's
- * windows; elsewhere 1–9 are the file's windows and 0 is the first. `current` is the name of the
+ * windows; elsewhere 1–9 are the file's windows and 0 cycles through them too. `current` is the name of the
  * preset in use (for cycling).
  */
 export function presetForKey(key: string, modality: string | null, fileWindows: [number, number][], current: string | null): Preset | null {

@@ -124,7 +124,7 @@ export class Viewport {
   private readonly tiles = { loaded: new Set<string>(), running: false, again: false };
   private values: { key: string; data: FrameValues | null; error: string | null } = { key: "", data: null, error: null };
   private readonly frames: Latest<{ frame: Frame; index: number; refine: boolean }>;
-  private readonly valueRequests: Latest<{ key: string; data: FrameValues }>;
+  private readonly valueRequests: Latest<{ key: string; data: FrameValues | null; error: string | null }>;
   /** A pending values fetch for the hover readout, and the frame it is for. */
   private valuesTimer: { key: string; id: number } | null = null;
 
@@ -172,14 +172,11 @@ export class Viewport {
       (e) => this.showMessage(errorText(e)),
     );
     this.valueRequests = new Latest(
-      ({ key, data }) => {
-        this.values = { key, data, error: null };
+      ({ key, data, error }) => {
+        this.values = { key, data, error };
         this.draw();
       },
-      (e) => {
-        this.values = { ...this.values, data: null, error: errorText(e) };
-        this.draw();
-      },
+      () => {},
     );
   }
 
@@ -230,9 +227,12 @@ export class Viewport {
     this.selected = null;
     this.values = { key: "", data: null, error: null };
     try {
-      this.stack = await invoke<StackDto>("stack", { request: { series: series.id } });
+      const stack = await invoke<StackDto>("stack", { request: { series: series.id } });
+      if (this.series !== series) return; // the user moved on: never give a series another's geometry
+      this.stack = stack;
       this.resetWindow();
     } catch (e) {
+      if (this.series !== series) return;
       this.stack = {
         frames: series.frames,
         locations: [],
@@ -249,6 +249,27 @@ export class Viewport {
       this.showMessage(errorText(e));
     }
     this.draw();
+    this.requestFrame();
+  }
+
+  /** After more files were opened: the series may have grown, so its stack (frame count,
+   * locations) is asked for again; the view, window and position are kept. */
+  async reloadStack(study: StudyDto): Promise<void> {
+    const current = this.series;
+    const fresh = current && study.series.find((s) => s.id === current.id);
+    if (!fresh) return;
+    this.study = study;
+    this.series = fresh;
+    try {
+      const stack = await invoke<StackDto>("stack", { request: { series: fresh.id } });
+      if (this.series !== fresh) return;
+      this.stack = stack;
+    } catch {
+      return; // the frame request will show the error
+    }
+    this.values = { key: "", data: null, error: null };
+    this.shownIndex = -1;
+    this.index = Math.min(this.index, Math.max(0, this.stack.frames - 1));
     this.requestFrame();
   }
 
@@ -306,7 +327,13 @@ export class Viewport {
     this.values = { key, data: null, error: null };
     const series = this.series.id;
     const index = this.shownIndex;
-    this.valueRequests.submit(async () => ({ key, data: parseValues(await invoke<ArrayBuffer>("values", { request: { series, index } })) }));
+    this.valueRequests.submit(async () => {
+      try {
+        return { key, data: parseValues(await invoke<ArrayBuffer>("values", { request: { series, index } })), error: null };
+      } catch (e) {
+        return { key, data: null, error: errorText(e) }; // stored under its own frame, not the current one
+      }
+    });
     return null;
   }
 
@@ -569,8 +596,6 @@ export class Viewport {
 
   /** Large images: full-resolution tiles of the visible region replace the coarse level. */
   async loadVisibleTiles(): Promise<void> {
-    const f = this.frame;
-    if (!f || !f.downsampled || !this.series) return;
     if (this.tiles.running) {
       this.tiles.again = true;
       return;
@@ -579,11 +604,18 @@ export class Viewport {
     try {
       do {
         this.tiles.again = false;
+        // The frame, window and view are read afresh each round: a scroll or W/L change during a
+        // round starts the next one instead of dropping the refinement.
+        const f = this.frame;
+        if (!f || !f.downsampled || !this.series) return;
         const key = this.tileKey();
         const m = this.matrix() as Affine;
         const { level, tiles: wanted } = visibleTiles(m, this.canvas.width, this.canvas.height, f.fullWidth, f.fullHeight);
         for (const [tx, ty] of wanted) {
-          if (this.tileKey() !== key || this.frame !== f) return;
+          if (this.tileKey() !== key || this.frame !== f) {
+            this.tiles.again = true;
+            break;
+          }
           const id = `${level}:${tx}:${ty}`;
           if (this.tiles.loaded.has(id)) continue;
           const w = this.window;
@@ -594,13 +626,16 @@ export class Viewport {
           } catch {
             continue; // a level the pyramid does not have: the coarse level stays
           }
-          if (this.tileKey() !== key || this.frame !== f) return;
+          if (this.tileKey() !== key || this.frame !== f) {
+            this.tiles.again = true;
+            break;
+          }
           const scale = 2 ** level;
           this.offctx.drawImage(this.toScratch(tile), tile.fullWidth, tile.fullHeight, tile.width * scale, tile.height * scale);
           this.tiles.loaded.add(id);
           this.draw();
         }
-        if (wanted.every(([tx, ty]) => this.tiles.loaded.has(`${level}:${tx}:${ty}`))) this.badgeDownsampled.hidden = true;
+        if (!this.tiles.again && wanted.every(([tx, ty]) => this.tiles.loaded.has(`${level}:${tx}:${ty}`))) this.badgeDownsampled.hidden = true;
       } while (this.tiles.again);
     } finally {
       this.tiles.running = false;
