@@ -169,6 +169,14 @@ else { for (const p of pts) ev('pointermove', p, 0); }
 """
 
 
+def activate(js, slot):
+    """Makes a viewport the active one as a middle click does (a pan that does not move)."""
+    js("""
+    const c = document.querySelectorAll('.viewport')[arguments[0]].querySelector('canvas');
+    for (const t of ['pointerdown', 'pointerup']) c.dispatchEvent(new PointerEvent(t, {pointerId: 4, button: 1, bubbles: true}));
+    """, slot)
+
+
 def ct_slices(folder):
     """The CT files in display order (ascending location along the normal), read with pydicom."""
     import pydicom
@@ -324,7 +332,7 @@ def reading_tools(js, shot, wait, study, thick):
         time.sleep(0.2)
     check("a series dragged from the browser onto viewport 2 is shown there", state(js, 1)["series"] == drop, state(js, 1))
     # Synchronised scrolling: the 2.5 mm and 5 mm series share a frame of reference.
-    js("document.querySelectorAll('.viewport')[0].querySelector('canvas').dispatchEvent(new PointerEvent('pointerdown', {pointerId: 4, button: 1, bubbles: true})); document.querySelectorAll('.viewport')[0].querySelector('canvas').dispatchEvent(new PointerEvent('pointerup', {pointerId: 4, button: 1, bubbles: true}))")
+    activate(js, 0)
     key(js, "Home")
     for _ in range(8):
         key(js, "ArrowDown")
@@ -341,7 +349,7 @@ def reading_tools(js, shot, wait, study, thick):
     shot("10-layout-2x2-sync")
 
     # Cine of the US multi-frame in viewport 3 at the file's frame time.
-    js("document.querySelectorAll('.viewport')[2].querySelector('canvas').dispatchEvent(new PointerEvent('pointerdown', {pointerId: 5, button: 1, bubbles: true})); document.querySelectorAll('.viewport')[2].querySelector('canvas').dispatchEvent(new PointerEvent('pointerup', {pointerId: 5, button: 1, bubbles: true}))")
+    activate(js, 2)
     js("[...document.querySelectorAll('.series')].find(e => e.textContent.startsWith('US #7')).click()")
     t0 = time.time()
     while time.time() - t0 < 10 and state(js, 2)["shown"] != 0:

@@ -214,12 +214,12 @@ function run(action: Action, key = ""): void {
       vp.view = initialView();
       vp.invert = false;
       vp.resetWindow();
-      vp.refresh();
+      vp.requestFrame();
       vp.draw();
       return updateToolbar();
     case "invert":
       vp.invert = !vp.invert;
-      vp.refresh();
+      vp.requestFrame(); // re-rendered from the shell's cache with the new polarity
       return updateToolbar();
     case "preset": {
       if (!st || vp.frame?.channels === 3) return;
@@ -567,8 +567,6 @@ function seriesButton(study: StudyDto, series: SeriesDto): HTMLButtonElement {
     if (!dragged) void assign(active(), study, series);
     dragged = false;
   });
-  // A mouse click leaves no focus here either: Space after choosing a series plays cine.
-  b.addEventListener("mousedown", (e) => e.preventDefault());
   // Drag and drop with pointer events (mouse and touch alike; the webview's own drag and drop
   // is kept for files from the desktop).
   b.addEventListener("pointerdown", (e) => {
@@ -705,8 +703,11 @@ document.querySelectorAll<HTMLButtonElement>("button[data-action]").forEach((b) 
   const k = keyLabel(action);
   b.title = `${b.title || b.textContent}${k ? ` (${k})` : ""}`;
   b.addEventListener("click", () => run(action));
-  // A mouse click does not leave the focus on the button, so Space still plays cine afterwards.
-  b.addEventListener("mousedown", (e) => e.preventDefault());
+});
+// A mouse click leaves the focus on no button (toolbar, series, help), so Space still plays cine
+// afterwards; buttons reached by Tab keep Enter and Space (see the keydown handler).
+document.addEventListener("mousedown", (e) => {
+  if ((e.target as Element | null)?.closest?.("button")) e.preventDefault();
 });
 $<HTMLSelectElement>("preset").addEventListener("change", (e) => applyPreset((e.target as HTMLSelectElement).value));
 $<HTMLInputElement>("cine-fps").addEventListener("change", (e) => setCineFps(Number((e.target as HTMLInputElement).value) || 15));

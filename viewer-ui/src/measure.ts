@@ -177,10 +177,12 @@ export function fmtValue(x: number): string {
   return Number.isInteger(x) ? String(x) : x.toFixed(1);
 }
 
-/** The unit suffix of a spacing: mm, or mm "at detector" (Imager Pixel Spacing), or px. */
-function lengthUnit(spacing: Spacing | null): string {
-  if (!spacing) return "px";
-  return spacing.basis === "detector" ? "mm (detector)" : "mm";
+/** The unit of a length (power 1) or area (power 2): mm, mm "(detector)" for Imager Pixel
+ * Spacing, or px without a spacing. */
+function unitOf(spacing: Spacing | null, power: 1 | 2): string {
+  const sup = power === 2 ? "²" : "";
+  if (!spacing) return `px${sup}`;
+  return spacing.basis === "detector" ? `mm${sup} (detector)` : `mm${sup}`;
 }
 
 /** What the probe says about one pixel: position, stored value, and modality value with unit. */
@@ -203,15 +205,14 @@ export function annotationLabel(n: Annotation, spacing: Spacing | null, values: 
   const [a, b, c] = n.points;
   switch (n.kind) {
     case "length":
-      return `${lengthOf(a, b, spacing).toFixed(1)} ${lengthUnit(spacing)}`;
+      return `${lengthOf(a, b, spacing).toFixed(1)} ${unitOf(spacing, 1)}`;
     case "angle":
       return `${angleOf(a, b, c, spacing).toFixed(1)}°`;
     case "probe":
       return values ? (probeText(values, a) ?? "outside the image") : pending;
     case "rect":
     case "ellipse": {
-      const unit = spacing ? (spacing.basis === "detector" ? "mm² (detector)" : "mm²") : "px²";
-      const area = `Area ${areaOf(n.kind, a, b, spacing).toFixed(1)} ${unit}`;
+      const area = `Area ${areaOf(n.kind, a, b, spacing).toFixed(1)} ${unitOf(spacing, 2)}`;
       if (!values) return `${area}\n${pending}`;
       const s = regionStats(n.kind, a, b, values, spacing);
       const u = values.unit ? ` ${values.unit}` : "";

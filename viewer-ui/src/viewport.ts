@@ -446,10 +446,8 @@ export class Viewport {
       }
       if (n.points.length < POINTS[n.kind]) continue;
       const label = this.labelFor(n, values);
-      const anchor = n.points.reduce((best, p) => {
-        const [x] = applyMatrix(m, p.x, p.y);
-        return x > best[0] ? applyMatrix(m, p.x, p.y) : best;
-      }, applyMatrix(m, n.points[0].x, n.points[0].y));
+      // The label sits right of the rightmost point on screen.
+      const anchor = n.points.map((p) => applyMatrix(m, p.x, p.y)).reduce((best, q) => (q[0] > best[0] ? q : best));
       const lines = label.split("\n");
       const x = anchor[0] + 10 * dpr;
       let y = anchor[1] - (lines.length * font * 1.25) / 2;
@@ -501,7 +499,12 @@ export class Viewport {
     let best: Annotation | null = null;
     let bestDistance = radius;
     for (const n of this.annotations) {
-      const lines = outline(n).map((line) => line.map((p) => ({ x: applyMatrix(m, p.x, p.y)[0], y: applyMatrix(m, p.x, p.y)[1] })));
+      const lines = outline(n).map((line) =>
+        line.map((p) => {
+          const [x, y] = applyMatrix(m, p.x, p.y);
+          return { x, y };
+        }),
+      );
       const d = distanceToOutline({ x: cx, y: cy }, lines);
       if (d <= bestDistance) {
         bestDistance = d;
@@ -587,11 +590,6 @@ export class Viewport {
     paints.count++;
     paints.lastAt = performance.now();
     this.host.onPainted();
-  }
-
-  /** Re-renders the frame on screen (after invert), from the shell's cache. */
-  refresh(): void {
-    this.requestFrame();
   }
 
   /** Large images: full-resolution tiles of the visible region replace the coarse level. */
