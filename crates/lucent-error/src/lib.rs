@@ -102,6 +102,9 @@ error_codes! {
     AuditUnsealable => "E_AUDIT_UNSEALABLE",
     /// A bug in Lucent was caught and contained (a panic while reading one file); please report it.
     Internal => "E_INTERNAL",
+    /// The file is no longer the one that was indexed (replaced, rewritten or another instance):
+    /// its pixels are not shown under the indexed patient; open the folder again.
+    FileChanged => "E_FILE_CHANGED",
 }
 
 impl ErrorCode {

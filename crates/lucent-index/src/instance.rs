@@ -93,6 +93,16 @@ pub struct HeaderIdentity {
 }
 
 impl HeaderIdentity {
+    /// SOP Instance UID (0008,0018), else the Media Storage SOP Instance UID of the meta group;
+    /// empty when absent (some tools and codec test suites write none).
+    pub fn sop_instance_uid_of(header: &Header) -> String {
+        header
+            .dataset
+            .ascii(tags::SOP_INSTANCE_UID)
+            .or_else(|| header.meta.ascii(tags::MEDIA_STORAGE_SOP_INSTANCE_UID))
+            .unwrap_or_default()
+    }
+
     /// Reads the identity attributes of a parsed header.
     pub fn of(header: &Header) -> Self {
         let ds = &header.dataset;
@@ -110,14 +120,12 @@ impl IndexedImage {
     pub(crate) fn from_header(
         header: &Header,
         path: std::path::PathBuf,
+        fingerprint: crate::fingerprint::FileFingerprint,
     ) -> Result<Self, HeaderError> {
         let ds = &header.dataset;
         // Missing UIDs are tolerated (empty strings): images written by some tools and codec test
         // suites lack them, and dcmtk and GDCM still display such files.
-        let sop_instance_uid = ds
-            .ascii(tags::SOP_INSTANCE_UID)
-            .or_else(|| header.meta.ascii(tags::MEDIA_STORAGE_SOP_INSTANCE_UID))
-            .unwrap_or_default();
+        let sop_instance_uid = HeaderIdentity::sop_instance_uid_of(header);
         let sop_class_uid = ds
             .ascii(tags::SOP_CLASS_UID)
             .or_else(|| header.meta.ascii(tags::MEDIA_STORAGE_SOP_CLASS_UID));
@@ -210,6 +218,7 @@ impl IndexedImage {
             windows,
             rescale,
             path,
+            fingerprint,
         };
         Ok(IndexedImage {
             study: StudyAttributes {

@@ -11,6 +11,7 @@
 pub mod charset;
 pub mod dicomdir;
 pub mod error;
+pub mod fingerprint;
 pub mod geometry;
 pub mod header;
 mod instance;
@@ -20,8 +21,10 @@ pub mod scan;
 pub mod structure;
 
 pub use error::{HeaderError, Tag};
+pub use fingerprint::{FileChange, FileFingerprint};
 pub use instance::HeaderIdentity;
 pub use model::{
     Instance, MeasurementSpacing, Patient, Series, Skipped, SpacingBasis, Study, StudyIndex,
+    StudyWarning,
 };
 pub use scan::{ScanError, scan};

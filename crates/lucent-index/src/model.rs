@@ -40,9 +40,28 @@ pub struct Patient {
     pub age: Option<String>,
 }
 
+/// Why a study in the browser needs the reader's attention: what the index did with files whose
+/// identifiers could not be trusted to group them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StudyWarning {
+    /// Files with this Study Instance UID belong to more than one patient (Patient ID, else
+    /// Patient's Name + Birth Date); each patient's files are a study of their own.
+    UidSharedByPatients,
+    /// The files have no Study Instance UID; they are grouped per patient only.
+    MissingStudyUid,
+    /// Some files have no Series Instance UID; they are grouped by Series Number, Modality and
+    /// Frame of Reference only.
+    MissingSeriesUid,
+}
+
 /// One study.
 #[derive(Debug, Clone)]
 pub struct Study {
+    /// What tells this study apart within its index: the Study Instance UID and the patient the
+    /// files belong to. Unique within a [`StudyIndex`]; never shown (it holds identifiers).
+    pub key: String,
+    /// Flags for the browser; empty for well-formed files.
+    pub warnings: Vec<StudyWarning>,
     /// Study Instance UID (0020,000D); empty when the files lack it.
     pub study_instance_uid: String,
     /// Study Date (0008,0020), `YYYYMMDD` as in the file.
@@ -65,6 +84,9 @@ pub struct Study {
 /// several entries with the same UID and increasing `stack`.
 #[derive(Debug, Clone)]
 pub struct Series {
+    /// What tells this series apart within its study (with [`Series::stack`]): the Series
+    /// Instance UID, or for files without one what they were grouped by. Never shown.
+    pub key: String,
     /// Series Instance UID (0020,000E); empty when the files lack it.
     pub series_instance_uid: String,
     /// 0-based stack number within the series.
@@ -131,6 +153,9 @@ pub struct Instance {
     pub rescale: Option<(f64, f64)>,
     /// Where the file is.
     pub path: PathBuf,
+    /// Size, modification time and header hash when indexed: the pixel pipeline refuses the
+    /// file if it no longer matches ([`crate::fingerprint`]).
+    pub fingerprint: crate::fingerprint::FileFingerprint,
 }
 
 /// A file that was not indexed.

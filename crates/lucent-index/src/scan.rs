@@ -8,7 +8,6 @@
 use crate::dicomdir;
 use crate::error::HeaderError;
 use crate::geometry::{SliceGeometry, build_stacks};
-use crate::header::read_header;
 use crate::instance::{IndexedImage, SeriesAttributes, StudyAttributes};
 use crate::model::{Series, Skipped, Study, StudyIndex};
 use lucent_error::{ErrorCode, HasErrorCode};
@@ -53,14 +52,16 @@ enum FileOutcome {
 }
 
 fn index_file(path: &Path) -> FileOutcome {
-    let header = match read_header(path) {
-        Ok(h) => h,
+    // One descriptor for the header and its fingerprint (what the pixel pipeline checks again).
+    let opened = match crate::fingerprint::open(path) {
+        Ok(o) => o,
         Err(e) => return FileOutcome::Skipped(e),
     };
+    let header = opened.header;
     if header.is_dicomdir() {
         return FileOutcome::Dicomdir(dicomdir::references(&header, path));
     }
-    match IndexedImage::from_header(&header, path.to_path_buf()) {
+    match IndexedImage::from_header(&header, path.to_path_buf(), opened.fingerprint) {
         Ok(image) => FileOutcome::Image(Box::new(image)),
         Err(e) => FileOutcome::Skipped(e),
     }
@@ -244,6 +245,8 @@ fn group(images: Vec<IndexedImage>) -> Vec<Study> {
                     .then(a.stack.cmp(&b.stack))
             });
             Study {
+                key: attrs.study_instance_uid.clone(),
+                warnings: Vec::new(),
                 study_instance_uid: attrs.study_instance_uid,
                 study_date: attrs.study_date,
                 study_time: attrs.study_time,
@@ -297,6 +300,7 @@ fn stacks_of((attrs, images): SeriesGroup) -> Vec<Series> {
                 .map(|img| img.instance)
                 .collect();
             Series {
+                key: attrs.series_instance_uid.clone(),
                 series_instance_uid: attrs.series_instance_uid.clone(),
                 stack: k as u32,
                 modality: attrs.modality.clone(),

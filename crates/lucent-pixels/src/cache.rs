@@ -12,7 +12,8 @@ use crate::error::PixelError;
 use crate::frames::PixelFile;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
-use std::path::{Path, PathBuf};
+use lucent_index::FileFingerprint;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -151,10 +152,37 @@ pub const DEFAULT_CACHE_BYTES: u64 = 1 << 30;
 /// Open files kept (each holds a descriptor and its frame table).
 pub const OPEN_FILES: u64 = 64;
 
+/// A file as the study index knows it: where it is and what it must still be when its pixels
+/// are read (PS3.3 C.12.1: the SOP Instance UID names the instance; the fingerprint the bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IndexedFile {
+    /// Where the file is.
+    pub path: PathBuf,
+    /// Its SOP Instance UID when indexed (empty when the file has none).
+    pub sop_instance_uid: String,
+    /// Its size, modification time and header hash when indexed.
+    pub fingerprint: FileFingerprint,
+}
+
+impl IndexedFile {
+    /// The file of an indexed instance.
+    pub fn of(instance: &lucent_index::Instance) -> Self {
+        IndexedFile {
+            path: instance.path.clone(),
+            sop_instance_uid: instance.sop_instance_uid.clone(),
+            fingerprint: instance.fingerprint,
+        }
+    }
+}
+
+/// Decoded frames keyed by file, fingerprint and frame number: a file indexed again with other
+/// content never gets the old file's frames.
+type FrameKey = (PathBuf, FileFingerprint, u32);
+
 /// Decoded frames and open files, shared by the foreground and the prefetch workers.
 #[derive(Debug)]
 pub struct FrameCache {
-    frames: Mutex<Lru<(PathBuf, u32), DecodedFrame>>,
+    frames: Mutex<Lru<FrameKey, DecodedFrame>>,
     files: Mutex<Lru<PathBuf, PixelFile>>,
     /// Hit/miss counters.
     pub stats: CacheStats,
@@ -170,58 +198,67 @@ impl FrameCache {
         }
     }
 
-    fn lock_frames(&self) -> std::sync::MutexGuard<'_, Lru<(PathBuf, u32), DecodedFrame>> {
+    fn lock_frames(&self) -> std::sync::MutexGuard<'_, Lru<FrameKey, DecodedFrame>> {
         self.frames.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The open file for `path`, opening (and caching) it when needed.
-    pub fn file(&self, path: &Path) -> Result<Arc<PixelFile>, PixelError> {
-        let key = path.to_path_buf();
+    /// The open file for `file`, opening (and caching) it when needed. A file is opened with
+    /// [`PixelFile::open_indexed`]: it must still be the file that was indexed.
+    pub fn file(&self, file: &IndexedFile) -> Result<Arc<PixelFile>, PixelError> {
         if let Some(f) = self
             .files
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
+            .get(&file.path)
+            && f.is_indexed_as(&file.sop_instance_uid, &file.fingerprint)
         {
             return Ok(f);
         }
-        let file = Arc::new(PixelFile::open(path)?);
+        let opened = Arc::new(PixelFile::open_indexed(
+            &file.path,
+            &file.sop_instance_uid,
+            &file.fingerprint,
+        )?);
         self.files
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(key, file.clone(), 1);
-        Ok(file)
+            .insert(file.path.clone(), opened.clone(), 1);
+        Ok(opened)
     }
 
-    /// Frame `k` of `path`, decoded once and then served from memory.
-    pub fn frame(&self, path: &Path, k: u32) -> Result<Arc<DecodedFrame>, PixelError> {
-        let key = (path.to_path_buf(), k);
+    fn key(file: &IndexedFile, k: u32) -> FrameKey {
+        (file.path.clone(), file.fingerprint, k)
+    }
+
+    /// Frame `k` of `file`, decoded once and then served from memory.
+    pub fn frame(&self, file: &IndexedFile, k: u32) -> Result<Arc<DecodedFrame>, PixelError> {
+        let key = Self::key(file, k);
         if let Some(frame) = self.lock_frames().get(&key) {
             self.stats.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(frame);
         }
         self.stats.misses.fetch_add(1, Ordering::Relaxed);
-        let decoded = Arc::new(mapped(self.file(path)?.decode_frame(k)?));
+        let decoded = Arc::new(mapped(self.file(file)?.decode_frame(k)?));
         self.lock_frames()
             .insert(key, decoded.clone(), frame_weight(&decoded));
         Ok(decoded)
     }
 
     /// Decodes into the cache without counting a hit or miss (prefetch).
-    pub fn warm(&self, path: &Path, k: u32) -> Result<(), PixelError> {
-        let key = (path.to_path_buf(), k);
+    pub fn warm(&self, file: &IndexedFile, k: u32) -> Result<(), PixelError> {
+        let key = Self::key(file, k);
         if self.lock_frames().contains(&key) {
             return Ok(());
         }
-        let decoded = Arc::new(self.file(path)?.decode_frame(k)?);
+        let decoded = Arc::new(self.file(file)?.decode_frame(k)?);
         self.lock_frames()
             .insert(key, decoded.clone(), frame_weight(&decoded));
         Ok(())
     }
 
-    /// Whether frame `k` of `path` is cached.
-    pub fn contains(&self, path: &Path, k: u32) -> bool {
-        self.lock_frames().contains(&(path.to_path_buf(), k))
+    /// Whether frame `k` of `file` is cached.
+    pub fn contains(&self, file: &IndexedFile, k: u32) -> bool {
+        self.lock_frames().contains(&Self::key(file, k))
     }
 
     /// Bytes of decoded samples held.

@@ -57,6 +57,9 @@ pub enum PixelError {
     /// Writing the output image failed.
     #[error("cannot write image: {0}")]
     Output(String),
+    /// The file is not the one that was indexed (see `lucent_index::fingerprint`).
+    #[error("the file changed after it was indexed: {0}; open it again")]
+    FileChanged(lucent_index::FileChange),
 }
 
 impl HasErrorCode for PixelError {
@@ -74,6 +77,7 @@ impl HasErrorCode for PixelError {
             PixelError::TooLarge(_) => ErrorCode::ImageTooLarge,
             PixelError::Decode { .. } => ErrorCode::DecodeFailed,
             PixelError::InvalidWindow(_) => ErrorCode::InvalidArgument,
+            PixelError::FileChanged(_) => ErrorCode::FileChanged,
         }
     }
 }

@@ -16,6 +16,8 @@ use crate::safe_math::{self, MAX_FRAME_BYTES};
 use dicom_dictionary_std::tags;
 use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
 use dicom_object::OpenFileOptions;
+use lucent_index::HeaderIdentity;
+use lucent_index::fingerprint::{self, FileFingerprint};
 use lucent_index::header::{self, transfer_syntax};
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -67,6 +69,11 @@ enum Layout {
 pub struct PixelFile {
     file: File,
     file_len: u64,
+    /// The file as opened; every read first checks that size and modification time still match
+    /// (a file written to in place while open).
+    fingerprint: FileFingerprint,
+    sop_instance_uid: String,
+    identity: HeaderIdentity,
     /// The pixel attributes.
     pub info: ImageInfo,
     layout: Layout,
@@ -89,8 +96,33 @@ pub enum FrameBytes {
 
 impl PixelFile {
     /// Opens a file: validates the header, reads the pixel attributes and locates every frame.
+    /// The header, the attributes and every later pixel read come from one open descriptor.
     pub fn open(path: &Path) -> Result<Self, PixelError> {
-        let header = header::read_header(path)?;
+        Self::from_opened(fingerprint::open(path)?)
+    }
+
+    /// Opens a file of a study index and checks, on the descriptor its pixels are then read from,
+    /// that it is still the file that was indexed: same SOP Instance UID, size, modification time
+    /// and header bytes. Otherwise [`PixelError::FileChanged`]: another file's pixels are never
+    /// shown under the indexed patient.
+    pub fn open_indexed(
+        path: &Path,
+        sop_instance_uid: &str,
+        indexed: &FileFingerprint,
+    ) -> Result<Self, PixelError> {
+        let opened = fingerprint::open(path)?;
+        let now_uid = HeaderIdentity::sop_instance_uid_of(&opened.header);
+        fingerprint::check(sop_instance_uid, indexed, &now_uid, &opened.fingerprint)
+            .map_err(PixelError::FileChanged)?;
+        Self::from_opened(opened)
+    }
+
+    fn from_opened(opened: fingerprint::OpenedFile) -> Result<Self, PixelError> {
+        let fingerprint::OpenedFile {
+            file,
+            header,
+            fingerprint,
+        } = opened;
         let Some(pixel_data) = header.pixel_data else {
             return Err(PixelError::NoPixelData);
         };
@@ -110,11 +142,10 @@ impl PixelFile {
             header::tags::DOUBLE_FLOAT_PIXEL_DATA => Some(64),
             _ => None,
         };
-        let obj = read_attributes(path, &header, dataset_ts)?;
+        let obj = read_attributes(&file, &header, dataset_ts)?;
         let info = ImageInfo::from_object(&obj, &ts, float_bits)?;
         let frame_bytes = native_frame_bytes(&info)?;
-        let file = File::open(path)?;
-        let file_len = file.metadata()?.len();
+        let file_len = fingerprint.len;
         let layout = match pixel_data.length {
             Some(length) => {
                 if !NATIVE_SYNTAXES.contains(&ts.as_str()) {
@@ -132,7 +163,7 @@ impl PixelFile {
                 if header.deflated {
                     // The pixel data is inside the deflate stream: inflate the object once.
                     let full = OpenFileOptions::new()
-                        .open_file(path)
+                        .from_reader(reader_from_start(&file)?)
                         .map_err(|e| PixelError::Malformed(format!("deflated data set: {e}")))?;
                     let element = full
                         .element(pixel_data_tag(float_bits))
@@ -179,12 +210,28 @@ impl PixelFile {
                 Layout::Encapsulated { frames }
             }
         };
+        let identity = HeaderIdentity::of(&header);
+        let sop_instance_uid = HeaderIdentity::sop_instance_uid_of(&header);
         Ok(PixelFile {
             file,
+            sop_instance_uid,
             file_len,
+            fingerprint,
+            identity,
             info,
             layout,
         })
+    }
+
+    /// Whether this open file is the indexed file with this SOP Instance UID and fingerprint.
+    pub fn is_indexed_as(&self, sop_instance_uid: &str, indexed: &FileFingerprint) -> bool {
+        self.sop_instance_uid == sop_instance_uid && self.fingerprint == *indexed
+    }
+
+    /// Who and what the file is about, read from the same descriptor as its pixels: what an
+    /// audit record of this file's access must name. Contains PHI.
+    pub fn identity(&self) -> &HeaderIdentity {
+        &self.identity
     }
 
     /// Number of frames.
@@ -333,6 +380,8 @@ impl PixelFile {
     }
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<(), PixelError> {
+        fingerprint::check_metadata(&self.file, &self.fingerprint)
+            .map_err(PixelError::FileChanged)?;
         if offset.saturating_add(buf.len() as u64) > self.file_len {
             return Err(PixelError::Truncated(format!(
                 "{} bytes at offset {offset}",
@@ -354,7 +403,7 @@ impl PixelFile {
 /// File Meta Information (some writers omit its group length, which dicom-object rejects) nor
 /// any pixel data. Deflated data sets are read by dicom-object from the file.
 fn read_attributes(
-    path: &Path,
+    file: &File,
     header: &header::Header,
     dataset_ts: &str,
 ) -> Result<dicom_object::InMemDicomObject, PixelError> {
@@ -364,7 +413,7 @@ fn read_attributes(
     if header.deflated {
         return OpenFileOptions::new()
             .read_until(tags::FLOAT_PIXEL_DATA)
-            .open_file(path)
+            .from_reader(reader_from_start(file)?)
             .map(|o| o.into_inner())
             .map_err(|e| invalid(&e));
     }
@@ -383,13 +432,20 @@ fn read_attributes(
             "the data set before Pixel Data is {size} bytes"
         )));
     }
-    let mut file = File::open(path)?;
-    file.seek(SeekFrom::Start(header.dataset_offset))?;
-    let mut bytes = Vec::new();
-    file.take(size).read_to_end(&mut bytes)?;
+    let mut bytes = vec![0u8; safe_math::to_usize(size)?];
+    file.read_exact_at(&mut bytes, header.dataset_offset)
+        .map_err(|_| PixelError::Truncated("the file shrank while its header was read".into()))?;
     lucent_index::structure::check_data_set(&bytes, header.encoding)?;
     dicom_object::InMemDicomObject::read_dataset_with_ts(std::io::Cursor::new(bytes), ts)
         .map_err(|e| invalid(&e))
+}
+
+/// A buffered reader over a duplicate of `file`'s descriptor, at the start of the file (for
+/// dicom-object, which reads a Part 10 stream, preamble detected).
+fn reader_from_start(file: &File) -> Result<BufReader<File>, PixelError> {
+    let mut dup = file.try_clone()?;
+    dup.seek(SeekFrom::Start(0))?;
+    Ok(BufReader::new(dup))
 }
 
 fn pixel_data_tag(float_bits: Option<u16>) -> dicom_core::Tag {

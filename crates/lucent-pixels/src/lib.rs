@@ -22,7 +22,7 @@ pub mod safe_math;
 pub mod tiles;
 pub mod values;
 
-pub use cache::FrameCache;
+pub use cache::{FrameCache, IndexedFile};
 pub use decode::{ColorModel, DecodedFrame, SampleBuf, Samples};
 pub use error::PixelError;
 pub use frames::PixelFile;
