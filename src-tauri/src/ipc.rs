@@ -138,6 +138,8 @@ pub struct StudyDto {
     pub date: Option<String>,
     /// Study Description.
     pub description: Option<String>,
+    /// Why the browser flags this study, one sentence each (no identifiers).
+    pub warnings: Vec<String>,
     /// Series.
     pub series: Vec<SeriesDto>,
 }
@@ -172,6 +174,11 @@ impl From<&StudySummary> for StudyDto {
             patient_age: s.patient.age.clone(),
             date: s.date.clone(),
             description: s.description.clone(),
+            warnings: s
+                .warnings
+                .iter()
+                .map(|w| lucent_core::warning_text(*w).to_string())
+                .collect(),
             series: s
                 .series
                 .iter()

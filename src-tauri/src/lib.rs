@@ -316,7 +316,7 @@ async fn values(
     .await
 }
 
-/// A small preview of a stack's middle frame for the browser.
+/// A small preview of a stack's middle frame for the browser (covered by the listing record).
 #[tauri::command]
 async fn thumbnail(
     state: tauri::State<'_, Viewer>,
@@ -326,14 +326,12 @@ async fn thumbnail(
     blocking(move || {
         let id = series_id(&session, &request.series)?;
         let mut s = lock(&session);
-        let n = match s.frame_count(id) {
-            Ok(n) => n,
+        let pyramid = match s.thumbnail(id, 96) {
+            Ok(p) => p,
             Err(e) => return Err(rejected(&mut s, e)),
         };
-        let full = s.stack_frame(id, n / 2, VoiChoice::FromHeader)?;
-        let dims = (full.width, full.height);
-        let pyramid = lucent_core::Pyramid::new(full, 96);
-        Ok(Response::new(encode_frame(pyramid.coarsest(), true, dims)))
+        let full = pyramid.level(0).map_or((0, 0), |f| (f.width, f.height));
+        Ok(Response::new(encode_frame(pyramid.coarsest(), true, full)))
     })
     .await
 }

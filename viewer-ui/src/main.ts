@@ -620,7 +620,16 @@ function renderBrowser(): void {
     const title = document.createElement("div");
     title.className = "study-title";
     title.textContent = [study.patientName, fmtDate(study.date), study.description].filter(Boolean).join(" · ");
-    box.append(title, ...study.series.map((s) => seriesButton(study, s)));
+    box.append(title);
+    // Flags from the index (a Study UID shared by patients, missing UIDs): said, never hidden.
+    for (const warning of study.warnings) {
+      const flag = document.createElement("div");
+      flag.className = "study-warning";
+      flag.setAttribute("role", "note");
+      flag.textContent = `⚠ ${warning}`;
+      box.append(flag);
+    }
+    box.append(...study.series.map((s) => seriesButton(study, s)));
     root.append(box);
   }
   markBrowser();

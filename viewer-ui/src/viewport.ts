@@ -40,6 +40,8 @@ export interface StudyDto {
   patientAge: string | null;
   date: string | null;
   description: string | null;
+  /** Why the browser flags this study, one sentence each (from the index). */
+  warnings: string[];
   series: SeriesDto[];
 }
 export interface StackDto {

@@ -9,7 +9,7 @@
 //! |---|---|---|---|
 //! | 110100 Application Activity (A.5.3.1) | 110120 / 110121 | OS user (110151 Application Launcher), the process (110150 Application) | none |
 //! | 110101 Audit Log Used (A.5.3.2) | — | OS user (requestor), the process | the audit log: URI (12, RFC-3881), role 13 |
-//! | 110103 DICOM Instances Accessed (A.5.3.6) | — | OS user (requestor), the process | each study (110180 Study Instance UID, role 3) and its patient (2, RFC-3881, "Patient Number", role 1) |
+//! | 110103 DICOM Instances Accessed (A.5.3.6) | — (viewed) / STUDY-LISTED, 99LUCENT (listed in the study browser) | OS user (requestor), the process | each study (110180 Study Instance UID, role 3) and its patient (2, RFC-3881, "Patient Number", role 1) |
 //! | 110113 Security Alert (A.5.3.11) | 110132 / 110133 | OS user (requestor), the process | the alert's subject with an "Alert Description" detail |
 //!
 //! The identifiers a 110103 message needs (Study Instance UID, Patient ID, Patient's Name) are
@@ -115,7 +115,7 @@ fn write_message(xml: &mut String, r: &RecordBody, studies: &[OpenedStudy<'_>], 
     );
     coded(xml, 6, "EventID", &r.event_code, "DCM", &r.event);
     if let Some(t) = event_type {
-        coded(xml, 6, "EventTypeCode", t.code(), "DCM", t.meaning());
+        coded(xml, 6, "EventTypeCode", t.code(), t.scheme(), t.meaning());
     }
     let description = match (&r.error_code, &r.detail) {
         (Some(code), Some(detail)) => Some(format!("{code}: {detail}")),

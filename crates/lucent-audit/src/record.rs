@@ -70,15 +70,21 @@ pub enum EventType {
     /// (110133, DCM, "Audit Recording Stopped"): the trail was interrupted or altered (a torn
     /// tail, records past the anchor, a replaced log, a failed verification).
     AuditRecordingStopped,
+    /// (STUDY-LISTED, 99LUCENT, "Study Listed") on a 110103: the studies' patient and study text
+    /// (and thumbnails) were shown in a study list, which is not the same as a study viewed. A
+    /// private code (PS3.16 8.2: coding scheme designators beginning "99" are private); a 110103
+    /// without an EventTypeCode is a study viewed.
+    StudyListed,
 }
 
 impl EventType {
     /// Every type, for lookups.
-    pub const ALL: [EventType; 4] = [
+    pub const ALL: [EventType; 5] = [
         EventType::ApplicationStart,
         EventType::ApplicationStop,
         EventType::UseOfRestrictedFunction,
         EventType::AuditRecordingStopped,
+        EventType::StudyListed,
     ];
 
     /// The DCM code value.
@@ -88,6 +94,15 @@ impl EventType {
             EventType::ApplicationStop => "110121",
             EventType::UseOfRestrictedFunction => "110132",
             EventType::AuditRecordingStopped => "110133",
+            EventType::StudyListed => "STUDY-LISTED",
+        }
+    }
+
+    /// The coding scheme designator: `DCM`, or Lucent's private scheme.
+    pub fn scheme(self) -> &'static str {
+        match self {
+            EventType::StudyListed => "99LUCENT",
+            _ => "DCM",
         }
     }
 
@@ -98,6 +113,7 @@ impl EventType {
             EventType::ApplicationStop => "Application Stop",
             EventType::UseOfRestrictedFunction => "Use of Restricted Function",
             EventType::AuditRecordingStopped => "Audit Recording Stopped",
+            EventType::StudyListed => "Study Listed",
         }
     }
 

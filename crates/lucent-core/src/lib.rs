@@ -24,11 +24,12 @@ pub use lucent_audit::{AuditError, AuditLog};
 pub use lucent_error::{ErrorCode, HasErrorCode};
 pub use lucent_index::{
     Instance, MeasurementSpacing, Patient, Series, Skipped, SpacingBasis, Study, StudyIndex,
+    StudyWarning,
 };
 pub use lucent_pixels::cache::DEFAULT_CACHE_BYTES;
 pub use lucent_pixels::{
-    FrameCache, FrameValues, ModalityValues, PixelError, Pyramid, RenderedFrame, Renderer, Tile,
-    UltrasoundRegion, VoiChoice,
+    FrameCache, FrameValues, IndexedFile, ModalityValues, PixelError, Pyramid, RenderedFrame,
+    Renderer, Tile, UltrasoundRegion, VoiChoice,
 };
 
 use ids::IdTable;
@@ -84,8 +85,25 @@ pub struct StudySummary {
     pub description: Option<String>,
     /// Patient attributes for the corner text.
     pub patient: Patient,
+    /// Why the browser must flag this study (a Study UID shared by patients, missing UIDs).
+    pub warnings: Vec<StudyWarning>,
     /// The study's series (stacks) in display order.
     pub series: Vec<SeriesSummary>,
+}
+
+/// What a study browser says about a flagged study: one sentence, no identifiers.
+pub fn warning_text(warning: StudyWarning) -> &'static str {
+    match warning {
+        StudyWarning::UidSharedByPatients => {
+            "Another patient's files carry this Study Instance UID: they are shown as a separate study."
+        }
+        StudyWarning::MissingStudyUid => {
+            "The files have no Study Instance UID: grouped by patient only."
+        }
+        StudyWarning::MissingSeriesUid => {
+            "Some files have no Series Instance UID: grouped by series number, modality and frame of reference."
+        }
+    }
 }
 
 /// One stack of one series, as a UI shows it.
@@ -154,12 +172,12 @@ fn study_object(s: &Study) -> StudyObject {
 }
 
 fn series_key(study: &Study, series: &Series) -> (String, String, u32) {
-    (
-        study.study_instance_uid.clone(),
-        series.series_instance_uid.clone(),
-        series.stack,
-    )
+    (study.key.clone(), series.key.clone(), series.stack)
 }
+
+/// Most studies named in one audit record: a listing of thousands of studies is split into
+/// several records of one append (one fsync), each well under the log's record size limit.
+const STUDIES_PER_RECORD: usize = 200;
 
 /// Where a stack lies and how it plays: what a viewer needs for orientation markers,
 /// synchronised scrolling and cine. No UIDs: the frame of reference is an opaque id.
@@ -183,8 +201,9 @@ pub struct StackGeometry {
 pub struct Session {
     roots: Vec<PathBuf>,
     index: StudyIndex,
+    /// Keyed by [`Study::key`] (Study UID and patient).
     study_ids: IdTable<String, StudyId>,
-    /// Keyed by (study UID, series UID, stack): UIDs may be empty in sloppy files.
+    /// Keyed by ([`Study::key`], [`Series::key`], stack).
     series_ids: IdTable<(String, String, u32), SeriesId>,
     /// Keyed by Frame of Reference UID.
     frame_of_reference_ids: IdTable<String, FrameOfReferenceId>,
@@ -192,8 +211,11 @@ pub struct Session {
     instance_ids: IdTable<PathBuf, InstanceId>,
     /// Opened on the first pixel read.
     audit: Option<AuditLog>,
-    /// Studies whose access this session has recorded (by Study Instance UID).
-    audited_studies: HashSet<String>,
+    /// Studies (by [`Study::key`]) whose listing in a study browser this session has recorded:
+    /// every study of `index` is in here (an open whose listing cannot be recorded fails).
+    listed_studies: HashSet<String>,
+    /// Studies (by [`Study::key`]) whose viewing this session has recorded.
+    viewed_studies: HashSet<String>,
     /// Application name and version for audit records.
     app: String,
     /// Where the audit trail lives (default `LUCENT_DATA_DIR` / the platform data folder).
@@ -211,16 +233,19 @@ pub struct Session {
 /// The frames of one stack, resolved once.
 #[derive(Debug)]
 struct StackFrames {
-    frames: Vec<(PathBuf, u32)>,
+    /// Each frame's file (as indexed: it must still be that file) and frame number.
+    frames: Vec<(Arc<IndexedFile>, u32)>,
     study: StudyObject,
+    /// [`Study::key`] of the study.
+    study_key: String,
 }
 
 impl StackFrames {
     /// The file and frame number of frame `index` (display order).
-    fn frame(&self, index: usize) -> Result<(&PathBuf, &u32), CoreError> {
+    fn frame(&self, index: usize) -> Result<(&IndexedFile, u32), CoreError> {
         self.frames
             .get(index)
-            .map(|(path, frame)| (path, frame))
+            .map(|(file, frame)| (file.as_ref(), *frame))
             .ok_or(CoreError::Pixels(PixelError::FrameOutOfRange {
                 requested: index as u32,
                 frames: self.frames.len() as u32,
@@ -245,7 +270,8 @@ impl Session {
             frame_of_reference_ids: IdTable::new(),
             instance_ids: IdTable::new(),
             audit: None,
-            audited_studies: HashSet::new(),
+            listed_studies: HashSet::new(),
+            viewed_studies: HashSet::new(),
             app: format!("lucent {}", env!("CARGO_PKG_VERSION")),
             data_dir: None,
             cache: Arc::new(FrameCache::new(DEFAULT_CACHE_BYTES)),
@@ -273,11 +299,15 @@ impl Session {
         let frames = stack
             .instances
             .iter()
-            .flat_map(|i| (0..i.frames).map(move |f| (i.path.clone(), f)))
+            .flat_map(|i| {
+                let file = Arc::new(IndexedFile::of(i));
+                (0..i.frames).map(move |f| (file.clone(), f))
+            })
             .collect();
         let resolved = Arc::new(StackFrames {
             frames,
             study: study_object(study),
+            study_key: study.key.clone(),
         });
         self.stacks.insert(series, resolved.clone());
         Ok(resolved)
@@ -288,8 +318,25 @@ impl Session {
         Ok(self.stack(series)?.frames.len())
     }
 
+    /// Runs a pixel read of a stack's study; a failure is recorded (110103 with the error code)
+    /// before it is returned.
+    fn audited_read<T>(
+        &mut self,
+        stack: &StackFrames,
+        read: impl FnOnce(&mut Self) -> Result<T, PixelError>,
+    ) -> Result<T, CoreError> {
+        match read(self) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                self.audit_failure(Some(&stack.study), &e)?;
+                Err(e.into())
+            }
+        }
+    }
+
     /// Frame `index` of a stack (display order), windowed: the viewer's hot path. Decoded frames
-    /// come from the cache; the first access to the study is audited first.
+    /// come from the cache; the first access to the study is audited first (viewed), and the file
+    /// must still be the one that was indexed (`E_FILE_CHANGED`, audited, otherwise).
     pub fn stack_frame(
         &mut self,
         series: SeriesId,
@@ -297,19 +344,33 @@ impl Session {
         voi: VoiChoice,
     ) -> Result<RenderedFrame, CoreError> {
         let stack = self.stack(series)?;
-        let (path, frame) = stack.frame(index)?;
-        self.audit_access(&stack.study)?;
-        let result = self.cache.frame(path, *frame).and_then(|decoded| {
-            let file = self.cache.file(path)?;
-            self.renderer.render(&file.info, &decoded, *frame, voi)
-        });
-        match result {
-            Ok(rendered) => Ok(rendered),
-            Err(e) => {
-                self.audit_failure(Some(&stack.study), &e)?;
-                Err(e.into())
-            }
+        let (file, frame) = stack.frame(index)?;
+        self.audit_viewed(&stack.study, &stack.study_key)?;
+        self.audited_read(&stack, |s| {
+            let decoded = s.cache.frame(file, frame)?;
+            let opened = s.cache.file(file)?;
+            s.renderer.render(&opened.info, &decoded, frame, voi)
+        })
+    }
+
+    /// A small preview of a stack's middle frame for a study browser, no larger than `max_dim`
+    /// a side. Covered by the study's listing record (a thumbnail is part of the list, not a
+    /// study viewed); failures are recorded.
+    pub fn thumbnail(&mut self, series: SeriesId, max_dim: u32) -> Result<Pyramid, CoreError> {
+        let stack = self.stack(series)?;
+        if !self.listed_studies.contains(&stack.study_key) {
+            // Every indexed study is listed when opened; this cannot happen, but fail closed.
+            return Err(CoreError::UnknownId { kind: "series" });
         }
+        let (file, frame) = stack.frame(stack.frames.len() / 2)?;
+        self.audited_read(&stack, |s| {
+            let decoded = s.cache.frame(file, frame)?;
+            let opened = s.cache.file(file)?;
+            let full = s
+                .renderer
+                .render(&opened.info, &decoded, frame, VoiChoice::FromHeader)?;
+            Ok(Pyramid::new(full, max_dim))
+        })
     }
 
     /// Decodes up to `count` frames after `index` in `direction` (+1 forward, −1 back) on the
@@ -323,11 +384,11 @@ impl Session {
     ) -> Result<(), CoreError> {
         let stack = self.stack(series)?;
         let generation = self.prefetch_generation.fetch_add(1, Ordering::SeqCst) + 1;
-        let targets: Vec<(PathBuf, u32)> = (1..=count as isize)
+        let targets: Vec<(Arc<IndexedFile>, u32)> = (1..=count as isize)
             .map(|d| index as isize + d * if direction < 0 { -1 } else { 1 })
             .take_while(|&i| i >= 0 && (i as usize) < stack.frames.len())
             .map(|i| stack.frames[i as usize].clone())
-            .filter(|(p, f)| !self.cache.contains(p, *f))
+            .filter(|(file, f)| !self.cache.contains(file, *f))
             .collect();
         if targets.is_empty() {
             return Ok(());
@@ -335,11 +396,11 @@ impl Session {
         let cache = self.cache.clone();
         let current = self.prefetch_generation.clone();
         rayon::spawn(move || {
-            for (path, frame) in targets {
+            for (file, frame) in targets {
                 if current.load(Ordering::SeqCst) != generation {
                     return; // the user jumped away
                 }
-                let _ = cache.warm(&path, frame);
+                let _ = cache.warm(&file, frame);
             }
         });
         Ok(())
@@ -381,7 +442,7 @@ impl Session {
     }
 
     /// Orientation, frame of reference and frame time of a stack. Reads the first file's header
-    /// (no pixels).
+    /// (no pixels), checked against the index like a pixel read.
     pub fn stack_geometry(&mut self, series: SeriesId) -> Result<StackGeometry, CoreError> {
         let (orientation, for_uid, modality) = {
             let (_, s) = self.find_series(series)?;
@@ -393,11 +454,12 @@ impl Session {
         };
         let stack = self.stack(series)?;
         let (frame_time_ms, ultrasound_regions) = match stack.frames.first() {
-            Some((path, _)) => {
-                let file = self.cache.file(path)?;
+            Some((file, _)) => {
+                let file = file.clone();
+                let opened = self.audited_read(&stack, |s| s.cache.file(&file))?;
                 (
-                    file.info.frame_time_ms,
-                    file.info.ultrasound_regions.clone(),
+                    opened.info.frame_time_ms,
+                    opened.info.ultrasound_regions.clone(),
                 )
             }
             None => (None, Vec::new()),
@@ -413,7 +475,7 @@ impl Session {
 
     /// Stored and modality values of frame `index` of a stack at full resolution, for a pixel
     /// probe and region statistics. Audited like [`Session::stack_frame`]: the access is recorded
-    /// before any value is returned.
+    /// before any value is returned, and a failure is recorded too.
     pub fn frame_values(
         &mut self,
         series: SeriesId,
@@ -421,11 +483,13 @@ impl Session {
     ) -> Result<FrameValues, CoreError> {
         let modality = self.find_series(series)?.1.modality.clone();
         let stack = self.stack(series)?;
-        let (path, frame) = stack.frame(index)?;
-        self.audit_access(&stack.study)?;
-        let decoded = self.cache.frame(path, *frame)?;
-        let file = self.cache.file(path)?;
-        Ok(FrameValues::new(&file.info, &decoded, modality.as_deref())?)
+        let (file, frame) = stack.frame(index)?;
+        self.audit_viewed(&stack.study, &stack.study_key)?;
+        self.audited_read(&stack, |s| {
+            let decoded = s.cache.frame(file, frame)?;
+            let opened = s.cache.file(file)?;
+            FrameValues::new(&opened.info, &decoded, modality.as_deref())
+        })
     }
 
     /// The window the file's own VOI resolves to for frame `index` of a stack (the header
@@ -437,26 +501,28 @@ impl Session {
         index: usize,
     ) -> Result<Option<(f64, f64)>, CoreError> {
         let stack = self.stack(series)?;
-        let Some((path, frame)) = stack.frames.get(index) else {
+        let Ok((file, frame)) = stack.frame(index) else {
             return Ok(None);
         };
-        self.audit_access(&stack.study)?;
-        let file = self.cache.file(path)?;
-        if !file.info.photometric.is_monochrome() {
-            return Ok(None);
-        }
-        let decoded = self.cache.frame(path, *frame)?;
-        Ok(
-            match lucent_pixels::render::resolve_voi(
-                &file.info,
-                &decoded,
-                *frame,
-                VoiChoice::FromHeader,
-            ) {
-                lucent_pixels::lut::VoiTransform::Window(w) => Some((w.center, w.width)),
-                lucent_pixels::lut::VoiTransform::Table(_) => None,
-            },
-        )
+        self.audit_viewed(&stack.study, &stack.study_key)?;
+        self.audited_read(&stack, |s| {
+            let opened = s.cache.file(file)?;
+            if !opened.info.photometric.is_monochrome() {
+                return Ok(None);
+            }
+            let decoded = s.cache.frame(file, frame)?;
+            Ok(
+                match lucent_pixels::render::resolve_voi(
+                    &opened.info,
+                    &decoded,
+                    frame,
+                    VoiChoice::FromHeader,
+                ) {
+                    lucent_pixels::lut::VoiTransform::Window(w) => Some((w.center, w.width)),
+                    lucent_pixels::lut::VoiTransform::Table(_) => None,
+                },
+            )
+        })
     }
 
     /// A large frame as a pyramid: the coarsest level (≤ `coarse_max` pixels a side) is shown
@@ -530,13 +596,10 @@ impl Session {
         Ok(())
     }
 
-    /// Records the first access to a study in this session (110103, R, success), durably,
-    /// before any of its pixels are returned.
-    fn audit_access(&mut self, study: &StudyObject) -> Result<(), CoreError> {
-        if self
-            .audited_studies
-            .contains(&study.identity.study_instance_uid)
-        {
+    /// Records the first viewing of a study in this session (110103, R, success, no
+    /// EventTypeCode), durably, before any of its pixels or values are returned.
+    fn audit_viewed(&mut self, study: &StudyObject, key: &str) -> Result<(), CoreError> {
+        if self.viewed_studies.contains(key) {
             return Ok(());
         }
         let event = Event {
@@ -544,8 +607,27 @@ impl Session {
             ..Event::new(EventId::InstancesAccessed, Action::Read)
         };
         self.audit_log()?.append(&[event])?;
-        self.audited_studies
-            .insert(study.identity.study_instance_uid.clone());
+        self.viewed_studies.insert(key.to_string());
+        Ok(())
+    }
+
+    /// Records that studies are listed — their patient and study text, and thumbnails, about to
+    /// be shown in a study browser or printed by `lucent info` (110103, R, EventTypeCode
+    /// STUDY-LISTED) — in one append (one fsync) for the whole open, before any of it is shown.
+    fn audit_listed(&mut self, studies: &[&Study]) -> Result<(), CoreError> {
+        if studies.is_empty() {
+            return Ok(());
+        }
+        let events: Vec<Event> = studies
+            .chunks(STUDIES_PER_RECORD)
+            .map(|chunk| Event {
+                objects: chunk.iter().map(|s| study_object(s)).collect(),
+                event_type: Some(EventType::StudyListed),
+                detail: Some(format!("listed {} stud(ies)", chunk.len())),
+                ..Event::new(EventId::InstancesAccessed, Action::Read)
+            })
+            .collect();
+        self.audit_log()?.append(&events)?;
         Ok(())
     }
 
@@ -572,14 +654,27 @@ impl Session {
 
     /// Adds files, folders or DICOMDIRs to the session and re-indexes (header-only).
     /// Ids already handed out keep naming the same objects.
+    ///
+    /// Audit first: the studies this open makes visible are recorded as listed (one append)
+    /// before the session holds them; if that record cannot be written the open fails and the
+    /// session keeps its previous index (nothing new can be shown or printed).
     pub fn open(&mut self, paths: &[PathBuf]) -> Result<(), CoreError> {
         let mut roots = self.roots.clone();
         roots.extend(paths.iter().cloned());
-        self.index = lucent_index::scan(&roots)?;
+        let index = lucent_index::scan(&roots)?;
+        let newly_listed: Vec<&Study> = index
+            .studies
+            .iter()
+            .filter(|s| !self.listed_studies.contains(&s.key))
+            .collect();
+        self.audit_listed(&newly_listed)?;
+        let keys: Vec<String> = newly_listed.iter().map(|s| s.key.clone()).collect();
+        self.listed_studies.extend(keys);
+        self.index = index;
         self.roots = roots;
         self.stacks.clear();
         for study in &self.index.studies {
-            self.study_ids.id_for(&study.study_instance_uid);
+            self.study_ids.id_for(&study.key);
             for series in &study.series {
                 self.series_ids.id_for(&series_key(study, series));
                 for instance in &series.instances {
@@ -590,7 +685,8 @@ impl Session {
         Ok(())
     }
 
-    /// The full index, paths included: for local tools (the CLI), never for a UI over IPC.
+    /// The full index, paths included: for local tools (the CLI), never for a UI over IPC. Every
+    /// study in it has been recorded as listed ([`Session::open`]).
     pub fn index(&self) -> &StudyIndex {
         &self.index
     }
@@ -614,10 +710,14 @@ impl Session {
         counts
     }
 
-    /// The studies as a UI shows them: ids and display text, no paths.
+    /// The studies as a UI shows them: ids and display text, no paths. Every one of them was
+    /// recorded as listed when it was opened.
     pub fn studies(&mut self) -> Vec<StudySummary> {
         let mut out = Vec::with_capacity(self.index.studies.len());
         for study in &self.index.studies {
+            if !self.listed_studies.contains(&study.key) {
+                continue; // not recorded: never shown (cannot happen, see `open`)
+            }
             let series = study
                 .series
                 .iter()
@@ -637,10 +737,11 @@ impl Session {
                 })
                 .collect();
             out.push(StudySummary {
-                id: self.study_ids.id_for(&study.study_instance_uid),
+                id: self.study_ids.id_for(&study.key),
                 date: study.study_date.clone(),
                 description: study.study_description.clone(),
                 patient: study.patient.clone(),
+                warnings: study.warnings.clone(),
                 series,
             });
         }
@@ -668,23 +769,26 @@ impl Session {
     }
 
     /// Renders frame `frame` (0-based) of a file through the full pipeline (decode, modality
-    /// LUT, VOI, photometric) to 8-bit grey or RGB. For the CLI's `render`; the viewer will
-    /// address frames by id.
-    /// Audited: the access is recorded before any pixel is returned.
+    /// LUT, VOI, photometric) to 8-bit grey or RGB. For the CLI's `render`; the viewer addresses
+    /// frames by id.
+    ///
+    /// Audited: the file is opened once, the access is recorded with the identity read from that
+    /// descriptor, and only then are its pixels decoded from the same descriptor (a file swapped
+    /// in between cannot be shown under the recorded patient).
     pub fn render_file(
         &mut self,
         path: &Path,
         frame: u32,
         voi: VoiChoice,
     ) -> Result<RenderedFrame, CoreError> {
-        let header = match lucent_index::header::read_header(path) {
-            Ok(header) => header,
+        let file = match lucent_pixels::PixelFile::open(path) {
+            Ok(file) => file,
             Err(e) => {
                 self.audit_failure(None, &e)?;
                 return Err(e.into());
             }
         };
-        let identity = lucent_index::HeaderIdentity::of(&header);
+        let identity = file.identity().clone();
         let study = StudyObject {
             identity: StudyIdentity {
                 study_instance_uid: identity.study_instance_uid,
@@ -694,18 +798,25 @@ impl Session {
             modality: identity.modality,
             instances: 1,
         };
-        self.render_audited(path, &study, frame, voi)
+        self.render_audited(&file, &study, frame, voi)
     }
 
     fn render_audited(
         &mut self,
-        path: &Path,
+        file: &lucent_pixels::PixelFile,
         study: &StudyObject,
         frame: u32,
         voi: VoiChoice,
     ) -> Result<RenderedFrame, CoreError> {
-        self.audit_access(study)?;
-        match lucent_pixels::PixelFile::open(path).and_then(|f| f.render(frame, voi)) {
+        // Keyed like a study of the index: the UID and the patient.
+        let key = format!(
+            "file:{}|{}|{}",
+            study.identity.study_instance_uid,
+            study.identity.patient_id.as_deref().unwrap_or(""),
+            study.identity.patient_name.as_deref().unwrap_or("")
+        );
+        self.audit_viewed(study, &key)?;
+        match file.render(frame, voi) {
             Ok(rendered) => Ok(rendered),
             Err(e) => {
                 self.audit_failure(Some(study), &e)?;
@@ -714,13 +825,16 @@ impl Session {
         }
     }
 
-    /// Renders a frame of a stack by id (audited like [`Session::render_file`]).
+    /// Renders a frame of a stack by id (audited like [`Session::stack_frame`]; the file must
+    /// still be the one that was indexed).
     pub fn render_frame(
         &mut self,
         frame: FrameRef,
         voi: VoiChoice,
     ) -> Result<RenderedFrame, CoreError> {
-        let path = self.instance(frame.instance)?.path.clone();
+        let instance = self.instance(frame.instance)?;
+        let indexed = IndexedFile::of(instance);
+        let path = instance.path.clone();
         let study = self
             .index
             .studies
@@ -730,9 +844,27 @@ impl Session {
                     .iter()
                     .any(|se| se.instances.iter().any(|i| i.path == path))
             })
-            .map(study_object)
             .ok_or(CoreError::UnknownId { kind: "instance" })?;
-        self.render_audited(&path, &study, frame.frame, voi)
+        let (object, key) = (study_object(study), study.key.clone());
+        self.audit_viewed(&object, &key)?;
+        let opened = match lucent_pixels::PixelFile::open_indexed(
+            &indexed.path,
+            &indexed.sop_instance_uid,
+            &indexed.fingerprint,
+        ) {
+            Ok(f) => f,
+            Err(e) => {
+                self.audit_failure(Some(&object), &e)?;
+                return Err(e.into());
+            }
+        };
+        match opened.render(frame.frame, voi) {
+            Ok(rendered) => Ok(rendered),
+            Err(e) => {
+                self.audit_failure(Some(&object), &e)?;
+                Err(e.into())
+            }
+        }
     }
 
     /// The indexed instance an id names (for the pixel pipeline; paths stay in Rust).

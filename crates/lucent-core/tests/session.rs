@@ -3,14 +3,23 @@
 use lucent_core::{CoreError, ErrorCode, HasErrorCode, SeriesId, Session};
 use lucent_testdata::*;
 
-/// Audit first: exactly one 110103 record for the study however many frames or values were
-/// read. Then the test's audit key leaves the keychain.
+/// Audit first: exactly one 110103 "viewed" record for the study however many frames or values
+/// were read (besides the open's one "listed" record). Then the test's audit key leaves the
+/// keychain.
 fn assert_one_access_record_then_forget_key(data: &std::path::Path) {
     let bodies = lucent_core::audit::read_bodies(&data.join("audit")).unwrap();
-    assert_eq!(
-        bodies.iter().filter(|b| b.event_code == "110103").count(),
-        1
-    );
+    let accesses = |listed: bool| {
+        bodies
+            .iter()
+            .filter(|b| {
+                b.event_code == "110103"
+                    && b.error_code.is_none()
+                    && (b.event_type.as_deref() == Some("STUDY-LISTED")) == listed
+            })
+            .count()
+    };
+    assert_eq!(accesses(false), 1, "one viewed record");
+    assert_eq!(accesses(true), 1, "one listed record");
     let _ = lucent_core::audit::Keychain::open(data).and_then(|k| k.forget());
 }
 
