@@ -333,3 +333,25 @@ impl IndexedImage {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::key_of;
+
+    #[test]
+    fn keys_are_injective() {
+        let keys = [
+            key_of('U', &[Some("1.2"), Some("3")]),
+            key_of('U', &[Some("1"), Some("2.3")]),
+            key_of('U', &[Some("1:2"), Some("3")]),
+            key_of('U', &[Some("1"), Some("2:3")]),
+            key_of('U', &[Some(""), Some("3")]),
+            key_of('U', &[None, Some("3")]),
+            key_of('U', &[Some("-"), Some("3")]),
+            key_of('P', &[Some("1.2"), Some("3")]),
+        ];
+        let unique: std::collections::HashSet<&String> = keys.iter().collect();
+        assert_eq!(unique.len(), keys.len(), "{keys:?}");
+        assert_eq!(key_of('I', &[Some("AB")]), key_of('I', &[Some("AB")]));
+    }
+}

@@ -806,3 +806,28 @@ fn links_inside_the_given_folder_are_followed_once_and_loops_end() {
         index.skipped
     );
 }
+
+#[test]
+fn a_dicomdir_reached_through_a_link_references_files_next_to_its_target() {
+    let root = tempfile::tempdir().unwrap();
+    let media = root.path().join("media");
+    let (_, specs) = small_ct(89, 2, Numbering::FollowsGeometry, 0.0);
+    write_all(&media.join("IMAGES"), &specs, None).unwrap();
+    let refs: Vec<Vec<String>> = (1..=2)
+        .map(|k| vec!["IMAGES".to_string(), format!("IM{k:05}.dcm")])
+        .collect();
+    let dicomdir = write_dicomdir(&media, &refs, 89).unwrap();
+    // A folder elsewhere in the root holding only a link to the DICOMDIR.
+    std::fs::create_dir(root.path().join("entry")).unwrap();
+    let link = root.path().join("entry").join("DICOMDIR");
+    std::os::unix::fs::symlink(&dicomdir, &link).unwrap();
+    // Given itself, the link is the DICOMDIR: its references resolve next to the target.
+    let index = index_of(&[link.as_path()]);
+    assert_eq!(index.instances().count(), 2, "{:?}", index.skipped);
+    assert!(index.skipped.is_empty(), "{:?}", index.skipped);
+    // Met in a given folder, the link leads outside it and is not followed.
+    let index = index_of(&[root.path().join("entry").as_path()]);
+    assert_eq!(index.instances().count(), 0);
+    let codes: Vec<ErrorCode> = index.skipped.iter().map(|s| s.code).collect();
+    assert_eq!(codes, vec![ErrorCode::LinkOutsideRoot]);
+}
