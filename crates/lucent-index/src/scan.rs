@@ -123,13 +123,7 @@ pub fn scan(paths: &[PathBuf]) -> Result<StudyIndex, ScanError> {
                 }
                 let refused = match link_inside(e.path(), &roots) {
                     Ok(true) => return true,
-                    Ok(false) => Skipped {
-                        path: e.path().to_path_buf(),
-                        reason: "symbolic link to a place outside the scanned folders: \
-                                 not followed"
-                            .into(),
-                        code: ErrorCode::LinkOutsideRoot,
-                    },
+                    Ok(false) => outside_root(e.path().to_path_buf()),
                     Err(err) => Skipped {
                         path: e.path().to_path_buf(),
                         reason: format!("cannot resolve the symbolic link: {err}"),
@@ -141,9 +135,13 @@ pub fn scan(paths: &[PathBuf]) -> Result<StudyIndex, ScanError> {
             });
         for entry in walk {
             match entry {
-                Ok(e) if e.file_type().is_file() => {
-                    push_new(e.into_path(), &mut seen, &mut pending, &mut skipped)
-                }
+                Ok(e) if e.file_type().is_file() => push_new(
+                    e.into_path(),
+                    Some(&roots),
+                    &mut seen,
+                    &mut pending,
+                    &mut skipped,
+                ),
                 Ok(_) => {}
                 Err(e) => skipped.push(Skipped {
                     path: e
@@ -198,7 +196,7 @@ pub fn scan(paths: &[PathBuf]) -> Result<StudyIndex, ScanError> {
                         });
                     }
                     for file in refs.files {
-                        push_new(file, &mut seen, &mut pending, &mut skipped);
+                        push_new(file, None, &mut seen, &mut pending, &mut skipped);
                     }
                 }
             }
@@ -232,15 +230,22 @@ fn link_inside(link: &Path, roots: &[PathBuf]) -> std::io::Result<bool> {
     Ok(roots.iter().any(|root| target.starts_with(root)))
 }
 
+/// Queues `path` unless its file was queued before (canonical path). A file found by the walk
+/// (`roots` given) must also lie inside a root once every link is resolved — checked again here,
+/// after the walk's check of each link, so that a link changed while the walk runs still cannot
+/// take it out. DICOMDIR references are checked against the DICOMDIR's folder instead.
 fn push_new(
     path: PathBuf,
+    roots: Option<&[PathBuf]>,
     seen: &mut HashSet<PathBuf>,
     pending: &mut Vec<PathBuf>,
     skipped: &mut Vec<Skipped>,
 ) {
     match path.canonicalize() {
         Ok(canonical) => {
-            if seen.insert(canonical) {
+            if roots.is_some_and(|roots| !roots.iter().any(|r| canonical.starts_with(r))) {
+                skipped.push(outside_root(path));
+            } else if seen.insert(canonical) {
                 pending.push(path);
             }
         }
@@ -249,6 +254,14 @@ fn push_new(
             reason: format!("cannot read: {e}"),
             code: ErrorCode::Io,
         }),
+    }
+}
+
+fn outside_root(path: PathBuf) -> Skipped {
+    Skipped {
+        path,
+        reason: "symbolic link to a place outside the scanned folders: not followed".into(),
+        code: ErrorCode::LinkOutsideRoot,
     }
 }
 
