@@ -105,6 +105,9 @@ error_codes! {
     /// The file is no longer the one that was indexed (replaced, rewritten or another instance):
     /// its pixels are not shown under the indexed patient; open the folder again.
     FileChanged => "E_FILE_CHANGED",
+    /// A symbolic link in a scanned folder leads outside the folders and files given to the scan;
+    /// it is not followed (and nothing behind it is indexed).
+    LinkOutsideRoot => "E_LINK_OUTSIDE_ROOT",
 }
 
 impl ErrorCode {

@@ -4,7 +4,8 @@
 //! Referenced File ID (0004,1500) is a multi-valued CS, one path component per value, relative to
 //! the folder that holds the DICOMDIR. A reference may never leave that folder: components that
 //! are empty, `.`, `..`, contain a separator, a drive letter or NUL are refused, and the resolved
-//! path (symlinks followed) must still lie below the DICOMDIR's folder. This closes the path
+//! path (symlinks followed) must still lie below the DICOMDIR's folder — the canonical folder of
+//! the DICOMDIR file itself, so a symlink cannot move the base either. This closes the path
 //! traversal class of bugs (e.g. pydicom CVE-2026-32711).
 //!
 //! Media written on case-insensitive systems often store `IMAGES/IM0` as `images/im0`; when the
@@ -35,12 +36,14 @@ pub struct DicomdirReferences {
 /// Resolves every Referenced File ID of a DICOMDIR whose header has been read.
 pub fn references(header: &Header, dicomdir_path: &Path) -> DicomdirReferences {
     let mut out = DicomdirReferences::default();
-    // `Path::new("DICOMDIR").parent()` is `Some("")`: the current folder.
+    // The folder that really holds the DICOMDIR: a DICOMDIR reached through a symbolic link
+    // references files next to its target, not next to the link. (The scan only reaches links
+    // whose target lies inside the given paths, so the base does too.)
     let base = dicomdir_path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let Ok(base) = base.canonicalize() else {
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    let Some(base) = base else {
         out.refused.push(RefusedReference {
             reference: "(all)".into(),
             code: ErrorCode::DicomdirReferenceMissing,

@@ -1,6 +1,8 @@
-//! From a parsed header to an indexable image: required attributes checked, text decoded.
+//! From a parsed header to an indexable image: required attributes checked, text decoded and
+//! made safe to display ([`crate::display_text`]), grouping keys taken from the values as written.
 
 use crate::charset::CharacterSet;
+use crate::display_text;
 use crate::error::{HeaderError, Tag};
 use crate::header::{DataSet, Header, tags};
 use crate::limits::MAX_FRAMES;
@@ -10,6 +12,10 @@ use crate::model::{Instance, Patient};
 #[derive(Debug, Clone)]
 pub(crate) struct StudyAttributes {
     pub study_instance_uid: String,
+    /// Who the file belongs to, for grouping ([`patient_key`]); never displayed.
+    pub patient_key: String,
+    /// Study Date as written (trimmed), for grouping files without a Study Instance UID.
+    pub study_date_as_written: Option<String>,
     pub study_date: Option<String>,
     pub study_time: Option<String>,
     pub study_description: Option<String>,
@@ -22,6 +28,8 @@ pub(crate) struct StudyAttributes {
 #[derive(Debug, Clone)]
 pub(crate) struct SeriesAttributes {
     pub series_instance_uid: String,
+    /// What the series is grouped by within its study ([`series_key`]); never displayed.
+    pub series_key: String,
     pub modality: Option<String>,
     pub series_number: Option<i64>,
     pub series_description: Option<String>,
@@ -37,13 +45,83 @@ pub(crate) struct IndexedImage {
     pub acquisition_key: crate::geometry::AcquisitionKey,
 }
 
-fn text(ds: &DataSet, charset: &CharacterSet, tag: Tag, person_name: bool) -> Option<String> {
+/// A text value decoded per Specific Character Set, padding (spaces, NUL) and white space
+/// trimmed, nothing else changed: for grouping keys, never for display.
+fn as_written(ds: &DataSet, charset: &CharacterSet, tag: Tag, person_name: bool) -> Option<String> {
     let raw = ds.bytes(tag)?;
     let decoded = charset.decode(raw, person_name);
-    let trimmed = decoded
-        .trim_matches(|c: char| c == ' ' || c == '\0')
-        .to_string();
-    (!trimmed.is_empty()).then_some(trimmed)
+    let trimmed = decoded.trim_matches(|c: char| c == '\0' || c.is_whitespace());
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
+/// A text value decoded per Specific Character Set, then made safe to display
+/// ([`display_text::sanitize`]); `None` when nothing displayable is left.
+fn text(ds: &DataSet, charset: &CharacterSet, tag: Tag, person_name: bool) -> Option<String> {
+    let raw = ds.bytes(tag)?;
+    let shown = display_text::sanitize(&charset.decode(raw, person_name));
+    (!shown.is_empty()).then_some(shown)
+}
+
+/// A default-repertoire value (CS, DA, TM, AS) made safe to display.
+fn display_ascii(ds: &DataSet, tag: Tag) -> Option<String> {
+    let shown = display_text::sanitize(&ds.ascii(tag)?);
+    (!shown.is_empty()).then_some(shown)
+}
+
+/// One key from parts, injectively: each part is written as `<byte length>:<text>`, an absent
+/// part as `-`, so no two different part lists give the same key.
+pub(crate) fn key_of(tag: char, parts: &[Option<&str>]) -> String {
+    let mut key = String::from(tag);
+    for part in parts {
+        match part {
+            Some(p) => {
+                key.push_str(&p.len().to_string());
+                key.push(':');
+                key.push_str(p);
+            }
+            None => key.push('-'),
+        }
+    }
+    key
+}
+
+/// Who a file belongs to, for grouping: its Patient ID (0010,0020) when present, else its
+/// Patient's Name (0010,0010) and Patient's Birth Date (0010,0030) together (both may be absent:
+/// files without any of the three share the key of an unidentified patient). Values count as
+/// written: decoded per Specific Character Set and trimmed of padding and white space, nothing
+/// else (case, inner spaces, `^` components and invisible characters all count).
+fn patient_key(ds: &DataSet, charset: &CharacterSet) -> String {
+    match as_written(ds, charset, tags::PATIENT_ID, false) {
+        Some(id) => key_of('I', &[Some(&id)]),
+        None => key_of(
+            'N',
+            &[
+                as_written(ds, charset, tags::PATIENT_NAME, true).as_deref(),
+                ds.ascii(tags::PATIENT_BIRTH_DATE)
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty()),
+            ],
+        ),
+    }
+}
+
+/// What a series is grouped by within its study: its Series Instance UID, else (the UID empty or
+/// absent) Series Number, Modality and Frame of Reference UID as written.
+fn series_key(ds: &DataSet) -> String {
+    match ds.ascii(tags::SERIES_INSTANCE_UID) {
+        Some(uid) => key_of('U', &[Some(&uid)]),
+        None => key_of(
+            'N',
+            &[
+                ds.int(tags::SERIES_NUMBER)
+                    .map(|n| n.to_string())
+                    .as_deref(),
+                ds.ascii(tags::MODALITY).as_deref(),
+                ds.ascii(tags::FRAME_OF_REFERENCE_UID).as_deref(),
+            ],
+        ),
+    }
 }
 
 /// Leading decimal digits of an IS value (`"1A"` → 1), as lenient readers such as dcmtk do.
@@ -78,11 +156,11 @@ fn functional<const N: usize>(ds: &DataSet, sequence: Tag, tag: Tag) -> Option<[
     })
 }
 
-/// Who and what a file is about, decoded for display: for the audit trail (which seals it) and
-/// for error reports. Contains PHI: never log it.
+/// Who and what a file is about, decoded and made safe for display ([`display_text`]): for the
+/// audit trail (which seals it) and for error reports. Contains PHI: never log it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HeaderIdentity {
-    /// Study Instance UID (empty when absent).
+    /// Study Instance UID (empty when absent), exactly as written (never displayed).
     pub study_instance_uid: String,
     /// Patient ID.
     pub patient_id: Option<String>,
@@ -111,7 +189,7 @@ impl HeaderIdentity {
             study_instance_uid: ds.ascii(tags::STUDY_INSTANCE_UID).unwrap_or_default(),
             patient_id: text(ds, &charset, tags::PATIENT_ID, false),
             patient_name: text(ds, &charset, tags::PATIENT_NAME, true),
-            modality: ds.ascii(tags::MODALITY),
+            modality: display_ascii(ds, tags::MODALITY),
         }
     }
 }
@@ -223,22 +301,25 @@ impl IndexedImage {
         Ok(IndexedImage {
             study: StudyAttributes {
                 study_instance_uid,
-                study_date: ds.ascii(tags::STUDY_DATE),
-                study_time: ds.ascii(tags::STUDY_TIME),
+                patient_key: patient_key(ds, &charset),
+                study_date_as_written: ds.ascii(tags::STUDY_DATE),
+                study_date: display_ascii(ds, tags::STUDY_DATE),
+                study_time: display_ascii(ds, tags::STUDY_TIME),
                 study_description: text(ds, &charset, tags::STUDY_DESCRIPTION, false),
                 accession_number: text(ds, &charset, tags::ACCESSION_NUMBER, false),
                 study_id: text(ds, &charset, tags::STUDY_ID, false),
                 patient: Patient {
                     name: text(ds, &charset, tags::PATIENT_NAME, true),
                     id: text(ds, &charset, tags::PATIENT_ID, false),
-                    birth_date: ds.ascii(tags::PATIENT_BIRTH_DATE),
-                    sex: ds.ascii(tags::PATIENT_SEX),
-                    age: ds.ascii(tags::PATIENT_AGE),
+                    birth_date: display_ascii(ds, tags::PATIENT_BIRTH_DATE),
+                    sex: display_ascii(ds, tags::PATIENT_SEX),
+                    age: display_ascii(ds, tags::PATIENT_AGE),
                 },
             },
             series: SeriesAttributes {
                 series_instance_uid,
-                modality: ds.ascii(tags::MODALITY),
+                series_key: series_key(ds),
+                modality: display_ascii(ds, tags::MODALITY),
                 series_number: ds.int(tags::SERIES_NUMBER),
                 series_description: text(ds, &charset, tags::SERIES_DESCRIPTION, false),
                 frame_of_reference_uid: ds.ascii(tags::FRAME_OF_REFERENCE_UID),
@@ -250,5 +331,27 @@ impl IndexedImage {
             ),
             instance,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_of;
+
+    #[test]
+    fn keys_are_injective() {
+        let keys = [
+            key_of('U', &[Some("1.2"), Some("3")]),
+            key_of('U', &[Some("1"), Some("2.3")]),
+            key_of('U', &[Some("1:2"), Some("3")]),
+            key_of('U', &[Some("1"), Some("2:3")]),
+            key_of('U', &[Some(""), Some("3")]),
+            key_of('U', &[None, Some("3")]),
+            key_of('U', &[Some("-"), Some("3")]),
+            key_of('P', &[Some("1.2"), Some("3")]),
+        ];
+        let unique: std::collections::HashSet<&String> = keys.iter().collect();
+        assert_eq!(unique.len(), keys.len(), "{keys:?}");
+        assert_eq!(key_of('I', &[Some("AB")]), key_of('I', &[Some("AB")]));
     }
 }

@@ -4,12 +4,14 @@
 //! stacks → instances, each stack sorted along its slice normal (PS3.3 C.7.6.2). Only headers are
 //! read ([`header`]), with caps on every size ([`limits`]); a file that cannot be indexed becomes
 //! a [`Skipped`] entry with a stable [`lucent_error::ErrorCode`] and never aborts the scan.
+//! Every header string kept for display passes through [`display_text::sanitize`].
 //!
 //! Architecture invariant: this crate never reads pixel data and never depends on Tauri or on
 //! the pixel pipeline.
 
 pub mod charset;
 pub mod dicomdir;
+pub mod display_text;
 pub mod error;
 pub mod fingerprint;
 pub mod geometry;
@@ -20,6 +22,7 @@ pub mod model;
 pub mod scan;
 pub mod structure;
 
+pub use display_text::sanitize;
 pub use error::{HeaderError, Tag};
 pub use fingerprint::{FileChange, FileFingerprint};
 pub use instance::HeaderIdentity;

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 /// Everything one scan found.
 #[derive(Debug, Clone, Default)]
 pub struct StudyIndex {
-    /// Studies ordered by date (oldest first), then Study Instance UID.
+    /// Studies ordered by date (oldest first), then Study Instance UID, then key.
     pub studies: Vec<Study>,
     /// Files that were not indexed, with the reason, in path order.
     pub skipped: Vec<Skipped>,
@@ -25,7 +25,8 @@ impl StudyIndex {
     }
 }
 
-/// Patient attributes, decoded for display (PS3.3 C.7.1.1). Never written to logs or audit.
+/// Patient attributes, decoded and made safe for display ([`crate::display_text::sanitize`],
+/// PS3.3 C.7.1.1). Never written to logs or audit.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Patient {
     /// Patient's Name (0010,0010), all component groups (`alphabetic=ideographic=phonetic`).
@@ -74,7 +75,8 @@ pub struct Study {
     pub accession_number: Option<String>,
     /// Study ID (0020,0010).
     pub study_id: Option<String>,
-    /// The patient, from the first instance of the study.
+    /// The patient, from the study's first file (path order); every file of the study has the
+    /// same Patient ID (else Patient's Name + Birth Date) as written.
     pub patient: Patient,
     /// Series (one entry per stack) ordered by Series Number, then stack, then UID.
     pub series: Vec<Series>,

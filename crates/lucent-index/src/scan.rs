@@ -4,12 +4,26 @@
 //! headers are read on the rayon pool, DICOMDIRs are expanded into the files they reference, the
 //! same SOP Instance reached through two files is indexed once, and images are grouped into
 //! studies, series and geometrically sorted stacks ([`crate::geometry`]).
+//!
+//! **The walk stays inside the given paths.** A symbolic link (to a file or a folder) met in a
+//! folder is followed only when its target, all links resolved, lies inside one of the given
+//! paths (themselves canonicalized, so a given path may be a link). Any other link is not
+//! followed and is reported as skipped with `E_LINK_OUTSIDE_ROOT`: a link to `/` or to the home
+//! folder does not index (and audit) everything there. Loops of links inside the roots are
+//! detected by the walker and reported as unreadable (`E_IO`); a file reached through a link and
+//! directly is indexed once. DICOMDIR references resolve only below the DICOMDIR's own folder
+//! ([`crate::dicomdir`]).
+//!
+//! **Grouping** ([`group`]) never trusts a UID alone: a study is one Study Instance UID *and*
+//! one patient (Patient ID, else Patient's Name + Birth Date), files without UIDs never merge
+//! across patients, and what was done is flagged in [`Study::warnings`]. An SOP Instance UID
+//! found in files of different patients indexes none of them ([`dedupe_instances`]).
 
 use crate::dicomdir;
 use crate::error::HeaderError;
 use crate::geometry::{SliceGeometry, build_stacks};
-use crate::instance::{IndexedImage, SeriesAttributes, StudyAttributes};
-use crate::model::{Series, Skipped, Study, StudyIndex};
+use crate::instance::{IndexedImage, SeriesAttributes, StudyAttributes, key_of};
+use crate::model::{Series, Skipped, Study, StudyIndex, StudyWarning};
 use lucent_error::{ErrorCode, HasErrorCode};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -94,15 +108,40 @@ pub fn scan(paths: &[PathBuf]) -> Result<StudyIndex, ScanError> {
             }
         }
     }
+    let roots = canonical_roots(paths)?;
     let mut skipped = Vec::new();
     let mut seen = HashSet::new();
     let mut pending = Vec::new();
     for path in paths {
-        for entry in walkdir::WalkDir::new(path).follow_links(true) {
-            match entry {
-                Ok(e) if e.file_type().is_file() => {
-                    push_new(e.into_path(), &mut seen, &mut pending, &mut skipped)
+        let mut outside = Vec::new();
+        let walk = walkdir::WalkDir::new(path)
+            .follow_links(true)
+            .into_iter()
+            .filter_entry(|e| {
+                if e.depth() == 0 || !e.path_is_symlink() {
+                    return true;
                 }
+                let refused = match link_inside(e.path(), &roots) {
+                    Ok(true) => return true,
+                    Ok(false) => outside_root(e.path().to_path_buf()),
+                    Err(err) => Skipped {
+                        path: e.path().to_path_buf(),
+                        reason: format!("cannot resolve the symbolic link: {err}"),
+                        code: ErrorCode::Io,
+                    },
+                };
+                outside.push(refused);
+                false
+            });
+        for entry in walk {
+            match entry {
+                Ok(e) if e.file_type().is_file() => push_new(
+                    e.into_path(),
+                    Some(&roots),
+                    &mut seen,
+                    &mut pending,
+                    &mut skipped,
+                ),
                 Ok(_) => {}
                 Err(e) => skipped.push(Skipped {
                     path: e
@@ -114,6 +153,7 @@ pub fn scan(paths: &[PathBuf]) -> Result<StudyIndex, ScanError> {
                 }),
             }
         }
+        skipped.extend(outside);
     }
     let mut images = Vec::new();
     while !pending.is_empty() {
@@ -156,7 +196,7 @@ pub fn scan(paths: &[PathBuf]) -> Result<StudyIndex, ScanError> {
                         });
                     }
                     for file in refs.files {
-                        push_new(file, &mut seen, &mut pending, &mut skipped);
+                        push_new(file, None, &mut seen, &mut pending, &mut skipped);
                     }
                 }
             }
@@ -170,15 +210,42 @@ pub fn scan(paths: &[PathBuf]) -> Result<StudyIndex, ScanError> {
     })
 }
 
+/// The given paths, canonical (symbolic links resolved): the places a scan may reach.
+fn canonical_roots(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ScanError> {
+    paths
+        .iter()
+        .map(|path| {
+            path.canonicalize().map_err(|source| ScanError::Unreadable {
+                path: path.clone(),
+                source,
+            })
+        })
+        .collect()
+}
+
+/// Whether the symbolic link at `link` resolves (every link on the way followed) to a place
+/// inside one of the canonical `roots`.
+fn link_inside(link: &Path, roots: &[PathBuf]) -> std::io::Result<bool> {
+    let target = link.canonicalize()?;
+    Ok(roots.iter().any(|root| target.starts_with(root)))
+}
+
+/// Queues `path` unless its file was queued before (canonical path). A file found by the walk
+/// (`roots` given) must also lie inside a root once every link is resolved — checked again here,
+/// after the walk's check of each link, so that a link changed while the walk runs still cannot
+/// take it out. DICOMDIR references are checked against the DICOMDIR's folder instead.
 fn push_new(
     path: PathBuf,
+    roots: Option<&[PathBuf]>,
     seen: &mut HashSet<PathBuf>,
     pending: &mut Vec<PathBuf>,
     skipped: &mut Vec<Skipped>,
 ) {
     match path.canonicalize() {
         Ok(canonical) => {
-            if seen.insert(canonical) {
+            if roots.is_some_and(|roots| !roots.iter().any(|r| canonical.starts_with(r))) {
+                skipped.push(outside_root(path));
+            } else if seen.insert(canonical) {
                 pending.push(path);
             }
         }
@@ -190,63 +257,163 @@ fn push_new(
     }
 }
 
-/// Keeps the first file (in path order) of each SOP Instance UID; later ones are reported.
+fn outside_root(path: PathBuf) -> Skipped {
+    Skipped {
+        path,
+        reason: "symbolic link to a place outside the scanned folders: not followed".into(),
+        code: ErrorCode::LinkOutsideRoot,
+    }
+}
+
+/// One image per SOP Instance UID (PS3.3 C.12.1.1.1: the UID identifies the instance).
+///
+/// Copies of one instance within one patient's files (a folder and its DICOMDIR, a copied
+/// file) keep the first file in path order; later ones are reported as duplicates. When files of
+/// *different patients* (patient keys, see [`group`]) carry the same SOP Instance UID, one
+/// of them is wrong and nothing tells which: keeping the first would show that file as the
+/// instance and silently drop the other patient's image. None of them is indexed; each is
+/// reported as a duplicate saying so. Files without a SOP Instance UID are all kept.
 fn dedupe_instances(
     mut images: Vec<IndexedImage>,
     skipped: &mut Vec<Skipped>,
 ) -> Vec<IndexedImage> {
     images.sort_by(|a, b| a.instance.path.cmp(&b.instance.path));
-    let mut first: HashMap<String, PathBuf> = HashMap::new();
-    images.retain(|image| match first.get(&image.instance.sop_instance_uid) {
-        _ if image.instance.sop_instance_uid.is_empty() => true,
-        Some(original) => {
-            skipped.push(Skipped {
-                path: image.instance.path.clone(),
-                reason: format!("same SOP Instance UID as {}", original.display()),
+    // Per SOP Instance UID: the first file, and whether its files belong to several patients.
+    let mut first: HashMap<&str, (&Path, &str, bool)> = HashMap::new();
+    for image in &images {
+        let uid = image.instance.sop_instance_uid.as_str();
+        if uid.is_empty() {
+            continue;
+        }
+        let patient = image.study.patient_key.as_str();
+        first
+            .entry(uid)
+            .and_modify(|(_, p, conflict)| *conflict |= *p != patient)
+            .or_insert((image.instance.path.as_path(), patient, false));
+    }
+    let mut dropped = Vec::new();
+    let mut kept_paths: HashMap<String, PathBuf> = HashMap::new();
+    let mut conflicting: HashMap<String, PathBuf> = HashMap::new();
+    for (uid, (path, _, conflict)) in first {
+        if conflict {
+            conflicting.insert(uid.to_string(), path.to_path_buf());
+        } else {
+            kept_paths.insert(uid.to_string(), path.to_path_buf());
+        }
+    }
+    images.retain(|image| {
+        let uid = &image.instance.sop_instance_uid;
+        let path = &image.instance.path;
+        if let Some(original) = conflicting.get(uid) {
+            let reason = if original == path {
+                "files of different patients have this SOP Instance UID: none is shown".to_string()
+            } else {
+                format!(
+                    "same SOP Instance UID as {} but another patient: none is shown",
+                    original.display()
+                )
+            };
+            dropped.push(Skipped {
+                path: path.clone(),
+                reason,
                 code: ErrorCode::DuplicateInstance,
             });
-            false
+            return false;
         }
-        None => {
-            first.insert(
-                image.instance.sop_instance_uid.clone(),
-                image.instance.path.clone(),
-            );
-            true
+        match kept_paths.get(uid) {
+            Some(original) if original != path => {
+                dropped.push(Skipped {
+                    path: path.clone(),
+                    reason: format!("same SOP Instance UID as {}", original.display()),
+                    code: ErrorCode::DuplicateInstance,
+                });
+                false
+            }
+            _ => true,
         }
     });
+    skipped.extend(dropped);
     images
 }
 
 type SeriesGroup = (SeriesAttributes, Vec<IndexedImage>);
 
+/// One study's files before stacking: attributes of its first file, and its series by key.
+struct StudyGroup {
+    attrs: StudyAttributes,
+    series: BTreeMap<String, SeriesGroup>,
+}
+
+/// Groups images into studies and series (see the module docs for the rules).
+///
+/// A study is the files with one Study Instance UID *and one patient key* (Patient ID, else
+/// Patient's Name + Birth Date, as written): a UID carried by several patients gives one study
+/// per patient, each flagged [`StudyWarning::UidSharedByPatients`]. Files without a Study
+/// Instance UID never join a study with a UID and never merge across patients: they are grouped
+/// by patient key and Study Date (a study of 2019 and one of 2024 without UIDs stay apart), and
+/// flagged [`StudyWarning::MissingStudyUid`]. Within a study, files without a Series Instance UID
+/// are grouped by Series Number, Modality and Frame of Reference UID, and the study is flagged
+/// [`StudyWarning::MissingSeriesUid`].
 fn group(images: Vec<IndexedImage>) -> Vec<Study> {
-    let mut by_study: BTreeMap<String, (StudyAttributes, BTreeMap<String, SeriesGroup>)> =
-        BTreeMap::new();
+    let mut by_study: BTreeMap<String, StudyGroup> = BTreeMap::new();
     for image in images {
-        let (_, series) = by_study
-            .entry(image.study.study_instance_uid.clone())
-            .or_insert_with(|| (image.study.clone(), BTreeMap::new()));
-        series
-            .entry(image.series.series_instance_uid.clone())
+        let key = study_key(&image.study);
+        let study = by_study.entry(key).or_insert_with(|| StudyGroup {
+            attrs: image.study.clone(),
+            series: BTreeMap::new(),
+        });
+        study
+            .series
+            .entry(image.series.series_key.clone())
             .or_insert_with(|| (image.series.clone(), Vec::new()))
             .1
             .push(image);
     }
+    // Patients per Study Instance UID.
+    let mut patients_of_uid: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for group in by_study.values() {
+        if !group.attrs.study_instance_uid.is_empty() {
+            patients_of_uid
+                .entry(group.attrs.study_instance_uid.as_str())
+                .or_default()
+                .insert(group.attrs.patient_key.as_str());
+        }
+    }
+    let shared: HashSet<String> = patients_of_uid
+        .into_iter()
+        .filter(|(_, patients)| patients.len() > 1)
+        .map(|(uid, _)| uid.to_string())
+        .collect();
     let mut studies: Vec<Study> = by_study
-        .into_values()
-        .map(|(attrs, series_map)| {
-            let mut series: Vec<Series> = series_map.into_values().flat_map(stacks_of).collect();
+        .into_iter()
+        .map(|(key, group)| {
+            let attrs = group.attrs;
+            let mut warnings = Vec::new();
+            if shared.contains(&attrs.study_instance_uid) {
+                warnings.push(StudyWarning::UidSharedByPatients);
+            }
+            if attrs.study_instance_uid.is_empty() {
+                warnings.push(StudyWarning::MissingStudyUid);
+            }
+            if group
+                .series
+                .values()
+                .any(|(s, _)| s.series_instance_uid.is_empty())
+            {
+                warnings.push(StudyWarning::MissingSeriesUid);
+            }
+            let mut series: Vec<Series> = group.series.into_values().flat_map(stacks_of).collect();
             series.sort_by(|a, b| {
                 a.series_number
                     .unwrap_or(i64::MAX)
                     .cmp(&b.series_number.unwrap_or(i64::MAX))
                     .then_with(|| a.series_instance_uid.cmp(&b.series_instance_uid))
+                    .then_with(|| a.key.cmp(&b.key))
                     .then(a.stack.cmp(&b.stack))
             });
             Study {
-                key: attrs.study_instance_uid.clone(),
-                warnings: Vec::new(),
+                key,
+                warnings,
                 study_instance_uid: attrs.study_instance_uid,
                 study_date: attrs.study_date,
                 study_time: attrs.study_time,
@@ -264,15 +431,37 @@ fn group(images: Vec<IndexedImage>) -> Vec<Study> {
             &a.study_date,
             &a.study_time,
             &a.study_instance_uid,
+            &a.key,
         )
             .cmp(&(
                 b.study_date.is_none(),
                 &b.study_date,
                 &b.study_time,
                 &b.study_instance_uid,
+                &b.key,
             ))
     });
     studies
+}
+
+/// [`Study::key`]: the Study Instance UID and the patient key, or for files without a UID the
+/// patient key and the Study Date (as written). Unique per group, the same on every scan of the
+/// same files.
+fn study_key(attrs: &StudyAttributes) -> String {
+    if attrs.study_instance_uid.is_empty() {
+        key_of(
+            'P',
+            &[
+                Some(&attrs.patient_key),
+                attrs.study_date_as_written.as_deref(),
+            ],
+        )
+    } else {
+        key_of(
+            'U',
+            &[Some(&attrs.study_instance_uid), Some(&attrs.patient_key)],
+        )
+    }
 }
 
 fn stacks_of((attrs, images): SeriesGroup) -> Vec<Series> {
@@ -300,7 +489,7 @@ fn stacks_of((attrs, images): SeriesGroup) -> Vec<Series> {
                 .map(|img| img.instance)
                 .collect();
             Series {
-                key: attrs.series_instance_uid.clone(),
+                key: attrs.series_key.clone(),
                 series_instance_uid: attrs.series_instance_uid.clone(),
                 stack: k as u32,
                 modality: attrs.modality.clone(),

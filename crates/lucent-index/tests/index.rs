@@ -3,7 +3,7 @@
 
 use lucent_error::ErrorCode;
 use lucent_index::geometry::{location_along, slice_normal};
-use lucent_index::{StudyIndex, scan};
+use lucent_index::{StudyIndex, StudyWarning, scan};
 use lucent_testdata::*;
 use std::path::{Path, PathBuf};
 
@@ -469,4 +469,365 @@ fn measurement_spacing_says_whether_it_is_in_the_patient_or_at_the_detector() {
         None,
         "zero or negative spacing is no spacing"
     );
+}
+
+// --- What is shown is what was indexed (issue 16) ---
+
+/// A small image of one patient: `id` empty means no Patient ID; `study`/`series` empty mean the
+/// file has those UIDs empty.
+fn patient_image(study: &str, series: &str, sop: String, id: &str, name: &str) -> ImageSpec {
+    let mut s = ImageSpec::new(study.into(), series.into(), sop);
+    s.patient_id = id.as_bytes().to_vec();
+    s.patient_name = name.as_bytes().to_vec();
+    s
+}
+
+fn sop_uids(study: &lucent_index::Study) -> Vec<String> {
+    let mut uids: Vec<String> = study
+        .series
+        .iter()
+        .flat_map(|s| &s.instances)
+        .map(|i| i.sop_instance_uid.clone())
+        .collect();
+    uids.sort();
+    uids
+}
+
+fn assert_keys_unique(index: &StudyIndex) {
+    let mut studies = std::collections::HashSet::new();
+    let mut series = std::collections::HashSet::new();
+    for study in &index.studies {
+        assert!(studies.insert(study.key.clone()), "study key twice");
+        for s in &study.series {
+            assert!(
+                series.insert((study.key.clone(), s.key.clone(), s.stack)),
+                "series key twice"
+            );
+        }
+    }
+}
+
+#[test]
+fn two_patients_sharing_a_study_uid_are_two_flagged_studies() {
+    let dir = tempfile::tempdir().unwrap();
+    let (study, series) = (uid(80, &[1]), uid(80, &[2]));
+    let mut a_uids = Vec::new();
+    let mut b_uids = Vec::new();
+    for k in 0..3u64 {
+        let mut a = patient_image(&study, &series, uid(80, &[3, k]), "PAT-A", "ALPHA^ANN");
+        a.instance_number = Some(k as i32 + 1);
+        a.write(&dir.path().join(format!("a{k}.dcm"))).unwrap();
+        a_uids.push(a.sop_instance_uid);
+        // Patient B's files carry the same Study and Series Instance UIDs.
+        let mut b = patient_image(&study, &series, uid(80, &[4, k]), "PAT-B", "BRAVO^BOB");
+        b.instance_number = Some(k as i32 + 1);
+        b.write(&dir.path().join(format!("b{k}.dcm"))).unwrap();
+        b_uids.push(b.sop_instance_uid);
+    }
+    a_uids.sort();
+    b_uids.sort();
+    let index = index_of(&[dir.path()]);
+    assert!(index.skipped.is_empty(), "{:?}", index.skipped);
+    assert_eq!(index.studies.len(), 2, "one study per patient");
+    for s in &index.studies {
+        assert_eq!(s.study_instance_uid, study);
+        assert_eq!(s.warnings, vec![StudyWarning::UidSharedByPatients]);
+        let expected = match s.patient.id.as_deref() {
+            Some("PAT-A") => (&a_uids, "ALPHA^ANN"),
+            Some("PAT-B") => (&b_uids, "BRAVO^BOB"),
+            other => panic!("unexpected patient {other:?}"),
+        };
+        assert_eq!(&sop_uids(s), expected.0, "only the patient's own instances");
+        assert_eq!(s.patient.name.as_deref(), Some(expected.1));
+    }
+    assert_keys_unique(&index);
+}
+
+#[test]
+fn two_patients_files_without_uids_are_never_one_study() {
+    let dir = tempfile::tempdir().unwrap();
+    // A and B by Patient ID; C and D without one, told apart by name; E and F by birth date.
+    let patients = [
+        ("A", "PAT-A", "SAME^NAME", None),
+        ("B", "PAT-B", "SAME^NAME", None),
+        ("C", "", "CHARLIE^C", None),
+        ("D", "", "DELTA^D", None),
+        ("E", "", "SAME^NAME", Some("19500101")),
+        ("F", "", "SAME^NAME", Some("19600101")),
+    ];
+    for (n, (tag, id, name, birth)) in patients.iter().enumerate() {
+        for k in 0..2u64 {
+            let mut s = patient_image("", "", uid(81, &[n as u64, k]), id, name);
+            s.patient_birth_date = birth.map(str::to_string);
+            s.instance_number = Some(k as i32 + 1);
+            s.write(&dir.path().join(format!("{tag}{k}.dcm"))).unwrap();
+        }
+    }
+    let index = index_of(&[dir.path()]);
+    assert!(index.skipped.is_empty(), "{:?}", index.skipped);
+    assert_eq!(index.studies.len(), patients.len(), "one study per patient");
+    for (n, _) in patients.iter().enumerate() {
+        let mut expected: Vec<String> = (0..2u64).map(|k| uid(81, &[n as u64, k])).collect();
+        expected.sort();
+        let study = index
+            .studies
+            .iter()
+            .find(|s| sop_uids(s).contains(&expected[0]))
+            .unwrap();
+        assert_eq!(sop_uids(study), expected, "patient {n} alone in its study");
+        assert_eq!(
+            study.warnings,
+            vec![
+                StudyWarning::MissingStudyUid,
+                StudyWarning::MissingSeriesUid
+            ]
+        );
+    }
+    assert_keys_unique(&index);
+}
+
+#[test]
+fn one_patients_files_without_uids_are_one_flagged_study() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two series (numbers 1 and 2) without Series Instance UIDs, one without a Study UID.
+    for series in [1, 2] {
+        for k in 0..3u64 {
+            let mut s = patient_image("", "", uid(82, &[series, k]), "PAT-A", "ALPHA^ANN");
+            s.series_number = Some(series as i32);
+            s.instance_number = Some(k as i32 + 1);
+            s.write(&dir.path().join(format!("s{series}-{k}.dcm")))
+                .unwrap();
+        }
+    }
+    let index = index_of(&[dir.path()]);
+    assert!(index.skipped.is_empty(), "{:?}", index.skipped);
+    assert_eq!(index.studies.len(), 1);
+    let study = &index.studies[0];
+    assert_eq!(
+        study.warnings,
+        vec![
+            StudyWarning::MissingStudyUid,
+            StudyWarning::MissingSeriesUid
+        ]
+    );
+    let series: Vec<(Option<i64>, usize)> = study
+        .series
+        .iter()
+        .map(|s| (s.series_number, s.instances.len()))
+        .collect();
+    assert_eq!(series, vec![(Some(1), 3), (Some(2), 3)]);
+    assert_keys_unique(&index);
+    // The keys are the same on every scan of the same files.
+    let again = index_of(&[dir.path()]);
+    let keys = |i: &StudyIndex| -> Vec<(String, Vec<String>)> {
+        i.studies
+            .iter()
+            .map(|s| {
+                (
+                    s.key.clone(),
+                    s.series.iter().map(|x| x.key.clone()).collect(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(keys(&index), keys(&again));
+}
+
+#[test]
+fn one_sop_instance_uid_in_two_patients_files_indexes_neither() {
+    let dir = tempfile::tempdir().unwrap();
+    let (study, series) = (uid(83, &[1]), uid(83, &[2]));
+    let shared = uid(83, &[3]);
+    let mut a = patient_image(&study, &series, shared.clone(), "PAT-A", "ALPHA^ANN");
+    a.write(&dir.path().join("a.dcm")).unwrap();
+    a.instance_number = Some(2);
+    a.sop_instance_uid = uid(83, &[4]);
+    a.write(&dir.path().join("a2.dcm")).unwrap();
+    let b = patient_image(&study, &series, shared.clone(), "PAT-B", "BRAVO^BOB");
+    b.write(&dir.path().join("b.dcm")).unwrap();
+    let index = index_of(&[dir.path()]);
+    assert_eq!(
+        index
+            .instances()
+            .map(|i| &i.sop_instance_uid)
+            .collect::<Vec<_>>(),
+        vec![&uid(83, &[4])],
+        "neither file with the contested UID is shown"
+    );
+    let skipped: Vec<(&Path, ErrorCode)> = index
+        .skipped
+        .iter()
+        .map(|s| (s.path.as_path(), s.code))
+        .collect();
+    assert_eq!(
+        skipped,
+        vec![
+            (
+                dir.path().join("a.dcm").as_path(),
+                ErrorCode::DuplicateInstance
+            ),
+            (
+                dir.path().join("b.dcm").as_path(),
+                ErrorCode::DuplicateInstance
+            ),
+        ]
+    );
+}
+
+#[test]
+fn header_text_is_one_clean_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = patient_image(&uid(84, &[1]), &uid(84, &[2]), uid(84, &[3]), "", "");
+    s.specific_character_set = Some("ISO_IR 192".into());
+    s.patient_name = "EVIL\nW 40 L 400\u{202E}rongo\u{202C}".as_bytes().to_vec();
+    s.patient_id = "ID\u{200B}\r\n7".as_bytes().to_vec();
+    s.study_description = "HEAD\u{2066}\tCT\u{2069}\u{0007}".as_bytes().to_vec();
+    s.series_description = "AX\u{FEFF}IAL\u{0085}2".as_bytes().to_vec();
+    s.accession_number = Some("ACC\n1".into());
+    s.patient_sex = Some("M\r".into());
+    s.study_date = Some("2026\n0101".into());
+    let path = dir.path().join("evil.dcm");
+    s.write(&path).unwrap();
+    let index = index_of(&[dir.path()]);
+    assert!(index.skipped.is_empty(), "{:?}", index.skipped);
+    let study = &index.studies[0];
+    let p = &study.patient;
+    assert_eq!(p.name.as_deref(), Some("EVIL W 40 L 400rongo"));
+    assert_eq!(p.id.as_deref(), Some("ID 7"));
+    assert_eq!(p.sex.as_deref(), Some("M"));
+    assert_eq!(study.study_description.as_deref(), Some("HEAD CT"));
+    assert_eq!(study.accession_number.as_deref(), Some("ACC 1"));
+    assert_eq!(study.study_date.as_deref(), Some("2026 0101"));
+    assert_eq!(
+        study.series[0].series_description.as_deref(),
+        Some("AXIAL 2")
+    );
+    // The identity the audit trail and error reports use is cleaned the same way.
+    let header = lucent_index::header::read_header(&path).unwrap();
+    let identity = lucent_index::HeaderIdentity::of(&header);
+    assert_eq!(identity.patient_name, p.name);
+    assert_eq!(identity.patient_id, p.id);
+}
+
+/// Runs a scan on another thread and fails the test (instead of hanging it) after `limit`.
+fn scan_within(paths: Vec<PathBuf>, limit: std::time::Duration) -> StudyIndex {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(scan(&paths).expect("scan runs"));
+    });
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("the scan did not finish within {limit:?}"))
+}
+
+#[test]
+fn symbolic_links_out_of_the_given_folder_are_not_followed() {
+    let outside = tempfile::tempdir().unwrap();
+    let (_, specs) = small_ct(85, 2, Numbering::FollowsGeometry, 0.0);
+    write_all(&outside.path().join("other"), &specs, None).unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let (_, inside) = small_ct(86, 2, Numbering::FollowsGeometry, 0.0);
+    write_all(&root.path().join("mine"), &inside, None).unwrap();
+    let folder_link = root.path().join("mine").join("elsewhere");
+    std::os::unix::fs::symlink(outside.path().join("other"), &folder_link).unwrap();
+    let file_link = root.path().join("one.dcm");
+    std::os::unix::fs::symlink(outside.path().join("other/IM00001.dcm"), &file_link).unwrap();
+    let index = scan_within(
+        vec![root.path().to_path_buf()],
+        std::time::Duration::from_secs(20),
+    );
+    assert_eq!(index.instances().count(), 2, "only the files inside");
+    assert!(
+        index
+            .instances()
+            .all(|i| i.path.starts_with(root.path().join("mine"))
+                && !i.path.starts_with(&folder_link))
+    );
+    let skipped: Vec<(&Path, ErrorCode)> = index
+        .skipped
+        .iter()
+        .map(|s| (s.path.as_path(), s.code))
+        .collect();
+    assert_eq!(
+        skipped,
+        vec![
+            (folder_link.as_path(), ErrorCode::LinkOutsideRoot),
+            (file_link.as_path(), ErrorCode::LinkOutsideRoot),
+        ]
+    );
+    // Given as a root itself, the outside folder (here through a link) is scanned.
+    let root_link = root.path().join("root-link");
+    std::os::unix::fs::symlink(outside.path(), &root_link).unwrap();
+    let index = scan_within(vec![root_link], std::time::Duration::from_secs(20));
+    assert_eq!(index.instances().count(), 2);
+    assert!(index.skipped.is_empty(), "{:?}", index.skipped);
+}
+
+#[test]
+fn a_link_to_the_file_system_root_is_not_walked() {
+    let root = tempfile::tempdir().unwrap();
+    let (_, specs) = small_ct(87, 2, Numbering::FollowsGeometry, 0.0);
+    write_all(root.path(), &specs, None).unwrap();
+    std::os::unix::fs::symlink("/", root.path().join("slash")).unwrap();
+    let started = std::time::Instant::now();
+    let index = scan_within(
+        vec![root.path().to_path_buf()],
+        std::time::Duration::from_secs(20),
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(index.instances().count(), 2);
+    assert!(index.instances().all(|i| i.path.starts_with(root.path())));
+    assert_eq!(index.skipped.len(), 1, "{:?}", index.skipped);
+    assert_eq!(index.skipped[0].code, ErrorCode::LinkOutsideRoot);
+    assert!(index.skipped[0].path.ends_with("slash"));
+}
+
+#[test]
+fn links_inside_the_given_folder_are_followed_once_and_loops_end() {
+    let root = tempfile::tempdir().unwrap();
+    let (_, specs) = small_ct(88, 3, Numbering::FollowsGeometry, 0.0);
+    write_all(&root.path().join("series"), &specs, None).unwrap();
+    std::os::unix::fs::symlink(root.path().join("series"), root.path().join("alias")).unwrap();
+    std::fs::create_dir(root.path().join("nest")).unwrap();
+    // A loop: nest/up → the root.
+    std::os::unix::fs::symlink(root.path(), root.path().join("nest").join("up")).unwrap();
+    let index = scan_within(
+        vec![root.path().to_path_buf()],
+        std::time::Duration::from_secs(20),
+    );
+    assert_eq!(index.instances().count(), 3, "each file once");
+    // The loop is reported where it closes (walkdir detects it); nothing is outside the root.
+    assert_eq!(index.skipped.len(), 1, "{:?}", index.skipped);
+    assert!(
+        index
+            .skipped
+            .iter()
+            .all(|s| s.code != ErrorCode::LinkOutsideRoot && s.path.ends_with("nest/up")),
+        "{:?}",
+        index.skipped
+    );
+}
+
+#[test]
+fn a_dicomdir_reached_through_a_link_references_files_next_to_its_target() {
+    let root = tempfile::tempdir().unwrap();
+    let media = root.path().join("media");
+    let (_, specs) = small_ct(89, 2, Numbering::FollowsGeometry, 0.0);
+    write_all(&media.join("IMAGES"), &specs, None).unwrap();
+    let refs: Vec<Vec<String>> = (1..=2)
+        .map(|k| vec!["IMAGES".to_string(), format!("IM{k:05}.dcm")])
+        .collect();
+    let dicomdir = write_dicomdir(&media, &refs, 89).unwrap();
+    // A folder elsewhere in the root holding only a link to the DICOMDIR.
+    std::fs::create_dir(root.path().join("entry")).unwrap();
+    let link = root.path().join("entry").join("DICOMDIR");
+    std::os::unix::fs::symlink(&dicomdir, &link).unwrap();
+    // Given itself, the link is the DICOMDIR: its references resolve next to the target.
+    let index = index_of(&[link.as_path()]);
+    assert_eq!(index.instances().count(), 2, "{:?}", index.skipped);
+    assert!(index.skipped.is_empty(), "{:?}", index.skipped);
+    // Met in a given folder, the link leads outside it and is not followed.
+    let index = index_of(&[root.path().join("entry").as_path()]);
+    assert_eq!(index.instances().count(), 0);
+    let codes: Vec<ErrorCode> = index.skipped.iter().map(|s| s.code).collect();
+    assert_eq!(codes, vec![ErrorCode::LinkOutsideRoot]);
 }
