@@ -1,6 +1,6 @@
 //! The human-readable tree printed by `lucent info`.
 
-use lucent_core::StudyIndex;
+use lucent_core::{StudyIndex, sanitize};
 use std::io::{self, Write};
 
 fn or_dash(v: &Option<String>) -> &str {
@@ -46,7 +46,7 @@ pub fn write_tree(out: &mut impl Write, index: &StudyIndex) -> io::Result<()> {
             "  Study {}  \"{}\"  {}",
             pretty_date(&study.study_date),
             or_dash(&study.study_description),
-            study.study_instance_uid
+            sanitize(&study.study_instance_uid)
         )?;
         for series in &study.series {
             let first = series.instances.first();
@@ -75,7 +75,14 @@ pub fn write_tree(out: &mut impl Write, index: &StudyIndex) -> io::Result<()> {
         writeln!(out)?;
         writeln!(out, "Skipped:")?;
         for s in &index.skipped {
-            writeln!(out, "  {}: {}: {}", s.path.display(), s.code, s.reason)?;
+            // A file name or a reason quoting the file could carry terminal control sequences.
+            writeln!(
+                out,
+                "  {}: {}: {}",
+                sanitize(&s.path.display().to_string()),
+                s.code,
+                sanitize(&s.reason)
+            )?;
         }
     }
     Ok(())

@@ -166,7 +166,9 @@ fn listing_is_recorded_once_per_open_before_any_text_and_told_apart_from_viewing
     ct(&dir.path().join("a"), 27, "PATIENT^ALPHA", 2);
     ct(&dir.path().join("b"), 28, "PATIENT^BRAVO", 2);
     let mut session = Session::new().with_data_dir(data.clone());
-    session.open(&[dir.path().join("a"), dir.path().join("b")]).unwrap();
+    session
+        .open(&[dir.path().join("a"), dir.path().join("b")])
+        .unwrap();
     let records = bodies(&data);
     let listings: Vec<&RecordBody> = records.iter().filter(|b| listed(b)).collect();
     assert_eq!(listings.len(), 1, "one record for the whole open");
@@ -200,6 +202,9 @@ fn an_open_whose_listing_cannot_be_recorded_discloses_nothing() {
     let mut session = Session::new().with_data_dir(dir.path().join("plain-file").join("data"));
     let err = session.open(&[dir.path().join("a")]).unwrap_err();
     assert_eq!(err.code(), ErrorCode::AuditUnavailable, "{err}");
-    assert!(session.studies().is_empty(), "no patient text without a record");
+    assert!(
+        session.studies().is_empty(),
+        "no patient text without a record"
+    );
     assert!(session.index().studies.is_empty());
 }

@@ -10,9 +10,9 @@
 use crate::decode::{DecodedFrame, Samples};
 use crate::error::PixelError;
 use crate::frames::PixelFile;
+use lucent_index::FileFingerprint;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
-use lucent_index::FileFingerprint;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -219,10 +219,11 @@ impl FrameCache {
             &file.sop_instance_uid,
             &file.fingerprint,
         )?);
-        self.files
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(file.path.clone(), opened.clone(), 1);
+        self.files.lock().unwrap_or_else(|p| p.into_inner()).insert(
+            file.path.clone(),
+            opened.clone(),
+            1,
+        );
         Ok(opened)
     }
 
