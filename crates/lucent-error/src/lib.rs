@@ -102,6 +102,9 @@ error_codes! {
     AuditUnsealable => "E_AUDIT_UNSEALABLE",
     /// A bug in Lucent was caught and contained (a panic while reading one file); please report it.
     Internal => "E_INTERNAL",
+    /// The managed policy (`/etc/lucent/policy.toml`) exists but is refused: it does not parse,
+    /// has an unknown key or an invalid value, or others could change it; no study opens.
+    PolicyInvalid => "E_POLICY_INVALID",
 }
 
 impl ErrorCode {
