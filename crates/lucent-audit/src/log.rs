@@ -257,7 +257,7 @@ fn lock_log(dir: &Path) -> std::io::Result<File> {
 }
 
 /// Whether a folder holds a log file with records.
-fn holds_records(dir: &Path) -> bool {
+pub fn holds_records(dir: &Path) -> bool {
     log_files(dir)
         .map(|files| {
             files
