@@ -606,10 +606,7 @@ fn regression_verify_reports_a_relocation_to_a_fresh_data_directory() {
         );
         let text = String::from_utf8_lossy(&lucent(&["audit", "verify"], tmp.path(), &b).stdout)
             .into_owned();
-        assert!(
-            text.contains(&format!("relocation at record 1 (")),
-            "{text}"
-        );
+        assert!(text.contains("relocation at record 1 ("), "{text}");
         assert!(
             text.contains(&format!("took over from log {a_token}")),
             "{text}"
