@@ -86,7 +86,6 @@ pub struct Keychain {
 
 /// The log the OS user last wrote to, as the per-user keychain entry remembers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ActiveLog {
     /// Entry format (1).
     pub v: u32,
@@ -106,7 +105,6 @@ pub struct ActiveLog {
 
 /// An earlier log location.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct KnownLocation {
     /// Its location token.
     pub token: String,
