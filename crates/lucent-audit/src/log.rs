@@ -38,9 +38,10 @@ const MAC_LEN: usize = 32;
 const MAX_RECORD: usize = 1 << 20;
 /// Default size at which a new log file is started.
 pub const DEFAULT_ROTATE_BYTES: u64 = 4 * 1024 * 1024;
-/// Records one append may write (alerts plus the event): the anchor may lag the log by at most
-/// this many records after a crash between the log's fsync and the keychain write.
-pub const MAX_ANCHOR_LAG: u64 = 4;
+/// Records one append may write (a start record, up to four alerts, the event): the anchor may
+/// lag the log by at most this many records after a crash between the log's fsync and the
+/// keychain write.
+pub const MAX_ANCHOR_LAG: u64 = 6;
 
 /// The user's data directory: `LUCENT_DATA_DIR`, else the platform data folder
 /// (`$XDG_DATA_HOME/lucent`, `~/.local/share/lucent` on Linux). The viewer keeps its webview data
