@@ -44,6 +44,9 @@ pub enum AuditError {
         /// Sequence number of the record.
         seq: u64,
     },
+    /// The managed policy that says where the log lives is refused (fail closed).
+    #[error(transparent)]
+    Policy(#[from] lucent_policy::PolicyError),
 }
 
 impl HasErrorCode for AuditError {
@@ -54,6 +57,7 @@ impl HasErrorCode for AuditError {
             AuditError::KeyLost { .. } => ErrorCode::AuditKeyLost,
             AuditError::Tampered { .. } => ErrorCode::AuditTampered,
             AuditError::Unsealable { .. } => ErrorCode::AuditUnsealable,
+            AuditError::Policy(e) => e.code(),
         }
     }
 }

@@ -10,7 +10,10 @@
 //! | 110100 Application Activity (A.5.3.1) | 110120 / 110121 | OS user (110151 Application Launcher), the process (110150 Application) | none |
 //! | 110101 Audit Log Used (A.5.3.2) | — | OS user (requestor), the process | the audit log: URI (12, RFC-3881), role 13 |
 //! | 110103 DICOM Instances Accessed (A.5.3.6) | — (viewed) / STUDY-LISTED, 99LUCENT (listed in the study browser) | OS user (requestor), the process | each study (110180 Study Instance UID, role 3) and its patient (2, RFC-3881, "Patient Number", role 1) |
-//! | 110113 Security Alert (A.5.3.11) | 110132 / 110133 | OS user (requestor), the process | the alert's subject with an "Alert Description" detail |
+//! | 110113 Security Alert (A.5.3.11) | 110132 / 110133 / 110134 | OS user (requestor), the process | the alert's subject with an "Alert Description" detail |
+//!
+//! The OS user is the account of the process's real uid; the process is its executable name
+//! (UserID) and pid (AlternativeUserID).
 //!
 //! The identifiers a 110103 message needs (Study Instance UID, Patient ID, Patient's Name) are
 //! unsealed with the keychain's key; a record whose seal does not open fails the whole export
@@ -132,7 +135,7 @@ fn write_message(xml: &mut String, r: &RecordBody, studies: &[OpenedStudy<'_>], 
     }
     xml.push_str("    </EventIdentification>\n");
 
-    // The person (the OS user) and the process (A.5.2: the process id as UserID).
+    // The person: the OS account of the process's real uid (A.5.2.1 UserID).
     let launcher = r.event_code == "110100";
     let _ = write!(
         xml,
@@ -154,10 +157,15 @@ fn write_message(xml: &mut String, r: &RecordBody, studies: &[OpenedStudy<'_>], 
     } else {
         xml.push_str("/>\n");
     }
+    // The process (A.5.2.1): UserID its executable name, AlternativeUserID the process id as the
+    // OS's logs show it; records from before the executable name was stored give the pid alone.
+    let process_ids = match &r.process {
+        Some(name) => format!("UserID=\"{}\" AlternativeUserID=\"{}\"", attr(name), r.pid),
+        None => format!("UserID=\"{}\"", r.pid),
+    };
     let _ = writeln!(
         xml,
-        "    <ActiveParticipant UserID=\"{}\" UserName=\"{}\" UserIsRequestor=\"false\" NetworkAccessPointID=\"{}\" NetworkAccessPointTypeCode=\"1\">",
-        r.pid,
+        "    <ActiveParticipant {process_ids} UserName=\"{}\" UserIsRequestor=\"false\" NetworkAccessPointID=\"{}\" NetworkAccessPointTypeCode=\"1\">",
         attr(&r.app),
         attr(&r.host)
     );

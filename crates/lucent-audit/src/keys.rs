@@ -6,13 +6,17 @@
 //! with HKDF-SHA256 (RFC 5869). The anchor (latest sequence number and head hash) is kept beside
 //! it, so truncation and rollback of the log are detectable.
 //!
-//! Entries are namespaced by a hash of the canonical data directory: a fresh `LUCENT_DATA_DIR`
-//! gets fresh keys. The store is checked at start with a write, read and delete, because a
-//! locked collection only fails on use.
+//! Entries are namespaced by a hash of the canonical key scope (the data directory, or the audit
+//! folder a managed policy names): a fresh `LUCENT_DATA_DIR` gets fresh keys. One entry is not
+//! namespaced: the OS user's *active log* ([`ActiveLog`]), naming the location, key and
+//! namespace of the log this user last wrote to, so that a log started anywhere else is recorded
+//! as a relocation (see `log.rs`). The store is checked at start with a write, read and delete,
+//! because a locked collection only fails on use.
 
 use crate::error::AuditError;
 use hkdf::Hkdf;
 use keyring_core::{Entry, Error as KeyringError};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::OnceLock;
@@ -80,6 +84,79 @@ pub struct Keychain {
     namespace: String,
 }
 
+/// The log the OS user last wrote to, as the per-user keychain entry remembers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActiveLog {
+    /// Entry format (1).
+    pub v: u32,
+    /// Location token of the active log (`loc-` + 16 hex digits).
+    pub token: String,
+    /// Keychain namespace of its keys and anchor.
+    pub namespace: String,
+    /// Its key id.
+    pub key_id: String,
+    /// Its folder (kept in the keychain only; records name the token).
+    pub dir: String,
+    /// Locations seen before, newest first (at most [`ActiveLog::KNOWN_MAX`]), so that
+    /// `verify` can say whether an earlier log is still there.
+    #[serde(default)]
+    pub known: Vec<KnownLocation>,
+}
+
+/// An earlier log location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownLocation {
+    /// Its location token.
+    pub token: String,
+    /// Its folder.
+    pub dir: String,
+}
+
+impl ActiveLog {
+    /// Locations remembered.
+    pub const KNOWN_MAX: usize = 32;
+
+    /// The folder of a location token this user's logs have used, if remembered.
+    pub fn known_dir(&self, token: &str) -> Option<&str> {
+        if self.token == token {
+            return Some(&self.dir);
+        }
+        self.known
+            .iter()
+            .find(|k| k.token == token)
+            .map(|k| k.dir.as_str())
+    }
+
+    /// This entry moved to a new location, the old one remembered.
+    pub fn moved_to(previous: Option<&ActiveLog>, next: ActiveLog) -> ActiveLog {
+        let mut known = Vec::new();
+        if let Some(p) = previous {
+            known.push(KnownLocation {
+                token: p.token.clone(),
+                dir: p.dir.clone(),
+            });
+            known.extend(p.known.iter().cloned());
+        }
+        let mut seen = std::collections::HashSet::new();
+        seen.insert(next.token.clone());
+        known.retain(|k| seen.insert(k.token.clone()));
+        known.truncate(Self::KNOWN_MAX);
+        ActiveLog { known, ..next }
+    }
+}
+
+/// The location token of an audit folder: `loc-` + 16 hex digits of SHA-256 of its canonical
+/// path (no path in records).
+pub fn location_token(audit_dir: &Path) -> String {
+    let canonical = audit_dir
+        .canonicalize()
+        .unwrap_or_else(|_| audit_dir.to_path_buf());
+    let mut h = Sha256::new();
+    h.update(b"lucent-audit-location-v1\0");
+    h.update(canonical.as_os_str().as_encoded_bytes());
+    format!("loc-{}", &hex(&h.finalize())[..16])
+}
+
 static STORE: OnceLock<Result<(), String>> = OnceLock::new();
 
 fn install_platform_store() -> Result<(), String> {
@@ -113,6 +190,44 @@ impl Keychain {
         };
         keychain.probe()?;
         Ok(keychain)
+    }
+
+    /// The namespace of this key scope's entries.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The entries of another namespace (an earlier log's), in the same store.
+    pub fn with_namespace(&self, namespace: &str) -> Keychain {
+        Keychain {
+            namespace: namespace.to_string(),
+        }
+    }
+
+    fn active_entry(uid: Option<u32>) -> Result<Entry, AuditError> {
+        let user = uid.map_or_else(|| "user".to_string(), |u| format!("uid-{u}"));
+        Entry::new(SERVICE, &format!("audit-active/{user}")).map_err(keyring_error)
+    }
+
+    /// The OS user's active log (not namespaced), if one was anchored.
+    pub fn active_log(&self, uid: Option<u32>) -> Result<Option<ActiveLog>, AuditError> {
+        match Self::active_entry(uid)?.get_secret() {
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|_| {
+                AuditError::Keychain(
+                    "the audit log anchor of this OS user in the keychain is unreadable".into(),
+                )
+            }),
+            Err(KeyringError::NoEntry) => Ok(None),
+            Err(e) => Err(keyring_error(e)),
+        }
+    }
+
+    /// Anchors the OS user's active log.
+    pub fn set_active_log(&self, uid: Option<u32>, active: &ActiveLog) -> Result<(), AuditError> {
+        let bytes = serde_json::to_vec(active).map_err(|e| AuditError::Keychain(e.to_string()))?;
+        Self::active_entry(uid)?
+            .set_secret(&bytes)
+            .map_err(keyring_error)
     }
 
     fn entry(&self, kind: &str) -> Result<Entry, AuditError> {

@@ -3,7 +3,11 @@
 //!
 //! - [`record`]: the DICOM PS3.15 A.5 event vocabulary (PS3.16 CID 400 codes), PHI-free record
 //!   bodies, study tokens (HMAC) and sealed identifiers (AES-256-GCM).
-//! - [`keys`]: the master key, HKDF-derived MAC/token/seal keys and the anchor in the keychain.
+//! - [`origin`]: who and where: the OS account of the real uid, the host, the process.
+//! - [`keys`]: the master key, HKDF-derived MAC/token/seal keys, the anchor and the OS user's
+//!   active-log anchor in the keychain.
+//! - [`location`]: where the log lives (managed policy over user settings), resolved once for
+//!   the facade, the CLI and the shell.
 //! - [`export`]: the trail as DICOM audit messages (PS3.15 A.5.1 XML) for an audit repository.
 //! - [`log`]: framing, append with fsync under a file lock, torn-tail repair, rotation, verify.
 //!
@@ -16,15 +20,23 @@
 pub mod error;
 pub mod export;
 pub mod keys;
+pub mod location;
 pub mod log;
+pub mod origin;
 pub mod record;
 
+/// The managed policy (`/etc/lucent/policy.toml`), for `lucent policy show`.
+pub use lucent_policy as policy;
+
 pub use error::AuditError;
-pub use keys::{Anchor, AuditKeys, Keychain};
+pub use keys::{ActiveLog, Anchor, AuditKeys, Keychain, location_token};
+pub use location::{AuditLocation, LocationSource};
 pub use log::{
-    Appended, AuditLog, Verification, data_dir, read_bodies, verification_inputs, verify,
+    Appended, AuditLog, Relocation, Verification, data_dir, read_bodies, verification_inputs,
+    verification_inputs_at, verify,
 };
+pub use origin::Origin;
 pub use record::{
-    Action, Event, EventId, EventType, Outcome, RecordBody, StudyIdentity, StudyObject,
-    study_token, unseal,
+    Action, Event, EventId, EventType, Outcome, PreviousLog, RecordBody, StudyIdentity,
+    StudyObject, study_token, unseal,
 };

@@ -8,16 +8,29 @@
 //! the tail, repairs an incomplete final frame (a torn tail, recorded as 110113), writes its
 //! frames with one `write`, `fdatasync`s (plus a directory fsync when it created a file), then
 //! stores the anchor (sequence number and head hash) in the keychain.
+//!
+//! Where: the first append of a process (and of every new log) compares the log's location with
+//! the OS user's active-log anchor in the keychain. A log started anywhere else, or in a folder
+//! whose earlier log is gone, begins (before anything else) with 110113 Security Alert,
+//! EventTypeCode 110134 "Audit Recording Started" (PS3.16 CID 403), naming the earlier log by
+//! its location token, key id, last sequence number and head hash ([`PreviousLog`]); then the
+//! anchor moves here. [`verify`] reports these relocations. Nothing is refused: several logs may
+//! be used one after another (tests use hundreds); each move is on the record.
+//!
+//! Files here are created owner-only: folders 0700, the lock and log files 0600 (existing ones
+//! are narrowed when the log opens), whatever the umask.
 
 use crate::error::AuditError;
-use crate::keys::{Anchor, AuditKeys, Keychain};
+use crate::keys::{ActiveLog, Anchor, AuditKeys, Keychain, location_token};
+use crate::location::{AuditLocation, LocationSource};
 use crate::record::{
-    Action, Event, EventId, EventType, GENESIS, Origin, Outcome, RecordBody, build_body, hmac,
-    record_hash,
+    Action, Event, EventId, EventType, GENESIS, Origin, Outcome, PreviousLog, RecordBody,
+    build_body, hmac, record_hash,
 };
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 const HEADER: usize = 8;
 const MAC_LEN: usize = 32;
@@ -25,12 +38,14 @@ const MAC_LEN: usize = 32;
 const MAX_RECORD: usize = 1 << 20;
 /// Default size at which a new log file is started.
 pub const DEFAULT_ROTATE_BYTES: u64 = 4 * 1024 * 1024;
-/// Records one append may write (alerts plus the event): the anchor may lag the log by at most
-/// this many records after a crash between the log's fsync and the keychain write.
-pub const MAX_ANCHOR_LAG: u64 = 4;
+/// Records one append may write (a start record, up to four alerts, the event): the anchor may
+/// lag the log by at most this many records after a crash between the log's fsync and the
+/// keychain write.
+pub const MAX_ANCHOR_LAG: u64 = 6;
 
-/// The root of everything Lucent writes: `LUCENT_DATA_DIR`, else the platform data folder
-/// (`$XDG_DATA_HOME/lucent`, `~/.local/share/lucent` on Linux).
+/// The user's data directory: `LUCENT_DATA_DIR`, else the platform data folder
+/// (`$XDG_DATA_HOME/lucent`, `~/.local/share/lucent` on Linux). The viewer keeps its webview data
+/// here; the audit log is here too unless the managed policy places it ([`crate::location`]).
 pub fn data_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("LUCENT_DATA_DIR").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir);
@@ -179,10 +194,60 @@ fn file_number(path: &Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// Options that create a file owner-only (0600 whatever the umask).
+fn private_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+/// Creates a new, empty log file, owner-only.
+fn create_log_file(path: &Path) -> std::io::Result<File> {
+    private_options().write(true).create_new(true).open(path)
+}
+
+/// Creates `dir` and any missing parents owner-only (0700), and narrows `dir` itself to 0700.
+fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)?;
+    narrow(dir, 0o700)
+}
+
+/// Removes group and other permissions from a file or folder this user owns.
+fn narrow(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let current = fs::metadata(path)?.permissions().mode();
+        if current & 0o077 != 0 {
+            fs::set_permissions(path, fs::Permissions::from_mode(mode))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}
+
+/// Narrows the lock and log files of an audit folder to 0600 (logs written before modes were
+/// set, or copied in).
+fn narrow_files(dir: &Path) -> std::io::Result<()> {
+    for file in log_files(dir)?.iter().chain([&dir.join("lock")]) {
+        match narrow(file, 0o600) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            other => other?,
+        }
+    }
+    Ok(())
+}
+
 /// Takes the exclusive lock (`audit/lock`) under which keys are created and records appended;
 /// released when the returned file is dropped or unlocked.
 fn lock_log(dir: &Path) -> std::io::Result<File> {
-    let lock = OpenOptions::new()
+    let lock = private_options()
         .create(true)
         .read(true)
         .write(true)
@@ -190,6 +255,17 @@ fn lock_log(dir: &Path) -> std::io::Result<File> {
         .open(dir.join("lock"))?;
     lock.lock()?;
     Ok(lock)
+}
+
+/// Whether a folder holds a log file with records.
+pub fn holds_records(dir: &Path) -> bool {
+    log_files(dir)
+        .map(|files| {
+            files
+                .iter()
+                .any(|f| f.metadata().map(|m| m.len() > 0).unwrap_or(false))
+        })
+        .unwrap_or(false)
 }
 
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
@@ -204,6 +280,18 @@ pub struct AuditLog {
     keys: AuditKeys,
     origin: Origin,
     rotate_bytes: u64,
+    /// Location token of `dir`.
+    token: String,
+    /// Whether this process has compared its location with the OS user's active-log anchor.
+    location_checked: AtomicBool,
+}
+
+/// The record a log or a process starts with, when it starts one.
+struct Start {
+    event: Event,
+    previous: Option<PreviousLog>,
+    /// It reports the earlier log of this very folder (deleted or emptied).
+    recreated: bool,
 }
 
 /// What an append wrote.
@@ -217,27 +305,37 @@ pub struct Appended {
 
 impl AuditLog {
     /// Opens (creating the folder and, for a new log, the key) the audit trail under
-    /// `data_dir/audit`. Fails when the folder cannot be written, the keychain is unusable, or
-    /// the log exists but its key is gone.
+    /// `data_dir/audit`, keys namespaced by `data_dir` (callers that honour the managed policy
+    /// use [`AuditLog::open_at`] with [`crate::location::resolve`]). Fails when the folder cannot
+    /// be written, the keychain is unusable, or the log exists but its key is gone.
     pub fn open(data_dir: &Path, app: &str) -> Result<Self, AuditError> {
-        let dir = data_dir.join("audit");
+        Self::open_at(
+            &AuditLocation::in_data_dir(data_dir, LocationSource::Caller),
+            app,
+        )
+    }
+
+    /// Opens the audit trail at `location` (see [`AuditLog::open`]).
+    pub fn open_at(location: &AuditLocation, app: &str) -> Result<Self, AuditError> {
+        let dir = location.dir.clone();
         let unwritable = |e: std::io::Error| AuditError::Unwritable {
             dir: dir.display().to_string(),
             reason: e.to_string(),
         };
         let created = !dir.exists();
-        fs::create_dir_all(&dir).map_err(unwritable)?;
+        create_private_dir_all(&dir).map_err(unwritable)?;
         if created {
             sync_dir(&dir).map_err(unwritable)?;
             if let Some(parent) = dir.parent() {
                 sync_dir(parent).map_err(unwritable)?;
             }
         }
-        let keychain = Keychain::open(data_dir)?;
+        let keychain = Keychain::open(&location.key_scope)?;
         // Under the append lock: two processes opening a new log at once must not both create a
         // key (the second would overwrite the first's, which then fails its read-back; found
         // running `lucent render` in two processes on a fresh data folder).
         let lock = lock_log(&dir).map_err(unwritable)?;
+        narrow_files(&dir).map_err(unwritable)?;
         // Access check: an existing key is read here (read access) and every append writes the
         // anchor (write access) before it is acknowledged; a new log stores its key here (write)
         // and reads it back. A locked or refusing keychain therefore fails the open or the first
@@ -272,11 +370,13 @@ impl AuditLog {
             .filter(|&v: &u64| v >= 1024)
             .unwrap_or(DEFAULT_ROTATE_BYTES);
         Ok(AuditLog {
+            token: location_token(&dir),
             dir,
             keychain,
             keys,
             origin: Origin::current(app),
             rotate_bytes,
+            location_checked: AtomicBool::new(false),
         })
     }
 
@@ -290,6 +390,11 @@ impl AuditLog {
     /// The audit folder.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The location token of the audit folder (what records name instead of its path).
+    pub fn location_token(&self) -> &str {
+        &self.token
     }
 
     /// The derived keys (for tokens, unsealing and export).
@@ -317,7 +422,7 @@ impl AuditLog {
         let mut created_file = false;
         if files.is_empty() {
             let first = self.dir.join(file_name(1));
-            File::create(&first).map_err(|e| self.unwritable(e))?;
+            create_log_file(&first).map_err(|e| self.unwritable(e))?;
             created_file = true;
             files.push(first);
         }
@@ -373,7 +478,20 @@ impl AuditLog {
             }
             None => (0, GENESIS.to_string()),
         };
-        match self.keychain.anchor()? {
+        let anchor = self.keychain.anchor()?;
+        // Where: compare this log with the OS user's active log (first append of this process,
+        // and every append that starts a log).
+        let mut active_before = None;
+        let mut start = None;
+        if seq == 0 || !self.location_checked.load(Ordering::Acquire) {
+            let active = self.keychain.active_log(self.origin.uid)?;
+            start = self.start_record(seq, anchor.as_ref(), active.as_ref());
+            active_before = Some(active);
+        }
+        let recreated = start.as_ref().is_some_and(|s| s.recreated);
+        match anchor {
+            // An emptied or deleted log whose start record already names what it lost.
+            Some(_) if seq == 0 && recreated => {}
             Some(anchor) if anchor.seq > seq => alerts.push(format!(
                 "the audit log ends at record {seq} but the keychain anchor is at {}: records were removed or the log was rolled back",
                 anchor.seq
@@ -394,7 +512,7 @@ impl AuditLog {
         // Rotation: a full file is left as it is; the chain continues in the next one.
         if file_len >= self.rotate_bytes {
             current = self.dir.join(file_name(file_number(&current) + 1));
-            File::create(&current).map_err(|e| self.unwritable(e))?;
+            create_log_file(&current).map_err(|e| self.unwritable(e))?;
             created_file = true;
         }
         let mut buffer = Vec::new();
@@ -411,10 +529,22 @@ impl AuditLog {
                 detail: Some(a.clone()),
             })
             .collect();
-        for event in alert_events.iter().chain(events) {
+        // The start record goes before anything else.
+        let (start_event, previous) = match start {
+            Some(s) => {
+                alerts.insert(0, s.event.detail.clone().unwrap_or_default());
+                (Some(s.event), s.previous)
+            }
+            None => (None, None),
+        };
+        let first_seq = seq + 1;
+        for event in start_event.iter().chain(alert_events.iter()).chain(events) {
             seq += 1;
-            let body = build_body(&self.keys, &self.origin, seq, &head, event)
+            let mut body = build_body(&self.keys, &self.origin, seq, &head, event)
                 .map_err(|e| self.unwritable(e))?;
+            if seq == first_seq && start_event.is_some() {
+                body.previous_log = previous.clone();
+            }
             let body = serde_json::to_vec(&body).map_err(|e| self.unwritable(e))?;
             let mac = hmac(&self.keys.mac, &body);
             buffer.extend(encode_frame(&mac, &body));
@@ -431,12 +561,127 @@ impl AuditLog {
             sync_dir(&self.dir).map_err(|e| self.unwritable(e))?;
         }
         self.keychain.set_anchor(&Anchor { seq, head })?;
+        if let Some(before) = active_before {
+            let here = ActiveLog {
+                v: 1,
+                token: self.token.clone(),
+                namespace: self.keychain.namespace().to_string(),
+                key_id: self.keys.key_id.clone(),
+                dir: self.dir.display().to_string(),
+                known: Vec::new(),
+            };
+            let unchanged = before.as_ref().is_some_and(|b| {
+                b.token == here.token && b.key_id == here.key_id && b.namespace == here.namespace
+            });
+            if !unchanged {
+                self.keychain
+                    .set_active_log(self.origin.uid, &ActiveLog::moved_to(before.as_ref(), here))?;
+            }
+            self.location_checked.store(true, Ordering::Release);
+        }
         Ok(Appended { seqs, alerts })
+    }
+
+    /// The 110134 record this append starts with, if any: the first record of a new log (the
+    /// first for this OS user, a relocation, or a log recreated where one was deleted), or of a
+    /// process writing to a log other than the anchored one.
+    fn start_record(
+        &self,
+        seq: u64,
+        anchor: Option<&Anchor>,
+        active: Option<&ActiveLog>,
+    ) -> Option<Start> {
+        let here = &self.token;
+        let started = |outcome, detail: String, previous, recreated| {
+            Some(Start {
+                event: Event {
+                    id: EventId::SecurityAlert,
+                    event_type: Some(EventType::AuditRecordingStarted),
+                    action: Action::Execute,
+                    outcome,
+                    objects: Vec::new(),
+                    error_code: None,
+                    detail: Some(detail),
+                },
+                previous,
+                recreated,
+            })
+        };
+        let same_place = active.is_some_and(|a| &a.token == here);
+        if seq == 0 {
+            let earlier_here = anchor.filter(|a| a.seq > 0);
+            if earlier_here.is_some() || same_place {
+                let previous = PreviousLog {
+                    token: here.clone(),
+                    key_id: match (earlier_here, active) {
+                        (Some(_), _) => Some(self.keys.key_id.clone()),
+                        (None, Some(a)) => Some(a.key_id.clone()),
+                        (None, None) => None,
+                    },
+                    seq: earlier_here.map(|a| a.seq),
+                    head: earlier_here.map(|a| a.head.clone()),
+                    present: false,
+                };
+                let detail = format!(
+                    "audit log {here} recreated: the log kept here before ({}) is missing: its folder was deleted or emptied",
+                    describe(&previous)
+                );
+                return started(Outcome::MinorFailure, detail, Some(previous), true);
+            }
+        }
+        match active {
+            None if seq == 0 => started(
+                Outcome::Success,
+                format!(
+                    "audit recording started in log {here}: the first audit log anchored for this OS user"
+                ),
+                None,
+                false,
+            ),
+            None => started(
+                Outcome::Success,
+                format!("audit log {here} anchored for this OS user (no earlier anchor)"),
+                None,
+                false,
+            ),
+            Some(a) if &a.token == here => None,
+            Some(a) => {
+                let theirs = self
+                    .keychain
+                    .with_namespace(&a.namespace)
+                    .anchor()
+                    .ok()
+                    .flatten();
+                let previous = PreviousLog {
+                    token: a.token.clone(),
+                    key_id: Some(a.key_id.clone()),
+                    seq: theirs.as_ref().map(|t| t.seq),
+                    head: theirs.map(|t| t.head),
+                    present: holds_records(Path::new(&a.dir)),
+                };
+                let detail = format!(
+                    "audit log relocated: this log ({here}) follows log {} ({}), which {} when this log took over",
+                    a.token,
+                    describe(&previous),
+                    if previous.present {
+                        "was still present"
+                    } else {
+                        "was missing"
+                    }
+                );
+                started(Outcome::MinorFailure, detail, Some(previous), false)
+            }
+        }
     }
 
     /// Every record body in order, without verification (see [`verify`]).
     pub fn read_all(&self) -> Result<Vec<RecordBody>, AuditError> {
         read_bodies(&self.dir)
+    }
+
+    /// The OS user's active log as the keychain anchors it.
+    pub fn active_log(&self) -> Result<Option<ActiveLog>, AuditError> {
+        self.keychain.active_log(self.origin.uid)
     }
 
     /// Verifies the whole log against this log's key and the keychain anchor (see [`verify`]).
@@ -447,6 +692,15 @@ impl AuditLog {
     /// Records a failed verification for the next appender (the keychain, not the log).
     pub fn remember_failed_verification(&self, reason: &str) -> Result<(), AuditError> {
         self.keychain.set_pending_alert(reason)
+    }
+}
+
+/// "key K, last record N, head H" for an earlier log, saying what is unknown.
+fn describe(previous: &PreviousLog) -> String {
+    let key = previous.key_id.as_deref().unwrap_or("unknown");
+    match (previous.seq, &previous.head) {
+        (Some(seq), Some(head)) => format!("key {key}, last record {seq}, head {head}"),
+        _ => format!("key {key}, last record unknown: its keychain anchor is gone"),
     }
 }
 
@@ -495,6 +749,22 @@ pub struct Verification {
     pub files: usize,
     /// The first problem found: (sequence number or 0, file, reason).
     pub problem: Option<(u64, String, String)>,
+    /// The 110134 records (before any problem) that name an earlier log: relocations, and logs
+    /// recreated where one was deleted.
+    pub relocations: Vec<Relocation>,
+}
+
+/// A log that took over from an earlier one, as its 110134 record says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relocation {
+    /// The record's sequence number.
+    pub seq: u64,
+    /// Its time.
+    pub time: String,
+    /// The earlier log.
+    pub previous: PreviousLog,
+    /// The earlier log was in this same folder (deleted or emptied, then started again).
+    pub recreated: bool,
 }
 
 impl Verification {
@@ -518,10 +788,13 @@ pub fn verify(
     let mut expected_seq = 1u64;
     let mut head = GENESIS.to_string();
     let mut records = 0u64;
+    let here = location_token(dir);
+    let relocations = std::cell::RefCell::new(Vec::new());
     let fail = |records: u64, files: usize, seq: u64, file: &Path, reason: String| {
         Ok(Verification {
             records,
             files,
+            relocations: relocations.take(),
             problem: Some((
                 seq,
                 file.file_name()
@@ -608,6 +881,16 @@ pub fn verify(
                     "previous-record hash mismatch: the chain is broken".into(),
                 );
             }
+            if body.event_type.as_deref() == Some(EventType::AuditRecordingStarted.code())
+                && let Some(previous) = body.previous_log.clone()
+            {
+                relocations.borrow_mut().push(Relocation {
+                    seq: body.seq,
+                    time: body.time.clone(),
+                    recreated: previous.token == here,
+                    previous,
+                });
+            }
             head = record_hash(&frame.mac, &frame.body);
             expected_seq += 1;
             records += 1;
@@ -687,6 +970,7 @@ pub fn verify(
         records,
         files: files.len(),
         problem: None,
+        relocations: relocations.take(),
     })
 }
 
@@ -694,10 +978,20 @@ pub fn verify(
 pub fn verification_inputs(
     data_dir: &Path,
 ) -> Result<(PathBuf, Keychain, Option<AuditKeys>, Option<Anchor>), AuditError> {
-    let keychain = Keychain::open(data_dir)?;
+    verification_inputs_at(&AuditLocation::in_data_dir(
+        data_dir,
+        LocationSource::Caller,
+    ))
+}
+
+/// Reads the keys and anchor of the log at `location` without creating anything.
+pub fn verification_inputs_at(
+    location: &AuditLocation,
+) -> Result<(PathBuf, Keychain, Option<AuditKeys>, Option<Anchor>), AuditError> {
+    let keychain = Keychain::open(&location.key_scope)?;
     let keys = keychain.keys(false)?;
     let anchor = keychain.anchor()?;
-    Ok((data_dir.join("audit"), keychain, keys, anchor))
+    Ok((location.dir.clone(), keychain, keys, anchor))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! is in clear.
 
 use crate::keys::{AuditKeys, hex};
+pub use crate::origin::Origin;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
@@ -70,6 +71,9 @@ pub enum EventType {
     /// (110133, DCM, "Audit Recording Stopped"): the trail was interrupted or altered (a torn
     /// tail, records past the anchor, a replaced log, a failed verification).
     AuditRecordingStopped,
+    /// (110134, DCM, "Audit Recording Started"): the first record of a log, or of a process in a
+    /// log other than the one anchored for the OS user (a relocation; see [`PreviousLog`]).
+    AuditRecordingStarted,
     /// (STUDY-LISTED, 99LUCENT, "Study Listed") on a 110103: the studies' patient and study text
     /// (and thumbnails) were shown in a study list, which is not the same as a study viewed. A
     /// private code (PS3.16 8.2: coding scheme designators beginning "99" are private); a 110103
@@ -79,11 +83,12 @@ pub enum EventType {
 
 impl EventType {
     /// Every type, for lookups.
-    pub const ALL: [EventType; 5] = [
+    pub const ALL: [EventType; 6] = [
         EventType::ApplicationStart,
         EventType::ApplicationStop,
         EventType::UseOfRestrictedFunction,
         EventType::AuditRecordingStopped,
+        EventType::AuditRecordingStarted,
         EventType::StudyListed,
     ];
 
@@ -94,6 +99,7 @@ impl EventType {
             EventType::ApplicationStop => "110121",
             EventType::UseOfRestrictedFunction => "110132",
             EventType::AuditRecordingStopped => "110133",
+            EventType::AuditRecordingStarted => "110134",
             EventType::StudyListed => "STUDY-LISTED",
         }
     }
@@ -113,6 +119,7 @@ impl EventType {
             EventType::ApplicationStop => "Application Stop",
             EventType::UseOfRestrictedFunction => "Use of Restricted Function",
             EventType::AuditRecordingStopped => "Audit Recording Stopped",
+            EventType::AuditRecordingStarted => "Audit Recording Started",
             EventType::StudyListed => "Study Listed",
         }
     }
@@ -264,7 +271,7 @@ pub struct RecordBody {
     pub action: String,
     /// EventOutcomeIndicator.
     pub outcome: u8,
-    /// OS user name.
+    /// OS account name of the process's real uid (`uid:NNNN` without one).
     pub user: String,
     /// Host name.
     pub host: String,
@@ -282,6 +289,31 @@ pub struct RecordBody {
     /// existed (format version 1 either way; see [`RecordBody::event_type_code`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<String>,
+    /// The real uid of the process (absent from older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    /// The executable name of the process (absent from older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<String>,
+    /// On a 110134 record that starts a log somewhere else than the log anchored for the OS user
+    /// (or in a folder whose earlier log is gone): that earlier log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_log: Option<PreviousLog>,
+}
+
+/// The log that was active for the OS user before this one (no paths: a location token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviousLog {
+    /// Its location token (`loc-` + 16 hex digits of a hash of its canonical folder).
+    pub token: String,
+    /// Its key id, where known.
+    pub key_id: Option<String>,
+    /// Its last record's sequence number, where its anchor was still in the keychain.
+    pub seq: Option<u64>,
+    /// Its last record's hash, likewise.
+    pub head: Option<String>,
+    /// Whether its folder still held log files when this record was written.
+    pub present: bool,
 }
 
 impl RecordBody {
@@ -358,58 +390,6 @@ pub fn unseal(keys: &AuditKeys, token: &str, sealed: &str) -> Option<StudyIdenti
     serde_json::from_slice(&plaintext).ok()
 }
 
-/// Who and where, for records (no PHI).
-#[derive(Debug, Clone)]
-pub struct Origin {
-    /// OS user.
-    pub user: String,
-    /// Host name.
-    pub host: String,
-    /// Application and version.
-    pub app: String,
-}
-
-impl Origin {
-    /// The current process's user and host.
-    pub fn current(app: &str) -> Self {
-        let user = std::env::var("USER")
-            .or_else(|_| std::env::var("LOGNAME"))
-            .or_else(|_| std::env::var("USERNAME"))
-            .ok()
-            .or_else(user_from_passwd)
-            .unwrap_or_else(|| "unknown".into());
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|h| h.trim().to_string())
-            .or_else(|_| std::env::var("HOSTNAME"))
-            .or_else(|_| std::env::var("COMPUTERNAME"))
-            .unwrap_or_else(|_| "unknown".into());
-        Origin {
-            user,
-            host,
-            app: app.to_string(),
-        }
-    }
-}
-
-/// The login name of this process's real uid from `/etc/passwd` (Linux), when the environment
-/// does not say.
-fn user_from_passwd() -> Option<String> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let uid = status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))?
-        .split_whitespace()
-        .next()?
-        .to_string();
-    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
-    passwd.lines().find_map(|line| {
-        let mut fields = line.split(':');
-        let name = fields.next()?;
-        let _password = fields.next()?;
-        (fields.next()? == uid).then(|| name.to_string())
-    })
-}
-
 /// Builds the body of the record that follows `prev` (seq, hash).
 pub fn build_body(
     keys: &AuditKeys,
@@ -445,11 +425,14 @@ pub fn build_body(
         user: origin.user.clone(),
         host: origin.host.clone(),
         app: origin.app.clone(),
-        pid: std::process::id(),
+        pid: origin.pid,
         objects,
         error_code: event.error_code.clone(),
         detail: event.detail.clone(),
         event_type: event.event_type.map(|t| t.code().to_string()),
+        uid: origin.uid,
+        process: Some(origin.process.clone()),
+        previous_log: None,
     })
 }
 

@@ -1,11 +1,15 @@
 //! The audit trail against the real OS keychain (run under `scripts/with-keyring.sh`, as the
 //! README's test command does): tamper suite, crash suite, concurrency, rotation, fail-closed,
-//! lost key.
+//! lost key, who (the OS account), where (relocations, recreated folders), file modes.
+//!
+//! Every new log starts with a 110134 record, and the tests run in parallel in one keyring, each
+//! in its own folder: a log may also hold relocation records written when another test moved
+//! the OS user's active-log anchor. Counts are therefore of the events a test wrote.
 
 use lucent_audit::log::log_files;
 use lucent_audit::{
-    Action, AuditError, AuditLog, Event, EventId, Keychain, StudyIdentity, StudyObject,
-    Verification, read_bodies, unseal, verification_inputs, verify,
+    Action, AuditError, AuditLog, Event, EventId, Keychain, RecordBody, StudyIdentity, StudyObject,
+    Verification, location_token, read_bodies, unseal, verification_inputs, verify,
 };
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -31,6 +35,16 @@ fn access(uid: &str) -> Event {
         }],
         ..Event::new(EventId::InstancesAccessed, Action::Read)
     }
+}
+
+/// The records of one event code.
+fn count(bodies: &[RecordBody], code: &str) -> usize {
+    bodies.iter().filter(|b| b.event_code == code).count()
+}
+
+/// Whether a record is a 110134 "Audit Recording Started".
+fn is_start(b: &RecordBody) -> bool {
+    b.event_code == "110113" && b.event_type.as_deref() == Some("110134")
 }
 
 fn check(data: &Path) -> Verification {
@@ -85,7 +99,7 @@ fn appended_records_verify_and_carry_no_readable_phi() {
     let f = Fixture::with_records(5);
     let v = check(&f.data);
     assert!(v.intact(), "{v:?}");
-    assert_eq!(v.records, 5);
+    assert_eq!(v.records, 6, "the log's start record and five accesses");
     let raw = std::fs::read(f.file()).unwrap();
     let text = String::from_utf8_lossy(&raw);
     for marker in ["PID-SECRET-1", "SECRET^PATIENT", "2.25.3"] {
@@ -95,14 +109,15 @@ fn appended_records_verify_and_carry_no_readable_phi() {
     let bodies = log.read_all().unwrap();
     assert_eq!(
         bodies.iter().map(|b| b.seq).collect::<Vec<_>>(),
-        vec![1, 2, 3, 4, 5]
+        vec![1, 2, 3, 4, 5, 6]
     );
+    assert!(is_start(&bodies[0]), "{:?}", bodies[0]);
     assert!(
-        bodies
+        bodies[1..]
             .iter()
             .all(|b| b.event_code == "110103" && b.action == "R" && b.outcome == 0)
     );
-    let o = &bodies[3].objects[0];
+    let o = &bodies[4].objects[0];
     let opened = unseal(log.keys(), &o.token, &o.sealed).expect("unseal with the keychain key");
     assert_eq!(opened.study_instance_uid, "2.25.3");
     assert_eq!(opened.patient_name.as_deref(), Some("SECRET^PATIENT"));
@@ -300,7 +315,17 @@ fn regression_processes_opening_a_fresh_log_at_once_share_one_key() {
         }
         let v = check(&data);
         assert!(v.intact(), "round {round}: {v:?}");
-        assert_eq!(v.records, 18);
+        let bodies = read_bodies(&data.join("audit")).unwrap();
+        assert_eq!(count(&bodies, "110103"), 18, "round {round}");
+        assert!(is_start(&bodies[0]), "round {round}: {:?}", bodies[0]);
+        assert_eq!(
+            bodies
+                .iter()
+                .filter(|b| is_start(b) && b.previous_log.is_none())
+                .count(),
+            usize::from(bodies[0].previous_log.is_none()),
+            "one log start, whichever process came first (round {round})"
+        );
         let _ = Keychain::open(&data).unwrap().forget();
     }
 }
@@ -324,7 +349,10 @@ fn two_processes_appending_at_once_leave_one_chain() {
     assert!(b.wait().unwrap().success());
     let v = check(&data);
     assert!(v.intact(), "{v:?}");
-    assert_eq!(v.records, 200);
+    assert_eq!(
+        count(&read_bodies(&data.join("audit")).unwrap(), "110103"),
+        200
+    );
     let _ = Keychain::open(&data).unwrap().forget();
 }
 
@@ -339,7 +367,7 @@ fn rotation_keeps_one_chain_across_files_and_a_missing_file_is_detected() {
     let files = log_files(&data.join("audit")).unwrap();
     assert!(files.len() >= 3, "{files:?}");
     let v = check(&data);
-    assert!(v.intact() && v.records == 30, "{v:?}");
+    assert!(v.intact() && v.records == 31, "{v:?}");
     std::fs::remove_file(&files[1]).unwrap();
     assert!(!check(&data).intact(), "a deleted middle file is detected");
     let _ = Keychain::open(&data).unwrap().forget();
@@ -400,4 +428,208 @@ fn a_torn_tail_is_repaired_and_recorded() {
         appended.alerts.iter().any(|a| a.contains("anchor")),
         "{appended:?}"
     );
+}
+
+fn run_out(cmd: &str, args: &[&str]) -> String {
+    let out = Command::new(cmd).args(args).output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Found by the security review: the user in each record came from `$USER` (then `$LOGNAME`).
+/// A child told it is `mallory` still records the account of its real uid (`id -un`), its uid,
+/// and its executable.
+#[cfg(unix)]
+#[test]
+fn regression_the_user_is_the_os_account_whatever_user_and_logname_say() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let out = Command::new(env!("CARGO_BIN_EXE_lucent-audit-stress"))
+        .arg(&data)
+        .arg("2")
+        .env("USER", "mallory")
+        .env("LOGNAME", "mallory")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bodies = read_bodies(&data.join("audit")).unwrap();
+    let uid = run_out("id", &["-u"]);
+    let account = match run_out("id", &["-un"]) {
+        name if name.is_empty() => format!("uid:{uid}"),
+        name => name,
+    };
+    assert_ne!(account, "mallory");
+    for b in &bodies {
+        assert_eq!(b.user, account, "{b:?}");
+        assert_eq!(b.uid.map(|u| u.to_string()), Some(uid.clone()));
+        assert_eq!(b.process.as_deref(), Some("lucent-audit-stress"));
+    }
+    let _ = Keychain::open(&data).unwrap().forget();
+}
+
+/// Found by the security review: deleting the data folder left no trace (a new log, keys still
+/// there, nothing said). The recreated log starts by naming the log that was there (its last
+/// record and head, from the keychain anchor), and verify reports it.
+#[test]
+fn regression_a_deleted_and_recreated_data_directory_is_recorded_and_reported() {
+    let f = Fixture::with_records(3);
+    let (_, _, _, anchor) = verification_inputs(&f.data).unwrap();
+    let anchor = anchor.expect("anchored");
+    std::fs::remove_dir_all(&f.data).unwrap();
+    let before = check(&f.data);
+    assert!(
+        before
+            .problem
+            .as_ref()
+            .is_some_and(|p| p.2.contains("anchor")),
+        "an emptied folder fails verification until a new log starts: {before:?}"
+    );
+    let log = open(&f.data);
+    let appended = log.append(&[access("2.25.77")]).unwrap();
+    assert!(appended.alerts[0].contains("recreated"), "{appended:?}");
+    let bodies = log.read_all().unwrap();
+    assert!(is_start(&bodies[0]));
+    assert_eq!(bodies[0].outcome, 4);
+    let previous = bodies[0].previous_log.clone().expect("names the lost log");
+    assert_eq!(previous.token, location_token(&f.data.join("audit")));
+    assert_eq!(previous.seq, Some(anchor.seq));
+    assert_eq!(previous.head.as_deref(), Some(anchor.head.as_str()));
+    assert!(!previous.present);
+    assert_eq!(
+        bodies.iter().filter(|b| b.event_code == "110113").count(),
+        1,
+        "one record for the loss, not a second rollback alert: {bodies:?}"
+    );
+    let v = check(&f.data);
+    assert!(v.intact(), "{v:?}");
+    assert_eq!(v.relocations.len(), 1, "{v:?}");
+    assert!(v.relocations[0].recreated);
+    assert_eq!(v.relocations[0].seq, 1);
+}
+
+/// Found by the security review: a fresh `LUCENT_DATA_DIR` got a fresh log and fresh keys with
+/// no trace of the log before. The new log starts with a relocation naming the previous log
+/// (token, last record, head, whether it is still there), and verify reports it. Other tests
+/// move the OS user's anchor in parallel, so a round whose relocation names another test's log
+/// is tried again.
+#[test]
+fn regression_a_fresh_data_directory_after_another_is_a_relocation_verify_reports() {
+    let a = Fixture::with_records(1);
+    let a_token = location_token(&a.data.join("audit"));
+    let mut proved = (false, false);
+    for _round in 0..25 {
+        // B follows A, which is still there.
+        let log_a = open(&a.data);
+        let a_last = *log_a
+            .append(&[access("2.25.1")])
+            .unwrap()
+            .seqs
+            .last()
+            .unwrap();
+        let b = Fixture::with_records(1);
+        let b_bodies = read_bodies(&b.data.join("audit")).unwrap();
+        let start = &b_bodies[0];
+        assert!(is_start(start), "{start:?}");
+        let Some(previous) = start.previous_log.clone() else {
+            continue;
+        };
+        if previous.token == a_token && previous.seq == Some(a_last) {
+            let (_, _, _, a_anchor) = verification_inputs(&a.data).unwrap();
+            assert_eq!(previous.head, a_anchor.map(|x| x.head));
+            assert!(previous.present);
+            assert_eq!(start.outcome, 4);
+            assert!(start.detail.as_deref().unwrap().contains(&a_token));
+            let v = check(&b.data);
+            assert!(v.intact(), "{v:?}");
+            assert_eq!(v.relocations.len(), 1, "{v:?}");
+            assert_eq!(v.relocations[0].previous, previous);
+            assert!(!v.relocations[0].recreated);
+            proved.0 = true;
+        }
+        // C follows B, whose folder is gone by then.
+        let b_token = location_token(&b.data.join("audit"));
+        std::fs::remove_dir_all(&b.data).unwrap();
+        let c = Fixture::with_records(1);
+        let c_bodies = read_bodies(&c.data.join("audit")).unwrap();
+        if let Some(previous) = &c_bodies[0].previous_log
+            && previous.token == b_token
+        {
+            assert!(!previous.present, "{previous:?}");
+            assert!(
+                c_bodies[0]
+                    .detail
+                    .as_deref()
+                    .unwrap()
+                    .contains("was missing")
+            );
+            proved.1 = true;
+        }
+        if proved == (true, true) {
+            return;
+        }
+    }
+    panic!("no relocation named the log before it in 25 rounds: {proved:?}");
+}
+
+/// Files the audit trail writes are owner-only however permissive the umask: folders 0700, the
+/// lock and the log files 0600 (they were 0755 / 0644 under umask 022).
+#[cfg(unix)]
+#[test]
+fn regression_audit_files_are_owner_only_under_umask_022() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("umask 022 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_lucent-audit-stress"))
+        .arg(&data)
+        .arg("3")
+        .env("LUCENT_AUDIT_ROTATE_BYTES", "1024")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut seen = (0, 0);
+    let mut stack = vec![data.clone()];
+    while let Some(dir) = stack.pop() {
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", dir.display());
+        seen.0 += 1;
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600, "{}", path.display());
+                seen.1 += 1;
+            }
+        }
+    }
+    assert!(
+        seen.0 >= 2 && seen.1 >= 3,
+        "data, audit; lock and rotated logs: {seen:?}"
+    );
+    // A log written before modes were set is narrowed when it is next opened.
+    let audit = data.join("audit");
+    let first = log_files(&audit).unwrap().remove(0);
+    std::fs::set_permissions(&first, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(&audit, std::fs::Permissions::from_mode(0o755)).unwrap();
+    open(&data);
+    assert_eq!(
+        std::fs::metadata(&first).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(
+        std::fs::metadata(&audit).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    let _ = Keychain::open(&data).unwrap().forget();
 }

@@ -1,8 +1,11 @@
 //! `lucent audit verify|show|find-study`: the audit trail from the command line.
 //!
-//! `verify` only reads (exit 0 intact, 1 tampered or corrupt naming the first bad record, 2 could
-//! not run); a failed verification is handed to the next appending process through the keychain,
-//! which records it as 110113. `show` and `find-study` append 110101 (Audit Log Used) after
+//! The log is the one `lucent_core::audit::location::resolve` names (the managed policy's
+//! folder, else the user's data directory). `verify` only reads (exit 0 intact, 1 tampered or
+//! corrupt naming the first bad record, 2 could not run); a failed verification is handed to the
+//! next appending process through the keychain, which records it as 110113. It also reports
+//! every relocation the log records (the log it took over from, and whether that one is still
+//! there) and says when the OS user's active log is another one. `show` and `find-study` append 110101 (Audit Log Used) after
 //! reading. Their output never contains readable PHI: studies appear as tokens.
 //!
 //! `export --format xml` is the exception by design: it writes DICOM audit messages (PS3.15
@@ -13,7 +16,9 @@
 
 use crate::CliError;
 use clap::Subcommand;
-use lucent_core::audit::{Action, Event, EventId, RecordBody, study_token};
+use lucent_core::audit::{
+    Action, AuditLocation, Event, EventId, Origin, RecordBody, Relocation, study_token,
+};
 use lucent_core::{AuditError, AuditLog, ErrorCode, HasErrorCode};
 use serde::Serialize;
 use std::io::Write;
@@ -86,8 +91,11 @@ struct ShownRecord<'a> {
     action: &'a str,
     outcome: u8,
     user: &'a str,
+    uid: Option<u32>,
     host: &'a str,
     app: &'a str,
+    process: Option<&'a str>,
+    pid: u32,
     objects: Vec<ShownObject<'a>>,
     error_code: Option<&'a str>,
     detail: Option<&'a str>,
@@ -109,8 +117,11 @@ fn shown(r: &RecordBody) -> ShownRecord<'_> {
         action: &r.action,
         outcome: r.outcome,
         user: &r.user,
+        uid: r.uid,
         host: &r.host,
         app: &r.app,
+        process: r.process.as_deref(),
+        pid: r.pid,
         objects: r
             .objects
             .iter()
@@ -190,11 +201,15 @@ fn quiet_pipe(result: std::io::Result<()>) -> Result<(), CliError> {
 }
 
 pub fn run(command: AuditCommand) -> Result<ExitCode, CliError> {
-    let data_dir = lucent_core::audit::data_dir();
+    let location = lucent_core::audit::location::resolve(None);
     match command {
-        AuditCommand::Verify { json } => verify(&data_dir, json),
+        AuditCommand::Verify { json } => match location {
+            Ok(location) => verify(&location, json),
+            Err(e) => could_not_run(e),
+        },
         AuditCommand::Show { json, since } => {
-            let log = AuditLog::open(&data_dir, &app())?;
+            let location = location?;
+            let log = AuditLog::open_at(&location, &app())?;
             let records = log.read_all()?;
             let selected = since_filter(&records, since);
             quiet_pipe(print_records(&selected, json))?;
@@ -205,9 +220,10 @@ pub fn run(command: AuditCommand) -> Result<ExitCode, CliError> {
             format: ExportFormat::Xml,
             since,
             output,
-        } => export_xml(&data_dir, since, output.as_deref()),
+        } => export_xml(&location?, since, output.as_deref()),
         AuditCommand::FindStudy { uid, json } => {
-            let log = AuditLog::open(&data_dir, &app())?;
+            let location = location?;
+            let log = AuditLog::open_at(&location, &app())?;
             let token = study_token(log.keys(), &uid);
             let records = log.read_all()?;
             let selected: Vec<&RecordBody> = records
@@ -234,11 +250,11 @@ fn since_filter(records: &[RecordBody], since: Option<SystemTime>) -> Vec<&Recor
 
 /// Verify, build the document in memory, record the export (110101), then write it.
 fn export_xml(
-    data_dir: &Path,
+    location: &AuditLocation,
     since: Option<SystemTime>,
     output: Option<&Path>,
 ) -> Result<ExitCode, CliError> {
-    let log = AuditLog::open(data_dir, &app())?;
+    let log = AuditLog::open_at(location, &app())?;
     let verification = log.verify()?;
     if let Some((seq, file, reason)) = &verification.problem {
         let _ = log.remember_failed_verification(&format!("record {seq} in {file}: {reason}"));
@@ -264,10 +280,12 @@ fn export_xml(
         &format!("export xml: {} record(s) {destination}", export.records),
     )?;
     match output {
-        Some(path) => write_private(path, export.xml.as_bytes()).map_err(|e| CliError {
-            code: ErrorCode::Io,
-            message: format!("cannot write {}: {e}", path.display()),
-        })?,
+        Some(path) => {
+            crate::output::write_private(path, export.xml.as_bytes()).map_err(|e| CliError {
+                code: ErrorCode::Io,
+                message: format!("cannot write {}: {e}", path.display()),
+            })?
+        }
         None => quiet_pipe(std::io::stdout().lock().write_all(export.xml.as_bytes()))?,
     }
     Ok(ExitCode::SUCCESS)
@@ -287,32 +305,6 @@ fn file_uri(path: &Path) -> String {
     uri
 }
 
-/// Writes a file readable by its owner only, replacing it atomically (temporary file + rename).
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::other("the output path names no file"))?;
-    let tmp = dir.join(format!(".{}.partial", name.to_string_lossy()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let result = (|| {
-        let mut file = options.open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -330,6 +322,11 @@ struct VerifyJson {
     records: u64,
     files: usize,
     first_bad: Option<FirstBad>,
+    /// This log's location token.
+    location: String,
+    /// The OS user's active log (its token), when one is anchored.
+    active: Option<String>,
+    relocations: Vec<RelocationJson>,
 }
 
 #[derive(Serialize)]
@@ -339,12 +336,59 @@ struct FirstBad {
     reason: String,
 }
 
-fn verify(data_dir: &std::path::Path, json: bool) -> Result<ExitCode, CliError> {
-    let could_not_run = |e: AuditError| -> Result<ExitCode, CliError> {
-        let _ = writeln!(std::io::stderr(), "error: {}: {e}", e.code());
-        Ok(ExitCode::from(2))
+#[derive(Serialize)]
+struct RelocationJson {
+    seq: u64,
+    time: String,
+    /// The earlier log was in this folder (deleted or emptied).
+    recreated: bool,
+    previous: String,
+    previous_key_id: Option<String>,
+    previous_last_seq: Option<u64>,
+    previous_head: Option<String>,
+    /// Whether the earlier log still held records when this one took over.
+    previous_present_then: bool,
+    /// Whether it holds records now (`null`: its folder is not remembered).
+    previous_present_now: Option<bool>,
+}
+
+fn could_not_run(e: AuditError) -> Result<ExitCode, CliError> {
+    let _ = writeln!(std::io::stderr(), "error: {}: {e}", e.code());
+    Ok(ExitCode::from(2))
+}
+
+/// One line about a relocation, for people.
+fn relocation_line(r: &Relocation, now: Option<bool>) -> String {
+    let p = &r.previous;
+    let last = match (p.seq, &p.head) {
+        (Some(seq), Some(head)) => format!("last record {seq}, head {head}"),
+        _ => "last record unknown".to_string(),
     };
-    let (dir, keychain, keys, anchor) = match lucent_core::audit::verification_inputs(data_dir) {
+    let key = p.key_id.as_deref().unwrap_or("unknown");
+    if r.recreated {
+        return format!(
+            "recreated at record {} ({}): the log kept in this folder before (key {key}, {last}) was deleted or emptied",
+            r.seq, r.time
+        );
+    }
+    let then = if p.present {
+        "was still present then"
+    } else {
+        "was already MISSING then"
+    };
+    let now = match now {
+        Some(true) => "; it is still present now",
+        Some(false) => "; it is MISSING now",
+        None => "",
+    };
+    format!(
+        "relocation at record {} ({}): this log took over from log {} (key {key}, {last}), which {then}{now}",
+        r.seq, r.time, p.token
+    )
+}
+
+fn verify(location: &AuditLocation, json: bool) -> Result<ExitCode, CliError> {
+    let (dir, keychain, keys, anchor) = match lucent_core::audit::verification_inputs_at(location) {
         Ok(inputs) => inputs,
         Err(e) => return could_not_run(e),
     };
@@ -360,6 +404,7 @@ fn verify(data_dir: &std::path::Path, json: bool) -> Result<ExitCode, CliError> 
             records: 0,
             files: 0,
             problem: None,
+            relocations: Vec::new(),
         },
         (None, true) => lucent_core::audit::Verification {
             records: 0,
@@ -369,11 +414,22 @@ fn verify(data_dir: &std::path::Path, json: bool) -> Result<ExitCode, CliError> 
                 String::new(),
                 "unverifiable: the log's key is not in the keychain".into(),
             )),
+            relocations: Vec::new(),
         },
     };
     if let Some((seq, file, reason)) = &verification.problem {
         let _ = keychain.set_pending_alert(&format!("record {seq} in {file}: {reason}"));
     }
+    let here = lucent_core::audit::location_token(&dir);
+    let active = match keychain.active_log(Origin::current("").uid) {
+        Ok(active) => active,
+        Err(e) => return could_not_run(e),
+    };
+    // Whether each earlier log holds records now, where the keychain remembers its folder.
+    let present_now = |r: &Relocation| -> Option<bool> {
+        let dir = active.as_ref()?.known_dir(&r.previous.token)?;
+        Some(lucent_core::audit::log::holds_records(Path::new(dir)))
+    };
     let out = if json {
         let doc = VerifyJson {
             intact: verification.intact(),
@@ -387,10 +443,31 @@ fn verify(data_dir: &std::path::Path, json: bool) -> Result<ExitCode, CliError> 
                     file: file.clone(),
                     reason: reason.clone(),
                 }),
+            location: here.clone(),
+            active: active.as_ref().map(|a| a.token.clone()),
+            relocations: verification
+                .relocations
+                .iter()
+                .map(|r| RelocationJson {
+                    seq: r.seq,
+                    time: r.time.clone(),
+                    recreated: r.recreated,
+                    previous: r.previous.token.clone(),
+                    previous_key_id: r.previous.key_id.clone(),
+                    previous_last_seq: r.previous.seq,
+                    previous_head: r.previous.head.clone(),
+                    previous_present_then: r.previous.present,
+                    previous_present_now: if r.recreated {
+                        Some(false)
+                    } else {
+                        present_now(r)
+                    },
+                })
+                .collect(),
         };
         serde_json::to_string(&doc).unwrap_or_default()
     } else {
-        match &verification.problem {
+        let mut lines = vec![match &verification.problem {
             None => format!(
                 "audit log intact: {} record(s) in {} file(s)",
                 verification.records, verification.files
@@ -398,7 +475,18 @@ fn verify(data_dir: &std::path::Path, json: bool) -> Result<ExitCode, CliError> 
             Some((seq, file, reason)) => {
                 format!("audit log NOT intact: first bad record {seq} in {file}: {reason}")
             }
+        }];
+        for r in &verification.relocations {
+            lines.push(relocation_line(r, present_now(r)));
         }
+        match &active {
+            Some(a) if a.token != here => lines.push(format!(
+                "note: this log is {here}; the OS user's active audit log is {}",
+                a.token
+            )),
+            _ => {}
+        }
+        lines.join("\n")
     };
     let _ = writeln!(std::io::stdout(), "{out}");
     Ok(if verification.intact() {

@@ -7,6 +7,8 @@
 
 mod audit;
 mod info_json;
+mod output;
+mod policy;
 mod tree;
 
 use clap::{Parser, Subcommand};
@@ -58,6 +60,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: audit::AuditCommand,
+    },
+    /// The managed policy (/etc/lucent/policy.toml): what it sets and what applies.
+    Policy {
+        #[command(subcommand)]
+        command: policy::PolicyCommand,
     },
 }
 
@@ -125,6 +132,7 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<ExitCode, CliError> {
     match command {
         Command::Audit { command } => audit::run(command),
+        Command::Policy { command } => policy::run(command),
         Command::Render {
             file,
             frame,
@@ -145,7 +153,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             rendered
                 .write_png(&mut png)
                 .map_err(|e| with_path(e.into()))?;
-            std::fs::write(&output, png).map_err(|e| CliError {
+            output::write_owner_only(&output, &png).map_err(|e| CliError {
                 code: ErrorCode::Io,
                 message: format!("{}: cannot write: {e}", output.display()),
             })?;

@@ -1,6 +1,8 @@
 //! The audited CLI against the real keychain: a render leaves a 110103 record, no PHI anywhere
 //! under `LUCENT_DATA_DIR` or in the output, verify catches a flipped byte, and an audit that
-//! cannot be written (or a missing keychain) stops the render.
+//! cannot be written (or a missing keychain) stops the render. Who (the OS account whatever
+//! `$USER` says), where (the managed policy over `LUCENT_DATA_DIR`, relocations and recreated
+//! folders reported by verify), `lucent policy show`, and owner-only files.
 
 use lucent_testdata::*;
 use std::path::{Path, PathBuf};
@@ -259,7 +261,17 @@ fn export_writes_schema_valid_messages_with_the_study_and_patient_and_is_itself_
         );
     }
     let xml = std::fs::read_to_string(&doc).unwrap();
-    assert_eq!(xml.matches("<AuditMessage>").count(), 1, "{xml}");
+    assert_eq!(
+        xml.matches("<AuditMessage>").count(),
+        2,
+        "the log's start and the access: {xml}"
+    );
+    assert_eq!(xml.matches("<EventID csd-code=\"110103\"").count(), 1);
+    assert!(xml.contains("<EventTypeCode csd-code=\"110134\""));
+    assert!(
+        xml.contains("UserID=\"lucent\" AlternativeUserID=\""),
+        "the process"
+    );
     assert!(xml.contains("<EventID csd-code=\"110103\""));
     assert!(xml.contains(
         "ParticipantObjectID=\"2.25.770011\" ParticipantObjectTypeCode=\"2\" ParticipantObjectTypeCodeRole=\"3\""
@@ -276,7 +288,7 @@ fn export_writes_schema_valid_messages_with_the_study_and_patient_and_is_itself_
     assert_audit_export_valid(&again_doc);
     let text = String::from_utf8_lossy(&again.stdout);
     assert!(text.contains("<EventID csd-code=\"110101\""), "{text}");
-    assert!(text.contains("export xml: 1 record(s) to a file"));
+    assert!(text.contains("export xml: 2 record(s) to a file"));
     assert!(text.contains("<ParticipantObjectName>Security Audit Log</ParticipantObjectName>"));
 
     // --since in the future selects nothing (an empty, still valid document).
@@ -333,4 +345,395 @@ fn export_writes_schema_valid_messages_with_the_study_and_patient_and_is_itself_
     }
     forget_keys(&data);
     forget_keys(&other);
+}
+
+fn id(args: &[&str]) -> String {
+    let out = Command::new("id").args(args).output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn account() -> String {
+    match id(&["-un"]) {
+        name if name.is_empty() => format!("uid:{}", id(&["-u"])),
+        name => name,
+    }
+}
+
+/// `lucent` with a managed policy file of the test's choosing (the `test-override` feature the
+/// dev-dependencies turn on; a release build has no such variable).
+fn lucent_with_policy(args: &[&str], cwd: &Path, data: &Path, policy: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lucent"))
+        .args(args)
+        .current_dir(cwd)
+        .env("LUCENT_DATA_DIR", data)
+        .env("LUCENT_TEST_POLICY_FILE", policy)
+        .output()
+        .expect("run lucent")
+}
+
+fn write_policy(path: &Path, text: &str, mode: u32) {
+    std::fs::write(path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+}
+
+fn show_json(cwd: &Path, data: &Path) -> Vec<serde_json::Value> {
+    let show = lucent(&["audit", "show", "--json"], cwd, data);
+    assert_eq!(show.status.code(), Some(0));
+    String::from_utf8_lossy(&show.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Found by the security review: the user came from `$USER`. With `USER` and `LOGNAME` saying
+/// `mallory`, every record names the OS account of the process's real uid.
+#[cfg(unix)]
+#[test]
+fn regression_records_name_the_os_account_whatever_user_says() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let file = marker_study(tmp.path());
+    let render = Command::new(env!("CARGO_BIN_EXE_lucent"))
+        .args(["render", file.to_str().unwrap(), "-o", "out.png"])
+        .current_dir(tmp.path())
+        .env("LUCENT_DATA_DIR", &data)
+        .env("USER", "mallory")
+        .env("LOGNAME", "mallory")
+        .output()
+        .unwrap();
+    assert_eq!(
+        render.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&render.stderr)
+    );
+    let records = show_json(tmp.path(), &data);
+    assert!(records.len() >= 2);
+    for r in &records {
+        assert_eq!(r["user"], account().as_str(), "{r}");
+        assert_eq!(r["uid"].to_string(), id(&["-u"]));
+        assert_eq!(r["process"], "lucent");
+    }
+    forget_keys(&data);
+}
+
+/// The managed policy's audit folder wins over `LUCENT_DATA_DIR`: the log goes there (per OS
+/// account), nothing is written to the user's choice, verify and `policy show` agree.
+#[cfg(unix)]
+#[test]
+fn the_policy_audit_directory_wins_over_lucent_data_dir() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let managed = tmp.path().join("managed");
+    let policy = tmp.path().join("policy.toml");
+    write_policy(
+        &policy,
+        &format!("[audit]\ndirectory = \"{}/{{user}}\"\n", managed.display()),
+        0o644,
+    );
+    let file = marker_study(tmp.path());
+    let render = lucent_with_policy(
+        &["render", file.to_str().unwrap(), "-o", "out.png"],
+        tmp.path(),
+        &data,
+        &policy,
+    );
+    assert_eq!(
+        render.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&render.stderr)
+    );
+    let audit = managed.join(account());
+    assert!(audit.join("audit-000001.log").is_file());
+    assert!(
+        !data.join("audit").exists(),
+        "the user's choice is not used"
+    );
+    let verify = lucent_with_policy(&["audit", "verify"], tmp.path(), &data, &policy);
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+    let show = lucent_with_policy(&["policy", "show"], tmp.path(), &data, &policy);
+    assert_eq!(show.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&show.stdout);
+    assert!(
+        text.starts_with(&format!("policy file: {} (present)\n", policy.display())),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("audit.directory = {}\n", audit.display())),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "source: policy file: audit.directory = \"{}/{{user}}\"",
+            managed.display()
+        )),
+        "{text}"
+    );
+    let json = lucent_with_policy(&["policy", "show", "--json"], tmp.path(), &data, &policy);
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["keys"][0]["key"], "audit.directory");
+    assert_eq!(doc["keys"][0]["source"], "policy");
+    if let Ok(k) = lucent_core::audit::Keychain::open(&audit) {
+        let _ = k.forget();
+    }
+}
+
+#[test]
+fn policy_show_without_a_policy_file_names_the_defaults() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let absent = tmp.path().join("no-policy.toml");
+    let show = lucent_with_policy(&["policy", "show"], tmp.path(), &data, &absent);
+    assert_eq!(show.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&show.stdout);
+    assert_eq!(
+        text,
+        format!(
+            "policy file: {} (absent: every key has its default)\naudit.directory = {}\n    source: default: LUCENT_DATA_DIR\n",
+            absent.display(),
+            data.join("audit").display()
+        )
+    );
+}
+
+/// Fail closed: a policy that does not parse, has an unknown key, or that others could change
+/// refuses every study (E_POLICY_INVALID), `policy show` says why, and verify cannot run.
+#[cfg(unix)]
+#[test]
+fn an_invalid_or_unprotected_policy_is_refused_and_no_study_opens() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let file = marker_study(tmp.path());
+    let policy = tmp.path().join("policy.toml");
+    let cases = [
+        ("[audit\n", 0o644, "not a valid policy"),
+        (
+            "[audit]\ndirectory = \"/var/lib/lucent/{user}\"\nretention_days = 30\n",
+            0o644,
+            "retention_days",
+        ),
+        (
+            "[audit]\ndirectory = \"/var/lib/lucent/{user}\"\n",
+            0o664,
+            "writable",
+        ),
+    ];
+    for (text, mode, why) in cases {
+        write_policy(&policy, text, mode);
+        let render = lucent_with_policy(
+            &["render", file.to_str().unwrap(), "-o", "out.png"],
+            tmp.path(),
+            &data,
+            &policy,
+        );
+        assert_eq!(render.status.code(), Some(1), "{why}");
+        let stderr = String::from_utf8_lossy(&render.stderr);
+        assert!(
+            stderr.starts_with("error: E_POLICY_INVALID: "),
+            "{why}: {stderr}"
+        );
+        assert!(stderr.contains(why), "{why}: {stderr}");
+        assert!(!tmp.path().join("out.png").exists(), "{why}: no pixels");
+        assert!(!data.exists(), "{why}: nothing written");
+        let show = lucent_with_policy(&["policy", "show"], tmp.path(), &data, &policy);
+        assert_eq!(show.status.code(), Some(1), "{why}");
+        assert!(String::from_utf8_lossy(&show.stderr).starts_with("error: E_POLICY_INVALID: "));
+        let verify = lucent_with_policy(&["audit", "verify"], tmp.path(), &data, &policy);
+        assert_eq!(verify.status.code(), Some(2), "{why}");
+        assert!(String::from_utf8_lossy(&verify.stderr).contains("E_POLICY_INVALID"));
+    }
+}
+
+fn verify_json(cwd: &Path, data: &Path) -> serde_json::Value {
+    let verify = lucent(&["audit", "verify", "--json"], cwd, data);
+    serde_json::from_slice(&verify.stdout).unwrap()
+}
+
+/// Found by the security review: a fresh `LUCENT_DATA_DIR` started a new log with no trace of the
+/// one before. Verify reports the relocation, naming the earlier log's token and last record, and
+/// whether it is still there (then missing once deleted). Other tests move the OS user's anchor
+/// in parallel: a round whose relocation names another test's log is tried again.
+#[test]
+fn regression_verify_reports_a_relocation_to_a_fresh_data_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = marker_study(tmp.path());
+    let render = |data: &Path| {
+        let out = lucent(
+            &["render", file.to_str().unwrap(), "-o", "out.png"],
+            tmp.path(),
+            data,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    for round in 0..25 {
+        let a = tmp.path().join(format!("a{round}"));
+        let b = tmp.path().join(format!("b{round}"));
+        render(&a);
+        render(&b);
+        let a_token = lucent_core::audit::location_token(&a.join("audit"));
+        let doc = verify_json(tmp.path(), &b);
+        assert_eq!(doc["intact"], true, "{doc}");
+        let relocation = &doc["relocations"][0];
+        if relocation["previous"] != a_token.as_str() {
+            forget_keys(&a);
+            forget_keys(&b);
+            continue;
+        }
+        assert_eq!(relocation["seq"], 1, "{doc}");
+        assert_eq!(relocation["recreated"], false);
+        assert_eq!(relocation["previous_present_then"], true);
+        let a_records = show_json(tmp.path(), &a);
+        assert!(
+            relocation["previous_last_seq"].as_u64().unwrap() >= 2,
+            "{doc} {a_records:?}"
+        );
+        let text = String::from_utf8_lossy(&lucent(&["audit", "verify"], tmp.path(), &b).stdout)
+            .into_owned();
+        assert!(text.contains("relocation at record 1 ("), "{text}");
+        assert!(
+            text.contains(&format!("took over from log {a_token}")),
+            "{text}"
+        );
+        // The earlier log deleted: verify says it is missing now.
+        forget_keys(&a);
+        std::fs::remove_dir_all(&a).unwrap();
+        let doc = verify_json(tmp.path(), &b);
+        if doc["active"] == doc["location"] {
+            assert_eq!(
+                doc["relocations"][0]["previous_present_now"], false,
+                "{doc}"
+            );
+            let text =
+                String::from_utf8_lossy(&lucent(&["audit", "verify"], tmp.path(), &b).stdout)
+                    .into_owned();
+            assert!(text.contains("it is MISSING now"), "{text}");
+        }
+        forget_keys(&b);
+        return;
+    }
+    panic!("no relocation named the log before it in 25 rounds");
+}
+
+/// Found by the security review: deleting the data folder left no trace. While the keychain
+/// still holds its key and anchor, verify fails on the emptied folder, and the next log starts
+/// with a record of the loss that verify reports.
+#[test]
+fn regression_a_deleted_and_recreated_data_directory_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let file = marker_study(tmp.path());
+    let render = || {
+        lucent(
+            &["render", file.to_str().unwrap(), "-o", "out.png"],
+            tmp.path(),
+            &data,
+        )
+    };
+    assert_eq!(render().status.code(), Some(0));
+    std::fs::remove_dir_all(&data).unwrap();
+    let gone = lucent(&["audit", "verify"], tmp.path(), &data);
+    assert_eq!(
+        gone.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&gone.stdout)
+    );
+    assert!(String::from_utf8_lossy(&gone.stdout).contains("anchor"));
+    assert_eq!(render().status.code(), Some(0));
+    let verify = lucent(&["audit", "verify"], tmp.path(), &data);
+    assert_eq!(verify.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&verify.stdout);
+    assert!(text.contains("recreated at record 1"), "{text}");
+    assert!(
+        text.contains("last record 2"),
+        "the start and the access before: {text}"
+    );
+    forget_keys(&data);
+}
+
+/// Everything Lucent writes under the data folder is owner-only even under umask 022: folders
+/// 0700, files 0600 (the log, the lock, an export written there); the export's temporary file
+/// is gone.
+#[cfg(unix)]
+#[test]
+fn regression_files_are_0600_and_folders_0700_under_umask_022() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let file = marker_study(tmp.path());
+    let export = data.join("export.xml");
+    let under_umask = |args: &[&str]| {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg("umask 022 && exec \"$0\" \"$@\"")
+            .arg(env!("CARGO_BIN_EXE_lucent"))
+            .args(args)
+            .current_dir(tmp.path())
+            .env("LUCENT_DATA_DIR", &data)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    under_umask(&["render", file.to_str().unwrap(), "-o", "out.png"]);
+    under_umask(&["audit", "show"]);
+    under_umask(&[
+        "audit",
+        "export",
+        "--format",
+        "xml",
+        "-o",
+        export.to_str().unwrap(),
+    ]);
+    under_umask(&[
+        "audit",
+        "export",
+        "--format",
+        "xml",
+        "-o",
+        export.to_str().unwrap(),
+    ]);
+    let mut files = Vec::new();
+    files_under(&data, &mut files);
+    assert!(files.len() >= 3, "{files:?}");
+    for f in &files {
+        let mode = std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", f.display());
+        assert!(
+            !f.to_string_lossy().ends_with(".partial"),
+            "{}",
+            f.display()
+        );
+    }
+    for dir in [data.clone(), data.join("audit")] {
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", dir.display());
+    }
+    let png = std::fs::metadata(tmp.path().join("out.png"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(png & 0o077, 0, "a rendered frame is PHI: {png:o}");
+    forget_keys(&data);
 }

@@ -552,11 +552,12 @@ impl Session {
         self
     }
 
-    /// The audit log, opened (and checked) on first use under `LUCENT_DATA_DIR`.
+    /// The audit log, opened (and checked) on first use where `lucent_audit::location` says
+    /// (the managed policy's folder, else this session's data dir or `LUCENT_DATA_DIR`).
     pub fn audit_log(&mut self) -> Result<&AuditLog, CoreError> {
         if self.audit.is_none() {
-            let dir = self.data_dir.clone().unwrap_or_else(lucent_audit::data_dir);
-            self.audit = Some(AuditLog::open(&dir, &self.app)?);
+            let location = lucent_audit::location::resolve(self.data_dir.as_deref())?;
+            self.audit = Some(AuditLog::open_at(&location, &self.app)?);
         }
         Ok(self.audit.as_ref().expect("opened above"))
     }

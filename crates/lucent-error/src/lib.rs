@@ -108,6 +108,9 @@ error_codes! {
     /// A symbolic link in a scanned folder leads outside the folders and files given to the scan;
     /// it is not followed (and nothing behind it is indexed).
     LinkOutsideRoot => "E_LINK_OUTSIDE_ROOT",
+    /// The managed policy (`/etc/lucent/policy.toml`) exists but is refused: it does not parse,
+    /// has an unknown key or an invalid value, or others could change it; no study opens.
+    PolicyInvalid => "E_POLICY_INVALID",
 }
 
 impl ErrorCode {
