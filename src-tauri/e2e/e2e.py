@@ -491,8 +491,14 @@ def inspector_listens(binary, work, name, port, base_env):
                     time.sleep(0.5)
             return started, answered, automation_variables(proc.pid), why
         finally:
-            stop([proc.pid] + children(proc.pid))
-            proc.wait(10)
+            kids = children(proc.pid)
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+            stop(kids)
 
 
 def shipped_build(work, base_env):
