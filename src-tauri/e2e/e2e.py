@@ -524,7 +524,7 @@ def shipped_build(work, base_env):
     def session_request():
         caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": SHIPPED, "args": []}}}}
         try:
-            sid = call("POST", "/session", caps, timeout=60, base=base)["sessionId"]
+            sid = call("POST", "/session", caps, timeout=30, base=base)["sessionId"]
         except Exception as e:
             result["refused"] = str(e)[:200]
             return
@@ -549,7 +549,7 @@ def shipped_build(work, base_env):
         pids = viewer_pids(SHIPPED)
         family = pids + [c for p in pids for c in children(p)]
         variables = {p: automation_variables(p) for p in family}
-        request.join(90)
+        request.join(60)
         elapsed = time.time() - t0
         check("the shipped lucent-viewer started under tauri-driver with automation requested (its 110100 application start)",
               started, why)
