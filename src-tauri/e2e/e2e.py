@@ -621,6 +621,15 @@ def webview_probes(js, call, s, work):
     check("a download (<a download> of a data:, blob: or same-origin URL) writes no file", os.path.isdir(downloads) and not written,
           written)
 
+    # Last (on code that compared only the scheme, this reloads the app elsewhere): the app's own
+    # scheme on another host or port is another origin.
+    for other in ("tauri://localhost:1234/index.html", "tauri://evil/index.html"):
+        js("window.__stay = 1; window.location.href = arguments[0]; return 1;", other)
+        time.sleep(1.5)
+        now = call("GET", s + "/url")
+        stayed = js("return window.__stay === 1")
+        check(f"navigation to {other} (the app's scheme, another origin) is blocked", now == url and stayed, (url, now, stayed))
+
 
 def main():
     if not all(os.path.exists(b) for b in (VIEWER, SHIPPED, LUCENT, TESTDATA)):
