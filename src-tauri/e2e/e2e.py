@@ -546,8 +546,13 @@ def shipped_build(work, base_env):
         request = threading.Thread(target=session_request, daemon=True)
         request.start()
         started, why = application_started(data, [])
-        pids = viewer_pids(SHIPPED)
-        family = pids + [c for p in pids for c in children(p)]
+        t1 = time.time()  # its WebKit processes start after the 110100 record
+        while True:
+            pids = viewer_pids(SHIPPED)
+            family = pids + [c for p in pids for c in children(p)]
+            if len(family) >= 2 or time.time() - t1 > 10:
+                break
+            time.sleep(0.2)
         variables = {p: automation_variables(p) for p in family}
         request.join(60)
         elapsed = time.time() - t0
