@@ -436,21 +436,25 @@ def automation_variables(pid):
     return [n for n in names if n in AUTOMATION_VARIABLES]
 
 
-def application_started(data_dir, binary_pids, timeout=30):
-    """Whether the viewer wrote its 110100 application start record under data_dir (read with
-    `lucent audit show --json` once the log exists). Waits up to timeout seconds."""
-    log = os.path.join(data_dir, "audit", "audit-000001.log")
-    t0 = time.time()
-    while time.time() - t0 < timeout and not (os.path.exists(log) and os.path.getsize(log) > 0):
-        time.sleep(0.2)
-    if not os.path.exists(log):
-        return False, "no audit log"
+def application_starts(data_dir):
+    """The viewer's 110100 application start records under data_dir, read with `lucent audit show
+    --json` (which itself appends only a 110101)."""
     out = subprocess.run([LUCENT, "audit", "show", "--json"], env=dict(os.environ, LUCENT_DATA_DIR=data_dir),
                          capture_output=True, text=True, timeout=60)
     records = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
-    started = [r for r in records if r["event_code"] == "110100" and r.get("detail") == "application start"
-               and r["app"].startswith("lucent-viewer")]
-    return bool(started), (out.returncode, len(records), out.stderr[-300:])
+    return [r for r in records if r["event_code"] == "110100" and r.get("detail") == "application start"
+            and r["app"].startswith("lucent-viewer")], (out.returncode, len(records), out.stderr[-300:])
+
+
+def application_started(data_dir, before, timeout=30):
+    """Whether a viewer wrote a new 110100 application start record (more than `before`) under
+    data_dir within timeout seconds."""
+    t0 = time.time()
+    while True:
+        starts, why = application_starts(data_dir)
+        if len(starts) > before or time.time() - t0 > timeout:
+            return len(starts) > before, why
+        time.sleep(0.5)
 
 
 def stop(pids):
@@ -469,16 +473,16 @@ def stop(pids):
             pass
 
 
-def inspector_listens(binary, work, name, port, base_env):
+def inspector_listens(binary, work, name, port, base_env, data):
     """Starts binary with WebKit's HTTP inspector server requested on port (and automation), waits
     until it has started (its 110100 record), and says whether anything answers on the port."""
-    data = os.path.join(work, name + "-data")
+    before = len(application_starts(data)[0])
     env = dict(base_env, LUCENT_DATA_DIR=data, TAURI_WEBVIEW_AUTOMATION="true",
                WEBKIT_INSPECTOR_HTTP_SERVER=f"127.0.0.1:{port}", WEBKIT_INSPECTOR_SERVER=f"127.0.0.1:{port + 1}")
     with open(os.path.join(work, name + ".log"), "wb") as log:
         proc = subprocess.Popen([binary], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=env["HOME"])
         try:
-            started, why = application_started(data, [proc.pid])
+            started, why = application_started(data, before)
             answered = None
             t0 = time.time()
             while time.time() - t0 < 5 and answered is None:
@@ -501,7 +505,7 @@ def inspector_listens(binary, work, name, port, base_env):
             stop(kids)
 
 
-def shipped_build(work, base_env):
+def shipped_build(work, base_env, data):
     """Issue 16: only the test build may be driven. The shipped binary has no test-only code; started
     under tauri-driver with automation requested, it starts, but without the automation variables,
     and no script runs in it; WebKit's inspector server never listens in it."""
@@ -513,7 +517,8 @@ def shipped_build(work, base_env):
           "present in lucent-viewer-e2e)", TEST_BUILD_MARKER not in shipped and TEST_BUILD_MARKER in test_build,
           (TEST_BUILD_MARKER in shipped, TEST_BUILD_MARKER in test_build))
 
-    data = os.path.join(work, "shipped-data")
+    # One data folder (and audit log) for every viewer run of the suite, one after the other.
+    before = len(application_starts(data)[0])
     env = dict(base_env, LUCENT_DATA_DIR=data, TAURI_WEBVIEW_AUTOMATION="true")
     log = open(os.path.join(work, "shipped-driver.log"), "wb")
     base = "http://127.0.0.1:4454"
@@ -524,7 +529,7 @@ def shipped_build(work, base_env):
     def session_request():
         caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": SHIPPED, "args": []}}}}
         try:
-            sid = call("POST", "/session", caps, timeout=30, base=base)["sessionId"]
+            sid = call("POST", "/session", caps, timeout=15, base=base)["sessionId"]
         except Exception as e:
             result["refused"] = str(e)[:200]
             return
@@ -545,7 +550,7 @@ def shipped_build(work, base_env):
         t0 = time.time()
         request = threading.Thread(target=session_request, daemon=True)
         request.start()
-        started, why = application_started(data, [])
+        started, why = application_started(data, before)
         t1 = time.time()  # its WebKit processes start after the 110100 record
         while True:
             pids = viewer_pids(SHIPPED)
@@ -571,8 +576,8 @@ def shipped_build(work, base_env):
         stop(viewer_pids(SHIPPED))
         log.close()
 
-    started, answered, variables, why = inspector_listens(SHIPPED, work, "inspector-shipped", 4461, base_env)
-    control = inspector_listens(VIEWER, work, "inspector-e2e", 4463, base_env)
+    started, answered, variables, why = inspector_listens(SHIPPED, work, "inspector-shipped", 4461, base_env, data)
+    control = inspector_listens(VIEWER, work, "inspector-e2e", 4463, base_env, data)
     check("WebKit's inspector server never listens in the shipped build (it does in the test build)",
           started and answered is None and variables == [] and control[0] and control[1] is not None,
           ((started, answered, variables, why), control))
@@ -676,7 +681,7 @@ def main():
     base_env = dict(os.environ, HOME=home, RUST_LOG="debug", **xdg)
     for v in AUTOMATION_VARIABLES:
         base_env.pop(v, None)
-    shipped_build(work, base_env)
+    shipped_build(work, base_env, data_dir)
     env = dict(base_env, LUCENT_DATA_DIR=data_dir, TAURI_WEBVIEW_AUTOMATION="true")
     output_log = open(os.path.join(work, "viewer-output.log"), "wb")
     driver = subprocess.Popen([tauri_driver(), "--port", "4444"], env=env, stdout=output_log, stderr=subprocess.STDOUT, cwd=home)
