@@ -66,12 +66,35 @@ ensure_viewer_build_deps() {
   ensure_node
 }
 
-# Builds the UI (npm ci from the lock file) and the self-contained viewer binary.
-build_viewer() {
+# Builds the viewer UI (npm ci from the lock file) into viewer-ui/dist, which src-tauri embeds
+# (its default feature custom-protocol): anything that compiles src-tauri needs it first.
+build_ui() {
   say "building the viewer UI (npm ci, npm run build)"
   (cd "$repo/viewer-ui" && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+}
+
+# Builds the UI and the self-contained viewer (embedded UI, no WebDriver automation), the CLI
+# and the test-data generator.
+build_viewer() {
+  build_ui
   say "building lucent-viewer (release, embedded UI)"
-  (cd "$repo" && cargo build --release --quiet -p lucent-viewer -p lucent-testdata -p lucent-cli --features lucent-viewer/custom-protocol)
+  (cd "$repo" && cargo build --release --quiet -p lucent-viewer -p lucent-testdata -p lucent-cli)
+}
+
+# The E2E suite's test build: lucent-viewer with feature e2e-automation, copied to
+# $target/release/lucent-viewer-e2e; $target/release/lucent-viewer is then the shipped build again
+# (cargo keeps both feature sets, so switching back only re-links). The same packages as in
+# build_viewer, so no dependency is rebuilt with other features. Run after build_viewer.
+build_viewer_e2e() {
+  local target=${CARGO_TARGET_DIR:-$repo/target}
+  say "building lucent-viewer-e2e (the E2E test build: feature e2e-automation)"
+  (cd "$repo" && cargo build --release --quiet -p lucent-viewer -p lucent-testdata -p lucent-cli --features lucent-viewer/e2e-automation)
+  cp -f "$target/release/lucent-viewer" "$target/release/lucent-viewer-e2e"
+  (cd "$repo" && cargo build --release --quiet -p lucent-viewer -p lucent-testdata -p lucent-cli)
+  if cmp -s "$target/release/lucent-viewer" "$target/release/lucent-viewer-e2e"; then
+    echo "error: $target/release/lucent-viewer is still the test build" >&2
+    return 1
+  fi
 }
 
 ensure_base() {

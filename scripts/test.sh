@@ -21,7 +21,9 @@ export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 say "fetching public test files (pinned, checksummed)"
 test-data/fetch.sh
 
+# The UI first: src-tauri embeds viewer-ui/dist, so clippy and the tests below need it too.
 build_viewer
+build_viewer_e2e
 say "viewer UI unit tests (vitest)"
 (cd viewer-ui && npx vitest run --reporter=dot) | tee "${TMPDIR:-/tmp}/lucent-vitest.log"
 
@@ -46,7 +48,7 @@ say "smoke fuzz: every cargo-fuzz target for 10 s (AddressSanitizer)"
 scripts/fuzz.sh --seconds 10 --fresh 2>&1 | tee "${TMPDIR:-/tmp}/lucent-fuzz.log"
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
 
-say "end-to-end tests in the real webview (tauri-driver, WebKitWebDriver, Xvfb)"
+say "end-to-end tests in the real webview (tauri-driver, WebKitWebDriver, Xvfb; the test build lucent-viewer-e2e, and the shipped lucent-viewer refusing automation)"
 target=${CARGO_TARGET_DIR:-$repo/target}
 scripts/with-keyring.sh xvfb-run -a python3 src-tauri/e2e/e2e.py "$target" 2>&1 | grep -v 'Failed to set fd limit' | tee "${TMPDIR:-/tmp}/lucent-e2e.log"
 e2e_status=${PIPESTATUS[0]}

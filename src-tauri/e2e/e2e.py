@@ -15,6 +15,14 @@ the viewer and the WebDriver processes. The reading tools (issue 9): presets, in
 with orientation markers, help overlay, measurements (ROI statistics checked against pydicom +
 numpy on the same file), layouts with drag from the browser, synchronised scrolling, cine and
 large controls. Standard library, plus pydicom and numpy for the independent ROI check.
+
+The webview and the build (issue 16): the suite drives lucent-viewer-e2e, the test build (cargo
+feature e2e-automation); the shipped lucent-viewer holds none of its code (its marker string is
+absent), started under tauri-driver with automation requested it starts (its audit trail gets
+the 110100 application start) but runs without the automation and inspector variables, no
+WebDriver session can run a script in it, and WebKit's inspector server never listens. In the
+test build: window.open opens nothing, a form post does not navigate, an injected <base> changes
+nothing, and a download (data:, blob:, same origin) writes no file in the HOME given to it.
 """
 
 import base64
@@ -30,7 +38,12 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TARGET = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target"))
-VIEWER = os.path.join(TARGET, "release", "lucent-viewer")
+# The test build (feature e2e-automation) that the suite drives, and the shipped binary.
+VIEWER = os.path.join(TARGET, "release", "lucent-viewer-e2e")
+SHIPPED = os.path.join(TARGET, "release", "lucent-viewer")
+LUCENT = os.path.join(TARGET, "release", "lucent")
+TEST_BUILD_MARKER = b"TEST BUILD (feature e2e-automation)"
+AUTOMATION_VARIABLES = ("TAURI_WEBVIEW_AUTOMATION", "TAURI_AUTOMATION", "WEBKIT_INSPECTOR_SERVER", "WEBKIT_INSPECTOR_HTTP_SERVER")
 TESTDATA = os.path.join(TARGET, "release", "lucent-testdata")
 SHOTS = os.path.join(TARGET, "e2e")
 DRIVER = "http://127.0.0.1:4444"
@@ -50,10 +63,10 @@ def check(name, ok, detail=""):
         print(f"FAIL {name} {detail}")
 
 
-def call(method, path, body=None, timeout=60):
+def call(method, path, body=None, timeout=60, base=DRIVER):
     data = None if body is None else json.dumps(body).encode()
     for attempt in range(3):
-        req = urllib.request.Request(DRIVER + path, data=data, method=method, headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(base + path, data=data, method=method, headers={"Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(req, timeout=timeout) as r:
                 return json.loads(r.read() or b"{}").get("value")
@@ -98,14 +111,14 @@ def study_instance_uid(path):
     return out.split("[", 1)[1].split("]", 1)[0]
 
 
-def viewer_pids():
-    """Running lucent-viewer processes started from this build."""
+def viewer_pids(binary=VIEWER):
+    """Running processes of one of this build's viewer binaries."""
     pids = []
     for p in os.listdir("/proc"):
         if p.isdigit():
             try:  # cmdline, not exe: a non-dumpable process's exe link is not readable by its user
                 with open(f"/proc/{p}/cmdline", "rb") as f:
-                    if f.read().split(b"\0")[0] == VIEWER.encode():
+                    if f.read().split(b"\0")[0] == binary.encode():
                         pids.append(int(p))
             except OSError:
                 pass
@@ -409,10 +422,228 @@ def reading_tools(js, shot, wait, study, thick):
     key(js, "f")
 
 
+def tauri_driver():
+    return shutil.which("tauri-driver") or os.path.expanduser("~/.cargo/bin/tauri-driver")
+
+
+def automation_variables(pid):
+    """The automation and inspector variables in a process's environment (None if unreadable)."""
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            names = [e.split(b"=", 1)[0].decode(errors="replace") for e in f.read().split(b"\0") if e]
+    except OSError:
+        return None
+    return [n for n in names if n in AUTOMATION_VARIABLES]
+
+
+def application_starts(data_dir):
+    """The viewer's 110100 application start records under data_dir, read with `lucent audit show
+    --json` (which itself appends only a 110101)."""
+    out = subprocess.run([LUCENT, "audit", "show", "--json"], env=dict(os.environ, LUCENT_DATA_DIR=data_dir),
+                         capture_output=True, text=True, timeout=60)
+    records = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    return [r for r in records if r["event_code"] == "110100" and r.get("detail") == "application start"
+            and r["app"].startswith("lucent-viewer")], (out.returncode, len(records), out.stderr[-300:])
+
+
+def application_started(data_dir, before, timeout=30):
+    """Whether a viewer wrote a new 110100 application start record (more than `before`) under
+    data_dir within timeout seconds."""
+    t0 = time.time()
+    while True:
+        starts, why = application_starts(data_dir)
+        if len(starts) > before or time.time() - t0 > timeout:
+            return len(starts) > before, why
+        time.sleep(0.5)
+
+
+def stop(pids):
+    for p in pids:
+        try:
+            os.kill(p, 15)
+        except OSError:
+            pass
+    t0 = time.time()
+    while any(os.path.exists(f"/proc/{p}") for p in pids) and time.time() - t0 < 10:
+        time.sleep(0.2)
+    for p in pids:
+        try:
+            os.kill(p, 9)
+        except OSError:
+            pass
+
+
+def inspector_listens(binary, work, name, port, base_env, data):
+    """Starts binary with WebKit's HTTP inspector server requested on port (and automation), waits
+    until it has started (its 110100 record), and says whether anything answers on the port."""
+    before = len(application_starts(data)[0])
+    env = dict(base_env, LUCENT_DATA_DIR=data, TAURI_WEBVIEW_AUTOMATION="true",
+               WEBKIT_INSPECTOR_HTTP_SERVER=f"127.0.0.1:{port}", WEBKIT_INSPECTOR_SERVER=f"127.0.0.1:{port + 1}")
+    with open(os.path.join(work, name + ".log"), "wb") as log:
+        proc = subprocess.Popen([binary], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=env["HOME"])
+        try:
+            started, why = application_started(data, before)
+            answered = None
+            t0 = time.time()
+            while time.time() - t0 < 5 and answered is None:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=3) as r:
+                        answered = r.status
+                except urllib.error.HTTPError as e:
+                    answered = e.code
+                except (OSError, http.client.HTTPException):
+                    time.sleep(0.5)
+            return started, answered, automation_variables(proc.pid), why
+        finally:
+            kids = children(proc.pid)
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+            stop(kids)
+
+
+def shipped_build(work, base_env, data):
+    """Issue 16: only the test build may be driven. The shipped binary has no test-only code; started
+    under tauri-driver with automation requested, it starts, but without the automation variables,
+    and no script runs in it; WebKit's inspector server never listens in it."""
+    with open(SHIPPED, "rb") as f:
+        shipped = f.read()
+    with open(VIEWER, "rb") as f:
+        test_build = f.read()
+    check("the shipped lucent-viewer holds no test-only code path (the e2e-automation marker is absent from it, "
+          "present in lucent-viewer-e2e)", TEST_BUILD_MARKER not in shipped and TEST_BUILD_MARKER in test_build,
+          (TEST_BUILD_MARKER in shipped, TEST_BUILD_MARKER in test_build))
+
+    # One data folder (and audit log) for every viewer run of the suite, one after the other.
+    before = len(application_starts(data)[0])
+    env = dict(base_env, LUCENT_DATA_DIR=data, TAURI_WEBVIEW_AUTOMATION="true")
+    log = open(os.path.join(work, "shipped-driver.log"), "wb")
+    base = "http://127.0.0.1:4454"
+    driver = subprocess.Popen([tauri_driver(), "--port", "4454", "--native-port", "4455"], env=env,
+                              stdout=log, stderr=subprocess.STDOUT, cwd=env["HOME"])
+    result = {}
+
+    def session_request():
+        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": SHIPPED, "args": []}}}}
+        try:
+            sid = call("POST", "/session", caps, timeout=15, base=base)["sessionId"]
+        except Exception as e:
+            result["refused"] = str(e)[:200]
+            return
+        try:  # a session alone is no harm; a script that runs is
+            result["ran"] = call("POST", f"/session/{sid}/execute/sync", {"script": "return document.title", "args": []},
+                                 timeout=20, base=base)
+        except Exception as e:
+            result["refused"] = "script: " + str(e)[:200]
+
+    import threading
+    try:
+        for _ in range(100):
+            try:
+                call("GET", "/status", timeout=2, base=base)
+                break
+            except Exception:
+                time.sleep(0.1)
+        t0 = time.time()
+        request = threading.Thread(target=session_request, daemon=True)
+        request.start()
+        started, why = application_started(data, before)
+        t1 = time.time()  # its WebKit processes start after the 110100 record
+        while True:
+            pids = viewer_pids(SHIPPED)
+            family = pids + [c for p in pids for c in children(p)]
+            if len(family) >= 2 or time.time() - t1 > 10:
+                break
+            time.sleep(0.2)
+        variables = {p: automation_variables(p) for p in family}
+        request.join(60)
+        elapsed = time.time() - t0
+        check("the shipped lucent-viewer started under tauri-driver with automation requested (its 110100 application start)",
+              started, why)
+        check("it runs without the automation and inspector variables (re-executed without them), its webview too",
+              len(pids) == 1 and len(family) >= 2 and all(v == [] for v in variables.values()), variables)
+        check(f"no WebDriver script runs in the shipped build (refused after {elapsed:.0f} s)",
+              not request.is_alive() and "ran" not in result and "refused" in result, result)
+    finally:
+        driver.terminate()
+        try:
+            driver.wait(5)
+        except Exception:
+            driver.kill()
+        stop(viewer_pids(SHIPPED))
+        log.close()
+
+    started, answered, variables, why = inspector_listens(SHIPPED, work, "inspector-shipped", 4461, base_env, data)
+    control = inspector_listens(VIEWER, work, "inspector-e2e", 4463, base_env, data)
+    check("WebKit's inspector server never listens in the shipped build (it does in the test build)",
+          started and answered is None and variables == [] and control[0] and control[1] is not None,
+          ((started, answered, variables, why), control))
+
+
+def webview_probes(js, call, s, work):
+    """Issue 16: no new window, no form post, no <base>, no download."""
+    before = call("GET", s + "/window/handles")
+    opened = js("return [window.open('tauri://localhost/index.html', '_blank') === null, window.open('https://example.org/') === null]")
+    time.sleep(1.5)
+    after = call("GET", s + "/window/handles")
+    check("window.open opens nothing (returns null, still one window)", opened == [True, True] and len(after) == len(before) == 1,
+          (opened, before, after))
+
+    url = call("GET", s + "/url")
+    js("""
+    window.__formProbe = 'not reloaded'; window.__violations = [];
+    document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.violatedDirective));
+    const f = document.createElement('form'); f.method = 'post'; f.action = '/index.html?posted=1';
+    const i = document.createElement('input'); i.name = 'x'; i.value = 'y'; f.appendChild(i);
+    document.body.appendChild(f); f.submit(); return 1;
+    """)
+    time.sleep(2)
+    now = call("GET", s + "/url")
+    form = js("return {probe: window.__formProbe || null, violations: window.__violations || []}")
+    check("a same-origin form post does not navigate (CSP form-action 'none')",
+          now == url and form["probe"] == "not reloaded" and any("form-action" in v for v in form["violations"]), (url, now, form))
+
+    base = js("""
+    const before = document.baseURI;
+    const b = document.createElement('base'); b.href = 'https://example.org/x/'; document.head.prepend(b);
+    const a = document.createElement('a'); a.href = 'y.js';
+    const r = {before, after: document.baseURI, resolved: a.href}; b.remove(); return r;
+    """)
+    check("an injected <base> does not change how relative URLs resolve (CSP base-uri 'none')",
+          base["after"] == base["before"] and base["resolved"].startswith("tauri://localhost/"), base)
+
+    downloads = os.path.join(work, "home", "Downloads")
+    js("""
+    const blob = URL.createObjectURL(new Blob(['probe'], {type: 'text/plain'}));
+    for (const [name, href] of [['lucent-download-probe-data.txt', 'data:text/plain,probe'],
+                                ['lucent-download-probe-blob.txt', blob],
+                                ['lucent-download-probe-self.html', '/index.html']]) {
+      const a = document.createElement('a'); a.download = name; a.href = href;
+      document.body.appendChild(a); a.click(); a.remove();
+    }
+    return 1;
+    """)
+    time.sleep(3)
+    written = [os.path.join(d, f) for d, _, fs in os.walk(work) for f in fs if "lucent-download-probe" in f]
+    check("a download (<a download> of a data:, blob: or same-origin URL) writes no file", os.path.isdir(downloads) and not written,
+          written)
+
+    # Last (on code that compared only the scheme, this reloads the app elsewhere): the app's own
+    # scheme on another host or port is another origin.
+    for other in ("tauri://localhost:1234/index.html", "tauri://evil/index.html"):
+        js("window.__stay = 1; window.location.href = arguments[0]; return 1;", other)
+        time.sleep(1.5)
+        now = call("GET", s + "/url")
+        stayed = js("return window.__stay === 1")
+        check(f"navigation to {other} (the app's scheme, another origin) is blocked", now == url and stayed, (url, now, stayed))
+
 
 def main():
-    if not (os.path.exists(VIEWER) and os.path.exists(TESTDATA)):
-        print(f"missing {VIEWER} or {TESTDATA}: build them first (scripts/test.sh does)")
+    if not all(os.path.exists(b) for b in (VIEWER, SHIPPED, LUCENT, TESTDATA)):
+        print(f"missing {VIEWER}, {SHIPPED}, {LUCENT} or {TESTDATA}: build them first (scripts/test.sh does)")
         return 1
     os.makedirs(SHOTS, exist_ok=True)
     work = tempfile.mkdtemp(prefix="lucent-e2e-")
@@ -440,10 +671,20 @@ def main():
     shutil.rmtree(corpus)
     data_dir = os.path.join(work, "data")
     xdg = {k: os.path.join(work, "xdg", k.lower()) for k in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")}
-    env = dict(os.environ, LUCENT_DATA_DIR=data_dir, TAURI_WEBVIEW_AUTOMATION="true", RUST_LOG="debug", **xdg)
+    # A HOME of its own, with the Downloads folder WebKit would use (xdg-user-dirs), as the
+    # viewer's working directory too: the download probe looks for files anywhere under work.
+    home = os.path.join(work, "home")
+    os.makedirs(os.path.join(home, "Downloads"))
+    os.makedirs(xdg["XDG_CONFIG_HOME"])
+    with open(os.path.join(xdg["XDG_CONFIG_HOME"], "user-dirs.dirs"), "w") as f:
+        f.write('XDG_DOWNLOAD_DIR="$HOME/Downloads"\n')
+    base_env = dict(os.environ, HOME=home, RUST_LOG="debug", **xdg)
+    for v in AUTOMATION_VARIABLES:
+        base_env.pop(v, None)
+    shipped_build(work, base_env, data_dir)
+    env = dict(base_env, LUCENT_DATA_DIR=data_dir, TAURI_WEBVIEW_AUTOMATION="true")
     output_log = open(os.path.join(work, "viewer-output.log"), "wb")
-    driver = subprocess.Popen([shutil.which("tauri-driver") or os.path.expanduser("~/.cargo/bin/tauri-driver"), "--port", "4444"],
-                              env=env, stdout=output_log, stderr=subprocess.STDOUT)
+    driver = subprocess.Popen([tauri_driver(), "--port", "4444"], env=env, stdout=output_log, stderr=subprocess.STDOUT, cwd=home)
     session = None
     try:
         for _ in range(100):
@@ -574,6 +815,7 @@ def main():
               good["lit"] > 100 and not good["msg"] and viewer_pids(), good)
 
         reading_tools(js, shot, wait, study, thick)
+        webview_probes(js, call, s, work)
 
         # No core dumps: the viewer and its webview processes run with RLIMIT_CORE 0.
         pids = viewer_pids()
@@ -581,6 +823,10 @@ def main():
         limits = {p: core_limit(p) for p in family}
         check("the viewer and its webview processes cannot dump core (RLIMIT_CORE 0)",
               len(pids) == 1 and len(family) >= 2 and all(v == ("0", "0") for v in limits.values()), limits)
+        # The control for the shipped build's check: the test build keeps the variable.
+        kept = automation_variables(pids[0]) if pids else None
+        check("the test build being driven keeps TAURI_WEBVIEW_AUTOMATION (the shipped build's check can fail)",
+              kept is not None and "TAURI_WEBVIEW_AUTOMATION" in kept, kept)
 
         call("DELETE", f"/session/{session}", timeout=30)
         session = None
@@ -592,7 +838,7 @@ def main():
 
         # The PHI scan: nothing of the study reaches disk or the logs.
         markers = [PHI_PATIENT_ID, "onerror=window.__xss", study_uid]
-        roots = [data_dir] + list(xdg.values())
+        roots = [data_dir, home] + list(xdg.values())
         files = [os.path.join(d, f) for r in roots for d, _, fs in os.walk(r) for f in fs]
         webview_files = [f for f in files if os.sep + "webview" + os.sep in f]
         hits = phi_hits(files + [output_log.name], markers)

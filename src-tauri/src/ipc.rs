@@ -19,16 +19,18 @@ use serde::{Deserialize, Serialize};
 pub struct IpcError {
     /// Stable code (`docs/ERROR-CODES.md`).
     pub code: &'static str,
-    /// A sentence for the user; never a path or patient data.
+    /// A sentence for the user; never a path, a file name or patient data. Built only from
+    /// static text and from error fields that cannot hold one (numbers, tags, static names,
+    /// checked UIDs): see [`user_message`] and [`detail`].
     pub message: String,
 }
 
 impl IpcError {
-    /// An error from a code and message.
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    /// An error from a code and a fixed sentence.
+    pub fn new(code: ErrorCode, message: &'static str) -> Self {
         IpcError {
             code: code.as_str(),
-            message: message.into(),
+            message: message.to_string(),
         }
     }
 }
@@ -36,25 +38,98 @@ impl IpcError {
 impl From<CoreError> for IpcError {
     fn from(e: CoreError) -> Self {
         let code = e.code();
-        // Messages that could name a folder are replaced by what the user needs to know.
-        let message = match code {
-            ErrorCode::AuditUnavailable => {
-                "The audit trail cannot be written, so studies cannot be opened. Check that Lucent's data folder is writable.".to_string()
-            }
-            ErrorCode::KeychainUnavailable => {
-                "The system keychain is not available or locked. Lucent keeps its audit keys there and opens no study without them.".to_string()
-            }
-            ErrorCode::AuditKeyLost => {
-                "The audit log's key is missing from the keychain; see docs/AUDIT.md (Lost key) to start a new log.".to_string()
-            }
-            ErrorCode::Io => "The file could not be read.".to_string(),
-            _ => e.to_string(),
+        let sentence = user_message(code);
+        let message = match detail(&e) {
+            Some(d) => format!("{sentence} {d}"),
+            None => sentence.to_string(),
         };
         IpcError {
             code: code.as_str(),
             message,
         }
     }
+}
+
+/// The sentence the UI shows for a code: static text, so no path or file name can be in it.
+/// Codes without a sentence of their own use the catalogue's description (also static).
+pub fn user_message(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::PathNotFound => "A file or folder to open does not exist (any more).",
+        ErrorCode::Io => "The file could not be read.",
+        ErrorCode::AuditUnavailable => {
+            "The audit trail cannot be written, so studies cannot be opened. Check that Lucent's data folder is writable."
+        }
+        ErrorCode::KeychainUnavailable => {
+            "The system keychain is not available or locked. Lucent keeps its audit keys there and opens no study without them."
+        }
+        ErrorCode::AuditKeyLost => {
+            "The audit log's key is missing from the keychain; see Lost key in Lucent's audit documentation to start a new log."
+        }
+        ErrorCode::AuditTampered => {
+            "The audit log failed verification, so studies cannot be opened; run lucent audit verify."
+        }
+        ErrorCode::UnknownId => "Unknown id.",
+        other => other.description(),
+    }
+}
+
+/// Detail that cannot carry a path or file name: only numbers, tags, `&'static str` names and
+/// UIDs that pass [`checked_uid`]. Free-text fields (OS errors, codec messages, folder and file
+/// names) are never copied.
+pub fn detail(e: &CoreError) -> Option<String> {
+    use lucent_core::{AuditError, PixelError};
+    match e {
+        CoreError::UnknownId { kind } => Some(format!("No such {kind}.")),
+        CoreError::Header(h) => header_detail(h),
+        CoreError::Pixels(p) => match p {
+            PixelError::Header(h) => header_detail(h),
+            PixelError::FrameOutOfRange { requested, frames } => Some(format!(
+                "Frame {requested} was requested; the image has {frames} frame(s), numbered from 0."
+            )),
+            PixelError::UnsupportedTransferSyntax(uid) => {
+                checked_uid(uid).map(|u| format!("Transfer syntax {u}."))
+            }
+            PixelError::Decode {
+                frame,
+                transfer_syntax,
+                ..
+            } => Some(match checked_uid(transfer_syntax) {
+                Some(u) => format!("Frame {frame}, transfer syntax {u}."),
+                None => format!("Frame {frame}."),
+            }),
+            _ => None,
+        },
+        CoreError::Audit(AuditError::Tampered { seq, .. }) if *seq > 0 => {
+            Some(format!("The first bad record is number {seq}."))
+        }
+        CoreError::Audit(AuditError::Unsealable { seq }) => Some(format!("Record {seq}.")),
+        _ => None,
+    }
+}
+
+fn header_detail(h: &lucent_core::HeaderError) -> Option<String> {
+    use lucent_core::HeaderError;
+    match h {
+        HeaderError::Truncated { at, .. } => Some(format!("The file ends at byte {at}.")),
+        HeaderError::Malformed { at, .. } => Some(format!("At byte {at}.")),
+        HeaderError::NestingTooDeep { max, at } => {
+            Some(format!("More than {max} levels at byte {at}."))
+        }
+        HeaderError::MissingAttribute { name, tag } => Some(format!("{name} {tag}.")),
+        HeaderError::UnsupportedTransferSyntax(uid) => {
+            checked_uid(uid).map(|u| format!("Transfer syntax {u}."))
+        }
+        HeaderError::NoPixelData(uid) => checked_uid(uid).map(|u| format!("SOP Class {u}.")),
+        _ => None,
+    }
+}
+
+/// A UID as PS3.5 9.1 allows it (digits and dots, at most 64 characters), else nothing: a
+/// value from a file that is not a UID is not shown.
+fn checked_uid(uid: &str) -> Option<&str> {
+    let uid = uid.trim_end_matches(['\0', ' ']);
+    (!uid.is_empty() && uid.len() <= 64 && uid.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+        .then_some(uid)
 }
 
 /// A window from the UI.
@@ -408,6 +483,29 @@ mod tests {
         assert_eq!(b.len(), 32 + 16);
         assert_eq!(&b[8..12], &1u32.to_le_bytes());
         assert_eq!(&b[44..48], &6.0f32.to_le_bytes());
+    }
+
+    #[test]
+    fn every_code_has_a_sentence_without_a_path() {
+        for &code in ErrorCode::ALL {
+            let m = user_message(code);
+            assert!(!m.is_empty(), "{code}");
+            assert!(
+                !m.contains('/') && !m.contains('\\'),
+                "{code}: {m} (a path separator in an IPC message)"
+            );
+        }
+    }
+
+    #[test]
+    fn only_checked_uids_are_shown() {
+        assert_eq!(
+            checked_uid("1.2.840.10008.1.2.4.100\0"),
+            Some("1.2.840.10008.1.2.4.100")
+        );
+        assert_eq!(checked_uid("/home/x/1.2.3"), None);
+        assert_eq!(checked_uid(""), None);
+        assert_eq!(checked_uid(&"1".repeat(65)), None);
     }
 
     #[test]

@@ -5,7 +5,11 @@
 //! gets opaque ids, display text and pixels; paths arrive only from the command line, the native
 //! File menu dialogs and native drops, all handled here in Rust. Requests the app refuses (bad ids
 //! or arguments) are audited as security alerts (110113); start and stop as 110100.
+//!
+//! The webview shows only the app's own origin (`allowed_navigation`), opens no other window
+//! and downloads nothing; only a test build may be automated ([`automation`]).
 
+pub mod automation;
 pub mod ipc;
 
 use ipc::{
@@ -454,13 +458,31 @@ fn build_menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     Ok(())
 }
 
-/// Only the app's own origin may be shown: no navigation elsewhere, no new windows.
+/// The app's own origins as (scheme, host, port): where the embedded UI is served from
+/// (`tauri://localhost`; `http://tauri.localhost` on Windows and Android, where WebView2 and the
+/// Android WebView cannot serve a custom scheme) and, only in the dev build (default feature
+/// `custom-protocol` off), the Vite dev server.
+const APP_ORIGINS: &[(&str, &str, Option<u16>)] = &[
+    ("tauri", "localhost", None),
+    #[cfg(any(windows, target_os = "android"))]
+    ("http", "tauri.localhost", Some(80)),
+    #[cfg(any(windows, target_os = "android"))]
+    ("https", "tauri.localhost", Some(443)),
+    #[cfg(not(feature = "custom-protocol"))]
+    ("http", "localhost", Some(5173)),
+];
+
+/// Only the app's own origin may be shown: the full origin (scheme, host and port, RFC 6454
+/// section 4) must be one of [`APP_ORIGINS`]; a URL with credentials is refused too.
 fn allowed_navigation(url: &tauri::Url) -> bool {
-    matches!(url.scheme(), "tauri")
-        || matches!(url.host_str(), Some("tauri.localhost"))
-        || (cfg!(debug_assertions)
-            && matches!(url.host_str(), Some("localhost"))
-            && url.port() == Some(5173))
+    if !url.username().is_empty() || url.password().is_some() {
+        return false;
+    }
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let origin = (url.scheme(), host, url.port_or_known_default());
+    APP_ORIGINS.contains(&origin)
 }
 
 /// Registers the app's commands (the same list as `build.rs` declares).
@@ -496,6 +518,9 @@ pub fn builder<R: Runtime>(viewer: Viewer, initial: Vec<PathBuf>) -> tauri::Buil
                     .min_inner_size(640.0, 480.0)
                     .data_directory(data_dir.join("webview"))
                     .on_navigation(allowed_navigation)
+                    // window.open and target=_blank open nothing; nothing is downloaded.
+                    .on_new_window(|_, _| tauri::webview::NewWindowResponse::Deny)
+                    .on_download(|_, _| false)
                     .build()?;
             let drop_handle = handle.clone();
             window.on_window_event(move |event| {
@@ -521,6 +546,9 @@ pub fn builder<R: Runtime>(viewer: Viewer, initial: Vec<PathBuf>) -> tauri::Buil
 
 /// Runs the viewer with command-line arguments: `[--bench-scroll OUT.json] PATH...`.
 pub fn run() {
+    // Before anything else: a shipped build re-executes itself without the variables that would
+    // let whoever starts it script the webview.
+    automation::refuse_automation();
     // Before any window or thread: the webview's processes inherit the core-dump limit.
     if let Err(e) = lucent_core::hardening::disable_core_dumps() {
         eprintln!("lucent-viewer: warning: {e}");
@@ -545,4 +573,51 @@ pub fn run() {
             let _ = handle.state::<Viewer>().session().audit_application(false);
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allowed(url: &str) -> bool {
+        allowed_navigation(&url.parse().unwrap())
+    }
+
+    #[test]
+    fn navigation_compares_the_full_origin() {
+        assert!(allowed("tauri://localhost"));
+        assert!(allowed("tauri://localhost/index.html?x=1#y"));
+        for refused in [
+            "tauri://evil",
+            "tauri://evil/index.html",
+            "tauri://localhost:1234/index.html",
+            "tauri://user@localhost/",
+            "tauri://user:pw@localhost/",
+            "http://tauri.localhost.evil.com/",
+            "https://tauri.localhost.evil.com/",
+            "http://tauri.localhost:8080/",
+            "http://localhost/",
+            "http://localhost:5174/",
+            "https://localhost:5173/",
+            "https://example.org/",
+            "file:///etc/passwd",
+            "data:text/html,hi",
+            "about:blank",
+            "javascript:alert(1)",
+            "blob:tauri://localhost/1234",
+            "ipc://localhost/frame",
+        ] {
+            assert!(!allowed(refused), "{refused} must be refused");
+        }
+        // The Windows and Android origin is the app's own only there.
+        assert_eq!(
+            allowed("http://tauri.localhost/index.html"),
+            cfg!(any(windows, target_os = "android"))
+        );
+        // The dev server only in the dev build (default feature `custom-protocol` off).
+        assert_eq!(
+            allowed("http://localhost:5173/"),
+            cfg!(not(feature = "custom-protocol"))
+        );
+    }
 }

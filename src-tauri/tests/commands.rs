@@ -165,3 +165,252 @@ fn commands_answer_with_ids_pixels_and_typed_errors() {
     );
     let _ = lucent_core::audit::Keychain::open(&dir.path().join("data")).and_then(|k| k.forget());
 }
+
+/// Writes a CT study of `slices` slices into `folder`.
+fn ct_study(folder: &std::path::Path, seed: u64, name: &str, slices: usize) {
+    let study = lucent_testdata::StudyIdentity::phantom(seed, name);
+    let p = lucent_testdata::CtSeries {
+        seed,
+        slices,
+        size: 32,
+        ..Default::default()
+    };
+    lucent_testdata::write_all(folder, &lucent_testdata::ct_series_specs(&study, &p), None)
+        .unwrap();
+}
+
+/// Every file and folder name under `dir`, and `dir`'s own name.
+fn names_under(dir: &std::path::Path) -> Vec<String> {
+    let mut names = vec![dir.file_name().unwrap().to_string_lossy().into_owned()];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+            if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                stack.push(entry.path());
+            }
+        }
+    }
+    names
+}
+
+/// Issue 16: no path or file name crosses IPC in any error the webview can receive: unknown
+/// and malformed ids, an invalid window, out-of-range frames and tiles, a folder that disappears
+/// before the scan (the `open-error` event), files that become unreadable, truncated or vanish
+/// after indexing, and a tampered audit log. Fails on code that sent `e.to_string()` (which
+/// names the folder, or the audit log's path).
+#[test]
+fn no_error_the_webview_can_receive_names_a_path_or_a_file() {
+    use tauri::Listener;
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("study-broken-files");
+    let intact = dir.path().join("study-audited-later");
+    ct_study(&broken, 41, "PHANTOM^BROKEN", 3);
+    ct_study(&intact, 42, "PHANTOM^LATER", 2);
+    let vanishing = dir.path().join("folder-that-vanishes");
+    std::fs::create_dir(&vanishing).unwrap();
+    let data = dir.path().join("lucent-data-dir");
+    let mut session = lucent_core::Session::new().with_data_dir(data.clone());
+    session.open(&[broken.clone(), intact.clone()]).unwrap();
+    // Write the audit log now (its file must exist to be tampered with below).
+    session.audit_application(true).unwrap();
+    // Every name the test created, taken before anything is removed (Lucent's fixed folder and
+    // lock names are words its messages use: "audit", "lock").
+    let names: Vec<String> = names_under(dir.path())
+        .into_iter()
+        .filter(|n| n != "audit" && n != "lock")
+        .collect();
+    assert!(names.iter().any(|n| n.ends_with(".dcm")) && names.iter().any(|n| n.ends_with(".log")));
+    let app = with_commands(mock_builder())
+        .manage(Viewer::new(session, None))
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    let studies = get_ipc_response(&webview, request("studies", serde_json::json!({})))
+        .unwrap()
+        .deserialize::<serde_json::Value>()
+        .unwrap();
+    let series_of = |patient: &str| {
+        studies
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["patientName"] == patient)
+            .unwrap()["series"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let broken_series = series_of("PHANTOM^BROKEN");
+    let later_series = series_of("PHANTOM^LATER");
+
+    let mut errors: Vec<(String, serde_json::Value)> = Vec::new();
+    let mut refused = |what: &str, cmd: &str, body: serde_json::Value| {
+        let e = get_ipc_response(&webview, request(cmd, body))
+            .expect_err(&format!("{what} must be refused"));
+        errors.push((what.to_string(), e));
+    };
+    let r = |v: serde_json::Value| serde_json::json!({ "request": v });
+
+    // Ids and arguments from the webview.
+    for cmd in ["frame", "values"] {
+        refused(
+            "unknown id",
+            cmd,
+            r(serde_json::json!({"series": "se-0000000000000001", "index": 0})),
+        );
+        refused(
+            "malformed id",
+            cmd,
+            r(serde_json::json!({"series": "../../etc/passwd", "index": 0})),
+        );
+    }
+    for cmd in ["stack", "thumbnail"] {
+        refused(
+            "unknown id",
+            cmd,
+            r(serde_json::json!({"series": "se-0000000000000001"})),
+        );
+        refused("malformed id", cmd, r(serde_json::json!({"series": "x"})));
+    }
+    refused(
+        "unknown tile id",
+        "tile",
+        r(
+            serde_json::json!({"series": "se-0000000000000001", "index": 0, "level": 0, "tx": 0, "ty": 0}),
+        ),
+    );
+    refused(
+        "invalid window",
+        "frame",
+        r(
+            serde_json::json!({"series": later_series, "index": 0, "window": {"center": 0, "width": 0}}),
+        ),
+    );
+    refused(
+        "out-of-range frame",
+        "frame",
+        r(serde_json::json!({"series": later_series, "index": 7})),
+    );
+    refused(
+        "out-of-range values",
+        "values",
+        r(serde_json::json!({"series": later_series, "index": 2})),
+    );
+    refused(
+        "unknown field",
+        "frame",
+        r(serde_json::json!({"series": later_series, "index": 0, "path": "/etc/passwd"})),
+    );
+    refused(
+        "benchmark report outside benchmark mode",
+        "bench_report",
+        serde_json::json!({"report": {}}),
+    );
+
+    // Files that change after indexing: one becomes a folder (unreadable), one is cut short,
+    // one is deleted. Every frame, the values, the stack and the thumbnail then fail.
+    let mut files: Vec<_> = std::fs::read_dir(&broken)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 3);
+    std::fs::remove_file(&files[0]).unwrap();
+    std::fs::create_dir(&files[0]).unwrap();
+    let bytes = std::fs::read(&files[1]).unwrap();
+    std::fs::write(&files[1], &bytes[..bytes.len() / 3]).unwrap();
+    std::fs::remove_file(&files[2]).unwrap();
+    for index in 0..3 {
+        refused(
+            "frame of a changed file",
+            "frame",
+            r(serde_json::json!({"series": broken_series, "index": index})),
+        );
+        refused(
+            "values of a changed file",
+            "values",
+            r(serde_json::json!({"series": broken_series, "index": index})),
+        );
+        refused(
+            "tile of a changed file",
+            "tile",
+            r(
+                serde_json::json!({"series": broken_series, "index": index, "level": 0, "tx": 0, "ty": 0}),
+            ),
+        );
+    }
+    refused(
+        "thumbnail of changed files",
+        "thumbnail",
+        r(serde_json::json!({"series": broken_series})),
+    );
+
+    // A tampered audit log: a flipped byte in the first record's length. The next study to be
+    // audited cannot be shown.
+    let audit = data.join("audit");
+    let log = lucent_core::audit::log::log_files(&audit).unwrap()[0].clone();
+    let mut bytes = std::fs::read(&log).unwrap();
+    bytes[3] ^= 0x80;
+    std::fs::write(&log, &bytes).unwrap();
+    refused(
+        "frame with a tampered audit log",
+        "frame",
+        r(serde_json::json!({"series": later_series, "index": 0})),
+    );
+    assert!(
+        errors
+            .last()
+            .is_some_and(|(_, e)| e["code"] == "E_AUDIT_TAMPERED"),
+        "{errors:?}"
+    );
+
+    // A folder that disappears between the user's choice and the scan: the `open-error` event.
+    let (tx, rx) = std::sync::mpsc::channel();
+    app.listen("open-error", move |event| {
+        let _ = tx.send(event.payload().to_string());
+    });
+    std::fs::remove_dir(&vanishing).unwrap();
+    lucent_viewer::open_paths(app.handle(), vec![vanishing.clone()]);
+    let event = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("an open-error event");
+    let event: serde_json::Value = serde_json::from_str(&event).unwrap();
+    assert_eq!(event["code"], "E_PATH_NOT_FOUND", "{event}");
+    errors.push(("open-error event for a vanished folder".into(), event));
+
+    // The scan: no temporary folder, file or folder name, and no path fragment at all.
+    assert_eq!(errors.len(), 26, "every provoked error is collected");
+    let mut leaks = Vec::new();
+    for (what, e) in &errors {
+        let text = match e {
+            serde_json::Value::String(s) => s.clone(),
+            other => {
+                assert!(
+                    other["code"].as_str().is_some_and(|c| c.starts_with("E_")),
+                    "{what}: {other}"
+                );
+                assert!(other["message"].is_string(), "{what}: {other}");
+                other.to_string()
+            }
+        };
+        // The request's own text (an echo of what the webview sent) is not a leak.
+        let text = text
+            .replace("../../etc/passwd", "")
+            .replace("/etc/passwd", "");
+        for name in &names {
+            if text.contains(name.as_str()) {
+                leaks.push(format!("{what}: names {name:?}: {text}"));
+            }
+        }
+        if text.contains('/') || text.contains('\\') {
+            leaks.push(format!("{what}: a path separator: {text}"));
+        }
+    }
+    assert!(leaks.is_empty(), "{leaks:#?}");
+    drop(webview);
+    drop(app);
+    let _ = lucent_core::audit::Keychain::open(&data).and_then(|k| k.forget());
+}

@@ -22,6 +22,8 @@ pub use lucent_audit as audit;
 pub use ids::{FrameOfReferenceId, InstanceId, SeriesId, StudyId};
 pub use lucent_audit::{AuditError, AuditLog};
 pub use lucent_error::{ErrorCode, HasErrorCode};
+/// Why a header could not be read: the shell turns it into a path-free IPC error.
+pub use lucent_index::HeaderError;
 pub use lucent_index::{
     Instance, MeasurementSpacing, Patient, Series, Skipped, SpacingBasis, Study, StudyIndex,
     StudyWarning, sanitize,
