@@ -40,6 +40,9 @@ say "cargo test (inside a private D-Bus session with an unlocked gnome-keyring)"
 scripts/with-keyring.sh cargo test --workspace --quiet 2>&1 | grep -v 'Failed to set fd limit' | tee "${TMPDIR:-/tmp}/lucent-test.log"
 status=${PIPESTATUS[0]}
 
+say "the shipped binaries carry no test-only code path (control: the test-built lucent)"
+scripts/check-release-binaries.sh "${CARGO_TARGET_DIR:-$repo/target}/debug/lucent" || status=1
+
 say "hostile input: 300 files of the malformed corpus through lucent info and lucent render (4 GiB, 15 s each)"
 scripts/with-keyring.sh scripts/hostile.sh --limit 300 2>&1 | grep -v 'Failed to set fd limit' | tee "${TMPDIR:-/tmp}/lucent-hostile.log"
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1

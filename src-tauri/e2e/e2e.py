@@ -745,6 +745,28 @@ def main():
         back = wait(lambda p: p["bl"].startswith("Im 1/20"))
         check("ArrowUp moves back one slice", back["bl"].startswith("Im 1/20"), back)
 
+        # A file replaced after indexing (another series' slice copied over the last slice, as a
+        # swapped file on a share): the viewport refuses it with E_FILE_CHANGED instead of showing
+        # another file's pixels under this patient; the original restored (bytes and time), the
+        # slice shows again.
+        last = ct_slices(study)[-1]
+        original, st = open(last, "rb").read(), os.stat(last)
+        shutil.copyfile(ct_slices(thick)[-1], last)
+        key(js, "End")
+        changed = wait(lambda p: "E_FILE_CHANGED" in p["msg"], timeout=20)
+        check("a file replaced after indexing is refused in the viewport (E_FILE_CHANGED), never shown",
+              "E_FILE_CHANGED" in changed["msg"], changed)
+        shot("01b-file-changed")
+        with open(last, "wb") as f:
+            f.write(original)
+        os.utime(last, ns=(st.st_atime_ns, st.st_mtime_ns))
+        key(js, "ArrowUp")
+        key(js, "End")
+        restored = wait(lambda p: p["bl"].startswith("Im 20/20") and not p["msg"] and p["lit"] > 100, timeout=20)
+        check("the same file restored shows again", restored["bl"].startswith("Im 20/20") and not restored["msg"], restored)
+        key(js, "Home")
+        wait(lambda p: p["bl"].startswith("Im 1/20"))
+
         drag = """
         const c = document.querySelector('.viewport.active canvas'); const r = c.getBoundingClientRect();
         const x = r.left + r.width / 2, y = r.top + r.height / 2;
@@ -847,6 +869,9 @@ def main():
         with open(control, "wb") as f:
             f.write(b"\0\1" + ("x" + study_uid).encode("utf-16-le"))
         scan_works = phi_hits([control], markers) == [(control, study_uid)]
+        modes = {d: oct(os.stat(d).st_mode & 0o777) for d in (data_dir, os.path.join(data_dir, "webview"))}
+        check("the data folder and the webview's folder are owner-only (0700)",
+              all(m == "0o700" for m in modes.values()), modes)
         check(f"no PHI marker in the {len(files)} files the viewer wrote ({len(webview_files)} WebKit files) or its output",
               scan_works and not hits and len(webview_files) > 0 and any("audit" in f for f in files),
               hits or (scan_works, len(files), len(webview_files)))

@@ -69,6 +69,9 @@ pub fn user_message(code: ErrorCode) -> &'static str {
             "The audit log failed verification, so studies cannot be opened; run lucent audit verify."
         }
         ErrorCode::UnknownId => "Unknown id.",
+        ErrorCode::FileChanged => {
+            "This image's file changed after it was indexed (replaced or rewritten), so it is not shown under this patient. Open the folder again."
+        }
         other => other.description(),
     }
 }
@@ -97,6 +100,8 @@ pub fn detail(e: &CoreError) -> Option<String> {
                 Some(u) => format!("Frame {frame}, transfer syntax {u}."),
                 None => format!("Frame {frame}."),
             }),
+            // A fixed phrase per kind of change ("its header changed"), never the file.
+            PixelError::FileChanged(change) => Some(format!("The file: {change}.")),
             _ => None,
         },
         CoreError::Audit(AuditError::Tampered { seq, .. }) if *seq > 0 => {

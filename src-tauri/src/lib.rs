@@ -510,13 +510,14 @@ pub fn builder<R: Runtime>(viewer: Viewer, initial: Vec<PathBuf>) -> tauri::Buil
             if let Err(e) = handle.state::<Viewer>().session().audit_application(true) {
                 eprintln!("lucent-viewer: {}: {e}", e.code());
             }
-            let data_dir = lucent_core::audit::data_dir();
+            // Owner-only before WebKit writes its caches there; if that fails, no window opens.
+            let webview_dir = lucent_core::webview_data_dir()?;
             let window =
                 WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
                     .title("Lucent")
                     .inner_size(1400.0, 900.0)
                     .min_inner_size(640.0, 480.0)
-                    .data_directory(data_dir.join("webview"))
+                    .data_directory(webview_dir)
                     .on_navigation(allowed_navigation)
                     // window.open and target=_blank open nothing; nothing is downloaded.
                     .on_new_window(|_, _| tauri::webview::NewWindowResponse::Deny)
@@ -565,9 +566,16 @@ pub fn run() {
     }
     let session =
         Session::new().with_application(&format!("lucent-viewer {}", env!("CARGO_PKG_VERSION")));
-    let app = builder::<tauri::Wry>(Viewer::new(session, bench_out), paths)
+    let app = match builder::<tauri::Wry>(Viewer::new(session, bench_out), paths)
         .build(tauri::generate_context!())
-        .expect("the viewer window could not be created");
+    {
+        Ok(app) => app,
+        Err(e) => {
+            // E.g. the data folder cannot be created owner-only: say so and stop, no panic.
+            eprintln!("lucent-viewer: the viewer window could not be created: {e}");
+            std::process::exit(1);
+        }
+    };
     app.run(|handle, event| {
         if let tauri::RunEvent::Exit = event {
             let _ = handle.state::<Viewer>().session().audit_application(false);

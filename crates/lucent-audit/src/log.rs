@@ -208,7 +208,7 @@ fn create_log_file(path: &Path) -> std::io::Result<File> {
 }
 
 /// Creates `dir` and any missing parents owner-only (0700), and narrows `dir` itself to 0700.
-fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
+pub fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

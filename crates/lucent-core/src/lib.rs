@@ -152,6 +152,17 @@ pub fn rss_anon_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// The folder the viewer's webview keeps its data in (`<data dir>/webview`: WebKit's caches and
+/// storage), created owner-only with its parent (0700), so that what WebKit writes there is
+/// readable by this OS user only whatever modes WebKit gives its files.
+pub fn webview_data_dir() -> std::io::Result<PathBuf> {
+    let data = lucent_audit::data_dir();
+    lucent_audit::log::create_private_dir_all(&data)?;
+    let webview = data.join("webview");
+    lucent_audit::log::create_private_dir_all(&webview)?;
+    Ok(webview)
+}
+
 /// Location of a slice along its normal (PS3.3 C.7.6.2.1.1), for display ("Loc 12.5 mm").
 pub fn slice_location(orientation: &[f64; 6], position: &[f64; 3]) -> Option<f64> {
     let n = lucent_index::geometry::slice_normal(orientation)?;
