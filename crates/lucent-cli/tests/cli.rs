@@ -143,3 +143,55 @@ fn junk_only_scan_is_exit_0_with_everything_skipped() {
             .all(|s| s["code"].as_str().unwrap().starts_with("E_"))
     );
 }
+
+/// `lucent info` discloses patient text only after the listing is recorded: when the audit trail
+/// cannot be written it prints nothing of the study and fails with the code (fail closed); when
+/// it can, the listing (110103, STUDY-LISTED) is in the log before the output.
+#[test]
+fn info_prints_no_patient_text_that_the_audit_trail_has_not_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    corpus(dir.path());
+    std::fs::write(dir.path().join("plain-file"), b"x").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lucent"))
+        .args(["info", "ct"])
+        .current_dir(dir.path())
+        .env(
+            "LUCENT_DATA_DIR",
+            dir.path().join("plain-file").join("data"),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        !stdout.contains("PHANTOM") && !stderr.contains("PHANTOM"),
+        "{stdout}{stderr}"
+    );
+    assert!(stderr.starts_with("error: E_AUDIT_UNAVAILABLE"), "{stderr}");
+
+    let data = dir.path().join("data");
+    let out = Command::new(env!("CARGO_BIN_EXE_lucent"))
+        .args(["info", "ct"])
+        .current_dir(dir.path())
+        .env("LUCENT_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Patient PHANTOM^CT"));
+    let bodies = lucent_core::audit::read_bodies(&data.join("audit")).unwrap();
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b.event_code == "110103" && b.event_type.as_deref() == Some("STUDY-LISTED")),
+        "the listing is recorded"
+    );
+    let _ = lucent_core::audit::Keychain::open(&data).and_then(|k| k.forget());
+}
