@@ -69,6 +69,9 @@ pub fn user_message(code: ErrorCode) -> &'static str {
             "The audit log failed verification, so studies cannot be opened; run lucent audit verify."
         }
         ErrorCode::UnknownId => "Unknown id.",
+        ErrorCode::PolicyInvalid => {
+            "The system's managed Lucent policy is refused (invalid, or others could change it), so no study opens. Ask your administrator; lucent policy show says why."
+        }
         ErrorCode::FileChanged => {
             "This image's file changed after it was indexed (replaced or rewritten), so it is not shown under this patient. Open the folder again."
         }
