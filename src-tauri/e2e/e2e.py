@@ -756,6 +756,8 @@ def main():
         changed = wait(lambda p: "E_FILE_CHANGED" in p["msg"], timeout=20)
         check("a file replaced after indexing is refused in the viewport (E_FILE_CHANGED), never shown",
               "E_FILE_CHANGED" in changed["msg"], changed)
+        check("no pixels are left on screen under the refused slice's corner text (not even the previous slice's)",
+              changed["lit"] == 0, changed)
         shot("01b-file-changed")
         with open(last, "wb") as f:
             f.write(original)

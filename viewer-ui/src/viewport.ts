@@ -171,7 +171,7 @@ export class Viewport {
         this.present(frame, index);
         if (refine) void this.loadVisibleTiles();
       },
-      (e) => this.showMessage(errorText(e)),
+      (e) => this.showFrameError(errorText(e)),
     );
     this.valueRequests = new Latest(
       ({ key, data, error }) => {
@@ -215,6 +215,18 @@ export class Viewport {
   showMessage(text: string | null): void {
     this.message.textContent = text ?? "";
     this.message.hidden = !text;
+  }
+
+  /** A frame that cannot be shown: its error and an empty image, never the previous frame's
+   * pixels under this frame's corner text (a refused file must not look like the slice asked for). */
+  showFrameError(text: string): void {
+    this.frame = null;
+    this.shownIndex = -1;
+    this.values = { key: "", data: null, error: null };
+    this.badgeLossy.hidden = true;
+    this.badgeDownsampled.hidden = true;
+    this.showMessage(text);
+    this.draw();
   }
 
   async setSeries(study: StudyDto, series: SeriesDto): Promise<void> {
