@@ -360,8 +360,7 @@ impl Session {
         let (file, frame) = stack.frame(index)?;
         self.audit_viewed(&stack.study, &stack.study_key)?;
         self.audited_read(&stack, |s| {
-            let decoded = s.cache.frame(file, frame)?;
-            let opened = s.cache.file(file)?;
+            let (opened, decoded) = s.cache.frame_with_file(file, frame)?;
             s.renderer.render(&opened.info, &decoded, frame, voi)
         })
     }
@@ -377,8 +376,7 @@ impl Session {
         }
         let (file, frame) = stack.frame(stack.frames.len() / 2)?;
         self.audited_read(&stack, |s| {
-            let decoded = s.cache.frame(file, frame)?;
-            let opened = s.cache.file(file)?;
+            let (opened, decoded) = s.cache.frame_with_file(file, frame)?;
             let full = s
                 .renderer
                 .render(&opened.info, &decoded, frame, VoiChoice::FromHeader)?;
@@ -499,8 +497,7 @@ impl Session {
         let (file, frame) = stack.frame(index)?;
         self.audit_viewed(&stack.study, &stack.study_key)?;
         self.audited_read(&stack, |s| {
-            let decoded = s.cache.frame(file, frame)?;
-            let opened = s.cache.file(file)?;
+            let (opened, decoded) = s.cache.frame_with_file(file, frame)?;
             FrameValues::new(&opened.info, &decoded, modality.as_deref())
         })
     }
@@ -830,6 +827,17 @@ impl Session {
             study.identity.patient_name.as_deref().unwrap_or("")
         );
         self.audit_viewed(study, &key)?;
+        self.render_recorded(file, study, frame, voi)
+    }
+
+    /// Renders a frame of a file whose viewing is recorded; a failure is recorded too.
+    fn render_recorded(
+        &mut self,
+        file: &lucent_pixels::PixelFile,
+        study: &StudyObject,
+        frame: u32,
+        voi: VoiChoice,
+    ) -> Result<RenderedFrame, CoreError> {
         match file.render(frame, voi) {
             Ok(rendered) => Ok(rendered),
             Err(e) => {
@@ -846,9 +854,7 @@ impl Session {
         frame: FrameRef,
         voi: VoiChoice,
     ) -> Result<RenderedFrame, CoreError> {
-        let instance = self.instance(frame.instance)?;
-        let indexed = IndexedFile::of(instance);
-        let path = instance.path.clone();
+        let indexed = IndexedFile::of(self.instance(frame.instance)?);
         let study = self
             .index
             .studies
@@ -856,7 +862,7 @@ impl Session {
             .find(|s| {
                 s.series
                     .iter()
-                    .any(|se| se.instances.iter().any(|i| i.path == path))
+                    .any(|se| se.instances.iter().any(|i| i.path == indexed.path))
             })
             .ok_or(CoreError::UnknownId { kind: "instance" })?;
         let (object, key) = (study_object(study), study.key.clone());
@@ -872,13 +878,7 @@ impl Session {
                 return Err(e.into());
             }
         };
-        match opened.render(frame.frame, voi) {
-            Ok(rendered) => Ok(rendered),
-            Err(e) => {
-                self.audit_failure(Some(&object), &e)?;
-                Err(e.into())
-            }
-        }
+        self.render_recorded(&opened, &object, frame.frame, voi)
     }
 
     /// The indexed instance an id names (for the pixel pipeline; paths stay in Rust).

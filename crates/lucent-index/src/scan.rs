@@ -278,61 +278,48 @@ fn dedupe_instances(
     skipped: &mut Vec<Skipped>,
 ) -> Vec<IndexedImage> {
     images.sort_by(|a, b| a.instance.path.cmp(&b.instance.path));
-    // Per SOP Instance UID: the first file, and whether its files belong to several patients.
-    let mut first: HashMap<&str, (&Path, &str, bool)> = HashMap::new();
+    // Per SOP Instance UID: its first file and patient, and whether another patient's files
+    // carry it too.
+    let mut first: HashMap<String, (PathBuf, String, bool)> = HashMap::new();
     for image in &images {
-        let uid = image.instance.sop_instance_uid.as_str();
+        let uid = &image.instance.sop_instance_uid;
         if uid.is_empty() {
             continue;
         }
-        let patient = image.study.patient_key.as_str();
-        first
-            .entry(uid)
-            .and_modify(|(_, p, conflict)| *conflict |= *p != patient)
-            .or_insert((image.instance.path.as_path(), patient, false));
-    }
-    let mut dropped = Vec::new();
-    let mut kept_paths: HashMap<String, PathBuf> = HashMap::new();
-    let mut conflicting: HashMap<String, PathBuf> = HashMap::new();
-    for (uid, (path, _, conflict)) in first {
-        if conflict {
-            conflicting.insert(uid.to_string(), path.to_path_buf());
-        } else {
-            kept_paths.insert(uid.to_string(), path.to_path_buf());
+        let patient = &image.study.patient_key;
+        match first.get_mut(uid) {
+            Some((_, first_patient, conflict)) => *conflict |= first_patient != patient,
+            None => {
+                first.insert(
+                    uid.clone(),
+                    (image.instance.path.clone(), patient.clone(), false),
+                );
+            }
         }
     }
     images.retain(|image| {
-        let uid = &image.instance.sop_instance_uid;
         let path = &image.instance.path;
-        if let Some(original) = conflicting.get(uid) {
-            let reason = if original == path {
+        let Some((original, _, conflict)) = first.get(&image.instance.sop_instance_uid) else {
+            return true;
+        };
+        let reason = match (*conflict, original == path) {
+            (false, true) => return true,
+            (false, false) => format!("same SOP Instance UID as {}", original.display()),
+            (true, true) => {
                 "files of different patients have this SOP Instance UID: none is shown".to_string()
-            } else {
-                format!(
-                    "same SOP Instance UID as {} but another patient: none is shown",
-                    original.display()
-                )
-            };
-            dropped.push(Skipped {
-                path: path.clone(),
-                reason,
-                code: ErrorCode::DuplicateInstance,
-            });
-            return false;
-        }
-        match kept_paths.get(uid) {
-            Some(original) if original != path => {
-                dropped.push(Skipped {
-                    path: path.clone(),
-                    reason: format!("same SOP Instance UID as {}", original.display()),
-                    code: ErrorCode::DuplicateInstance,
-                });
-                false
             }
-            _ => true,
-        }
+            (true, false) => format!(
+                "same SOP Instance UID as {} but another patient: none is shown",
+                original.display()
+            ),
+        };
+        skipped.push(Skipped {
+            path: path.clone(),
+            reason,
+            code: ErrorCode::DuplicateInstance,
+        });
+        false
     });
-    skipped.extend(dropped);
     images
 }
 

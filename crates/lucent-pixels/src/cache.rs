@@ -233,16 +233,27 @@ impl FrameCache {
 
     /// Frame `k` of `file`, decoded once and then served from memory.
     pub fn frame(&self, file: &IndexedFile, k: u32) -> Result<Arc<DecodedFrame>, PixelError> {
+        Ok(self.frame_with_file(file, k)?.1)
+    }
+
+    /// Frame `k` of `file` as [`FrameCache::frame`] gives it, and the open file it came from
+    /// (its attributes window the frame), looked up once.
+    pub fn frame_with_file(
+        &self,
+        file: &IndexedFile,
+        k: u32,
+    ) -> Result<(Arc<PixelFile>, Arc<DecodedFrame>), PixelError> {
         let key = Self::key(file, k);
         if let Some(frame) = self.lock_frames().get(&key) {
             self.stats.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(frame);
+            return Ok((self.file(file)?, frame));
         }
         self.stats.misses.fetch_add(1, Ordering::Relaxed);
-        let decoded = Arc::new(mapped(self.file(file)?.decode_frame(k)?));
+        let opened = self.file(file)?;
+        let decoded = Arc::new(mapped(opened.decode_frame(k)?));
         self.lock_frames()
             .insert(key, decoded.clone(), frame_weight(&decoded));
-        Ok(decoded)
+        Ok((opened, decoded))
     }
 
     /// Decodes into the cache without counting a hit or miss (prefetch).

@@ -68,9 +68,8 @@ enum Layout {
 #[derive(Debug)]
 pub struct PixelFile {
     file: File,
-    file_len: u64,
-    /// The file as opened; every read first checks that size and modification time still match
-    /// (a file written to in place while open).
+    /// The file as opened (its `len` is the file's size); every read first checks that size and
+    /// modification time still match (a file written to in place while open).
     fingerprint: FileFingerprint,
     sop_instance_uid: String,
     identity: HeaderIdentity,
@@ -215,7 +214,6 @@ impl PixelFile {
         Ok(PixelFile {
             file,
             sop_instance_uid,
-            file_len,
             fingerprint,
             identity,
             info,
@@ -382,7 +380,7 @@ impl PixelFile {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<(), PixelError> {
         fingerprint::check_metadata(&self.file, &self.fingerprint)
             .map_err(PixelError::FileChanged)?;
-        if offset.saturating_add(buf.len() as u64) > self.file_len {
+        if offset.saturating_add(buf.len() as u64) > self.fingerprint.len {
             return Err(PixelError::Truncated(format!(
                 "{} bytes at offset {offset}",
                 buf.len()
