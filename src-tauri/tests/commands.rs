@@ -2,8 +2,11 @@
 //! frames arrive as raw bytes, forged ids and unknown fields are refused with `{code, message}`.
 
 use lucent_viewer::{Viewer, with_commands};
+use tauri::WebviewWindow;
 use tauri::ipc::{CallbackFn, InvokeBody, InvokeResponseBody};
-use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop_assets};
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
 use tauri::webview::InvokeRequest;
 
 fn request(cmd: &str, body: serde_json::Value) -> InvokeRequest {
@@ -16,6 +19,20 @@ fn request(cmd: &str, body: serde_json::Value) -> InvokeRequest {
         headers: Default::default(),
         invoke_key: INVOKE_KEY.to_string(),
     }
+}
+
+/// The app on Tauri's mock runtime over `session`, and its main webview (keep the app alive).
+fn mock_viewer(
+    session: lucent_core::Session,
+) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = with_commands(mock_builder())
+        .manage(Viewer::new(session, None))
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    (app, webview)
 }
 
 #[test]
@@ -36,13 +53,7 @@ fn commands_answer_with_ids_pixels_and_typed_errors() {
     .unwrap();
     let mut session = lucent_core::Session::new().with_data_dir(dir.path().join("data"));
     session.open(&[dir.path().join("ct")]).unwrap();
-    let app = with_commands(mock_builder())
-        .manage(Viewer::new(session, None))
-        .build(mock_context(noop_assets()))
-        .unwrap();
-    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
+    let (_app, webview) = mock_viewer(session);
 
     let studies = get_ipc_response(&webview, request("studies", serde_json::json!({})))
         .unwrap()
@@ -221,13 +232,7 @@ fn no_error_the_webview_can_receive_names_a_path_or_a_file() {
         .filter(|n| n != "audit" && n != "lock")
         .collect();
     assert!(names.iter().any(|n| n.ends_with(".dcm")) && names.iter().any(|n| n.ends_with(".log")));
-    let app = with_commands(mock_builder())
-        .manage(Viewer::new(session, None))
-        .build(mock_context(noop_assets()))
-        .unwrap();
-    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
+    let (app, webview) = mock_viewer(session);
     let studies = get_ipc_response(&webview, request("studies", serde_json::json!({})))
         .unwrap()
         .deserialize::<serde_json::Value>()
@@ -447,13 +452,7 @@ fn a_study_uid_shared_by_two_patients_is_two_flagged_studies_in_the_browser() {
     session
         .open(&[dir.path().join("a"), dir.path().join("b")])
         .unwrap();
-    let app = with_commands(mock_builder())
-        .manage(Viewer::new(session, None))
-        .build(mock_context(noop_assets()))
-        .unwrap();
-    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
+    let (_app, webview) = mock_viewer(session);
     let studies = get_ipc_response(&webview, request("studies", serde_json::json!({})))
         .unwrap()
         .deserialize::<serde_json::Value>()
