@@ -737,3 +737,48 @@ fn regression_files_are_0600_and_folders_0700_under_umask_022() {
     assert_eq!(png & 0o077, 0, "a rendered frame is PHI: {png:o}");
     forget_keys(&data);
 }
+
+/// `lucent info` discloses patient text only after the listing is recorded: when the audit trail
+/// cannot be written it prints nothing of the study and fails with the code (fail closed); when
+/// it can, the listing (110103, STUDY-LISTED) is in the log before the output.
+#[test]
+fn info_prints_no_patient_text_that_the_audit_trail_has_not_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    marker_study(tmp.path());
+    std::fs::write(tmp.path().join("plain-file"), b"x").unwrap();
+    let out = lucent(
+        &["info", "marker.dcm"],
+        tmp.path(),
+        &tmp.path().join("plain-file").join("data"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    for marker in MARKERS {
+        assert!(
+            !stdout.contains(marker) && !stderr.contains(marker),
+            "{marker}: {stdout}{stderr}"
+        );
+    }
+    assert!(stderr.starts_with("error: E_AUDIT_UNAVAILABLE"), "{stderr}");
+
+    let data = tmp.path().join("data");
+    let out = lucent(&["info", "marker.dcm"], tmp.path(), &data);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Patient ZQXNAME^MARKER"));
+    let bodies = lucent_core::audit::read_bodies(&data.join("audit")).unwrap();
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b.event_code == "110103" && b.event_type.as_deref() == Some("STUDY-LISTED")),
+        "the listing is recorded"
+    );
+    forget_keys(&data);
+}
