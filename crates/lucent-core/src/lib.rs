@@ -30,8 +30,8 @@ pub use lucent_index::{
 };
 pub use lucent_pixels::cache::DEFAULT_CACHE_BYTES;
 pub use lucent_pixels::{
-    FrameCache, FrameValues, IndexedFile, ModalityValues, PixelError, Pyramid, RenderedFrame,
-    Renderer, Tile, UltrasoundRegion, VoiChoice,
+    DisplayNote, FrameCache, FrameValues, IndexedFile, ModalityValues, PixelError, Pyramid,
+    RenderedFrame, Renderer, Tile, UltrasoundRegion, VoiChoice,
 };
 
 use ids::IdTable;

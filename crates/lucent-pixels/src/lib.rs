@@ -15,6 +15,7 @@ pub mod error;
 pub mod frames;
 pub mod info;
 pub mod lut;
+pub mod notes;
 pub mod palette;
 pub mod render;
 pub mod rle;
@@ -27,6 +28,7 @@ pub use decode::{ColorModel, DecodedFrame, SampleBuf, Samples};
 pub use error::PixelError;
 pub use frames::PixelFile;
 pub use info::{ImageInfo, Photometric, UltrasoundRegion, VoiFunction, Window};
+pub use notes::DisplayNote;
 pub use render::{RenderedFrame, Renderer, VoiChoice};
 pub use tiles::{Pyramid, Tile};
 pub use values::{FrameValues, ModalityValues};
@@ -59,5 +61,6 @@ pub(crate) fn test_info() -> ImageInfo {
         frame_time_ms: None,
         rescale_type: None,
         ultrasound_regions: Vec::new(),
+        notes: Vec::new(),
     }
 }

@@ -20,11 +20,14 @@ enum Voi {
     /// Min–max: `+Wm` / `VoiChoice::MinMax` (only for files without padding: dcmtk 3.6.7
     /// ignores Pixel Padding Value).
     MinMax,
+    /// The file's own VOI when it has no usable one (a malformed VOI LUT, a window of width 0):
+    /// Lucent's header order ends at min–max (`VoiChoice::FromHeader`), dcmtk's `+Wm`.
+    HeaderFallsBackToMinMax,
     /// Colour images: no VOI.
     Colour,
 }
 
-use Voi::{Colour, Header, MinMax, Window};
+use Voi::{Colour, Header, HeaderFallsBackToMinMax, MinMax, Window};
 
 #[derive(Clone, Copy)]
 enum Reference {
@@ -60,7 +63,7 @@ fn reference(tool: Reference, file: &Path, frame: u32, voi: Voi, work: &Path) ->
     match voi {
         Window(c, w) => args.extend(["+Ww".into(), c.to_string(), w.to_string()]),
         Header => args.extend(["+Wi".into(), "1".into()]),
-        MinMax => args.push("+Wm".into()),
+        MinMax | HeaderFallsBackToMinMax => args.push("+Wm".into()),
         Colour => {}
     }
     let (program, input) = match tool {
@@ -110,7 +113,7 @@ fn compare(name: &str, file: &Path, frame: u32, voi: Voi, tool: Reference, toler
     let expected = reference(tool, file, frame, voi, work.path());
     let choice = match voi {
         Window(center, width) => VoiChoice::Explicit { center, width },
-        Header | Colour => VoiChoice::FromHeader,
+        Header | Colour | HeaderFallsBackToMinMax => VoiChoice::FromHeader,
         MinMax => VoiChoice::MinMax,
     };
     let actual = PixelFile::open(file)
@@ -339,4 +342,140 @@ fn fetched_files_match_dcmtk_and_gdcm() {
         cases.len(),
         failures.join("\n")
     );
+}
+
+/// Renders a file's first frame with Lucent's header VOI.
+fn lucent_from_header(file: &Path) -> RenderedFrame {
+    PixelFile::open(file)
+        .and_then(|f| f.render(0, VoiChoice::FromHeader))
+        .unwrap_or_else(|e| panic!("Lucent cannot render {}: {e}", file.display()))
+}
+
+/// pydicom 3.0.1's display values of frame 0: `apply_modality_lut`, then `apply_voi_lut` with
+/// the file's first window under `voi_function`, scaled from pydicom's output range to 0–255.
+fn pydicom_windowed(file: &Path, voi_function: &str) -> Vec<u8> {
+    let script = r#"
+import sys, numpy as np, pydicom
+from pydicom.pixels import apply_modality_lut, apply_voi_lut
+ds = pydicom.dcmread(sys.argv[1])
+ds.VOILUTFunction = sys.argv[2]
+m = apply_modality_lut(ds.pixel_array, ds)
+v = apply_voi_lut(m, ds, index=0)
+lo, hi = 0.0, 2.0 ** ds.BitsStored - 1
+slope, intercept = float(ds.get("RescaleSlope", 1)), float(ds.get("RescaleIntercept", 0))
+lo, hi = lo * slope + intercept, hi * slope + intercept
+sys.stdout.buffer.write(np.clip(np.rint((v - lo) / (hi - lo) * 255), 0, 255).astype(np.uint8).tobytes())
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(file)
+        .arg(voi_function)
+        .output()
+        .expect("python3 runs (scripts/test.sh installs pydicom)");
+    assert!(
+        out.status.success(),
+        "pydicom failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// PS3.3 C.11.2.1.2: an RT image's LINEAR window 0.108 / 0.215 is narrower than 1, which LINEAR
+/// does not allow; as LINEAR it is a threshold (Lucent showed the image uniformly white). Lucent
+/// applies it as LINEAR_EXACT and says so. dcmtk 3.6.7 refuses the window (`dcmj2pnm +Wi 1`:
+/// "cannot select VOI window 1") and pydicom refuses LINEAR with a width below 1, so neither
+/// shows the file's window: the reference is pydicom's LINEAR_EXACT.
+#[test]
+fn narrow_linear_window_is_shown_as_linear_exact_like_pydicom() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rt.dcm");
+    narrow_window_rt_spec(&StudyIdentity::phantom(62, "PHANTOM^RT"), 62)
+        .write(&file)
+        .unwrap();
+    let actual = lucent_from_header(&file);
+    let expected = pydicom_windowed(&file, "LINEAR_EXACT");
+    assert_eq!(actual.pixels.len(), expected.len());
+    let mad = actual
+        .pixels
+        .iter()
+        .zip(&expected)
+        .map(|(a, b)| f64::from(a.abs_diff(*b)))
+        .sum::<f64>()
+        / expected.len() as f64;
+    assert!(
+        mad <= 1.0,
+        "mean absolute difference {mad:.3} against pydicom"
+    );
+    let distinct: std::collections::BTreeSet<u8> = actual.pixels.iter().copied().collect();
+    assert!(distinct.len() > 50, "a ramp, not a threshold: {distinct:?}");
+    assert_eq!(
+        actual.notes,
+        vec![lucent_pixels::DisplayNote::NarrowWindowAsLinearExact {
+            center: 0.108,
+            width: 0.215
+        }]
+    );
+}
+
+/// A malformed *optional* LUT — a VOI LUT Sequence item whose LUT Descriptor has two values —
+/// made the whole image unviewable. It is ignored with a note and the image shown over its
+/// min–max, as dcmtk shows it.
+#[test]
+fn malformed_voi_lut_is_ignored_and_the_image_shown_like_dcmtk() {
+    require_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lut.dcm");
+    malformed_voi_lut_spec(&StudyIdentity::phantom(63, "PHANTOM^LUT"), 63)
+        .write(&file)
+        .unwrap();
+    compare(
+        "malformed-voi-lut",
+        &file,
+        0,
+        HeaderFallsBackToMinMax,
+        Reference::Dcmj2pnm,
+        1.0,
+    );
+    let notes = lucent_from_header(&file).notes;
+    assert!(
+        notes.contains(&lucent_pixels::DisplayNote::IgnoredAttribute {
+            attribute: "VOI LUT Sequence",
+            reason: "its LUT Descriptor or LUT Data is malformed",
+        }),
+        "{notes:?}"
+    );
+}
+
+/// A window of width 0 (PS3.3 C.11.2.1.2 requires ≥ 1) is not applied: the frame is shown over
+/// its min–max, as dcmtk's, and the corner says which window is in use.
+#[test]
+fn a_window_without_width_falls_back_to_min_max_and_says_so() {
+    require_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("w0.dcm");
+    let mut spec = malformed_voi_lut_spec(&StudyIdentity::phantom(64, "PHANTOM^W0"), 64);
+    spec.voi_lut = None;
+    spec.windows = vec![(600.0, 0.0, "ZERO")];
+    spec.write(&file).unwrap();
+    compare(
+        "zero-width-window",
+        &file,
+        0,
+        HeaderFallsBackToMinMax,
+        Reference::Dcmj2pnm,
+        1.0,
+    );
+    let notes = lucent_from_header(&file).notes;
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert_eq!(
+        notes[0],
+        lucent_pixels::DisplayNote::InvalidWindowIgnored {
+            center: 600.0,
+            width: 0.0
+        }
+    );
+    assert!(matches!(
+        notes[1],
+        lucent_pixels::DisplayNote::MinMaxWindow { .. }
+    ));
 }
