@@ -281,7 +281,8 @@ fn samples_from_le_or_be(
 ) -> Result<Samples, PixelError> {
     Ok(match (info.bits_allocated, info.float_bits) {
         (1 | 8, _) => Samples::U8(bytes.into()),
-        (16, _) => Samples::U16(SampleBuf::Heap(
+        // 12-bit samples arrive unpacked, two little-endian bytes each.
+        (12 | 16, _) => Samples::U16(SampleBuf::Heap(
             bytes
                 .chunks_exact(2)
                 .map(|c| {
@@ -380,13 +381,13 @@ impl PixelFile {
                     }
                     let mut native = native;
                     native.truncate(safe_math::to_usize(expected)?);
-                    let native = if info.bits_allocated == 1 {
-                        let count = u64::from(info.rows)
-                            * u64::from(info.columns)
-                            * u64::from(info.samples_per_pixel);
-                        crate::frames::unpack_bits(&native, 0, count)
-                    } else {
-                        native
+                    let count = u64::from(info.rows)
+                        * u64::from(info.columns)
+                        * u64::from(info.samples_per_pixel);
+                    let native = match info.bits_allocated {
+                        1 => crate::frames::unpack_bits(&native, 0, count),
+                        12 => crate::frames::unpack_12_bit(&native, 0, count),
+                        _ => native,
                     };
                     (
                         samples_from_le_or_be(native, info, false)?,

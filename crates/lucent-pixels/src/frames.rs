@@ -2,7 +2,7 @@
 //! O(frame), never O(file).
 //!
 //! Native pixel data: frame k starts at `k × frame size` (PS3.5 8.1.1; 1-bit frames are packed
-//! and may start mid-byte). Encapsulated pixel data (PS3.5 A.4): the item headers are scanned
+//! and may start mid-byte, as may 12-bit frames: ACR-NEMA's two samples in three bytes). Encapsulated pixel data (PS3.5 A.4): the item headers are scanned
 //! once (8 bytes per fragment, the fragment bytes are skipped), and fragments are assigned to
 //! frames by, in order: one fragment per frame; a single frame; the Extended Offset Table; the
 //! Basic Offset Table; codec start markers (JPEG SOI, JPEG 2000 SOC / JP2 signature).
@@ -190,10 +190,10 @@ impl PixelFile {
                         offset: pixel_data.value_offset,
                         big_endian,
                         // PS3.5 7.3: in big endian, OW data is swapped in 16-bit words, also
-                        // when the samples are 8 bits.
+                        // when the samples are 8 bits (or a 12-bit stream over the words).
                         swap_byte_pairs: big_endian
                             && &pixel_data.vr == b"OW"
-                            && info.bits_allocated == 8,
+                            && matches!(info.bits_allocated, 8 | 12),
                         length,
                     }
                 }
@@ -249,6 +249,29 @@ impl PixelFile {
         match &self.layout {
             Layout::Native {
                 offset,
+                swap_byte_pairs,
+                length,
+                ..
+            } if self.info.bits_allocated == 12 => {
+                let (start_bit, bits) = packed_bit_range(&self.info, k)?;
+                // Whole 16-bit words around the frame (it may start mid-word), cut at the value.
+                let first = start_bit / 16 * 2;
+                let end = (start_bit + bits)
+                    .div_ceil(16)
+                    .saturating_mul(2)
+                    .min(*length);
+                let mut packed = vec![0u8; safe_math::to_usize(end.saturating_sub(first))?];
+                self.read_at(&mut packed, offset + first)?;
+                if *swap_byte_pairs {
+                    packed.chunks_exact_mut(2).for_each(|p| p.swap(0, 1));
+                }
+                Ok(FrameBytes::Native {
+                    bytes: unpack_12_bit(&packed, start_bit - first * 8, bits / 12),
+                    big_endian: false,
+                })
+            }
+            Layout::Native {
+                offset,
                 swap_byte_pairs: true,
                 length,
                 ..
@@ -270,7 +293,7 @@ impl PixelFile {
                 offset, big_endian, ..
             } => {
                 if self.info.bits_allocated == 1 {
-                    let (start_bit, bits) = one_bit_range(&self.info, k)?;
+                    let (start_bit, bits) = packed_bit_range(&self.info, k)?;
                     let first = offset + start_bit / 8;
                     let len = safe_math::to_usize((start_bit % 8 + bits).div_ceil(8))?;
                     let mut packed = vec![0u8; len];
@@ -289,8 +312,20 @@ impl PixelFile {
                 })
             }
             Layout::InMemory { data } => {
+                if self.info.bits_allocated == 12 {
+                    let (start_bit, bits) = packed_bit_range(&self.info, k)?;
+                    let first = safe_math::to_usize(start_bit / 8)?;
+                    let end = safe_math::to_usize((start_bit + bits).div_ceil(8))?;
+                    let packed = data
+                        .get(first..end)
+                        .ok_or_else(|| PixelError::Truncated(format!("12-bit frame {k}")))?;
+                    return Ok(FrameBytes::Native {
+                        bytes: unpack_12_bit(packed, start_bit % 8, bits / 12),
+                        big_endian: false,
+                    });
+                }
                 if self.info.bits_allocated == 1 {
-                    let (start_bit, bits) = one_bit_range(&self.info, k)?;
+                    let (start_bit, bits) = packed_bit_range(&self.info, k)?;
                     let first = safe_math::to_usize(start_bit / 8)?;
                     let len = safe_math::to_usize((start_bit % 8 + bits).div_ceil(8))?;
                     let packed = data
@@ -472,29 +507,55 @@ pub fn native_frame_bytes(info: &ImageInfo) -> Result<u64, PixelError> {
     )
 }
 
+/// Whether frames are packed bit streams that may start inside a byte or word: Bits Allocated 1
+/// (PS3.5 8.1.1) and the ACR-NEMA era's 12 (two pixels in three bytes, see [`unpack_12_bit`]).
+fn is_bit_packed(info: &ImageInfo) -> bool {
+    matches!(info.bits_allocated, 1 | 12)
+}
+
 fn native_total_bytes(info: &ImageInfo, frame_bytes: u64) -> Result<u64, PixelError> {
-    if info.bits_allocated == 1 {
-        let bits = safe_math::mul(
-            safe_math::mul(
-                safe_math::frame_pixels(info.rows, info.columns)?,
-                u64::from(info.samples_per_pixel),
-                "bits",
-            )?,
-            u64::from(info.frames),
-            "bits × frames",
-        )?;
+    if is_bit_packed(info) {
+        let (_, frame_bits) = packed_bit_range(info, 0)?;
+        let bits = safe_math::mul(frame_bits, u64::from(info.frames), "bits × frames")?;
         return Ok(bits.div_ceil(8));
     }
     safe_math::mul(frame_bytes, u64::from(info.frames), "frame size × frames")
 }
 
-fn one_bit_range(info: &ImageInfo, k: u32) -> Result<(u64, u64), PixelError> {
+/// The first bit of frame `k` in a bit-packed Pixel Data value, and the frame's length in bits
+/// (pixels × samples × Bits Allocated), checked.
+fn packed_bit_range(info: &ImageInfo, k: u32) -> Result<(u64, u64), PixelError> {
     let bits = safe_math::mul(
-        safe_math::frame_pixels(info.rows, info.columns)?,
-        u64::from(info.samples_per_pixel),
+        safe_math::mul(
+            safe_math::frame_pixels(info.rows, info.columns)?,
+            u64::from(info.samples_per_pixel),
+            "samples",
+        )?,
+        u64::from(info.bits_allocated),
         "bits",
     )?;
     Ok((safe_math::mul(bits, u64::from(k), "bit offset")?, bits))
+}
+
+/// Bits Allocated 12 (ACR-NEMA 2.0 packing, still met in old files): the samples are a
+/// little-endian bit stream over the 16-bit words of Pixel Data — sample i is bits 12·i …
+/// 12·i + 11, least significant first, so two samples fill three bytes. This is how dcmtk
+/// unpacks it (`DiInputPixelTemplate`, the case of Bits Allocated not a multiple of the word
+/// size); `packed` holds the words in little-endian order. Returns each sample as two
+/// little-endian bytes; samples past the end of `packed` are 0 (the caller checked the length).
+pub(crate) fn unpack_12_bit(packed: &[u8], first_bit: u64, count: u64) -> Vec<u8> {
+    let bit = |i: u64| -> u16 {
+        packed
+            .get((i / 8) as usize)
+            .map_or(0, |b| u16::from((b >> (i % 8)) & 1))
+    };
+    (0..count)
+        .flat_map(|s| {
+            let start = first_bit + 12 * s;
+            let value = (0..12).fold(0u16, |v, j| v | bit(start + j) << j);
+            value.to_le_bytes()
+        })
+        .collect()
 }
 
 /// 1-bit pixels: the first pixel is the least significant bit of the first byte (PS3.5 8.1.1).

@@ -340,3 +340,155 @@ fn fetched_files_match_dcmtk_and_gdcm() {
         failures.join("\n")
     );
 }
+
+/// Issue 17: Explicit VR Big Endian (PS3.5 A.3) with sequences and items of undefined length
+/// (dicom-object writes every sequence and item that way, delimiters in big-endian byte order):
+/// the enhanced MR phantom, whose functional groups nest two levels deep.
+#[test]
+fn big_endian_with_undefined_length_sequences_matches_dcmtk() {
+    require_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let study = StudyIdentity::phantom(62, "PHANTOM^BIGENDIAN");
+    let mut enhanced = enhanced_mr_spec(&study, 62, 4);
+    enhanced.transfer_syntax = transfer_syntax::EXPLICIT_BE;
+    let file = dir.path().join("enhanced-be.dcm");
+    enhanced.write(&file).unwrap();
+    let bytes = std::fs::read(&file).unwrap();
+    // The file really has undefined lengths in big-endian order: (5200,9229) SQ, length FFFFFFFF,
+    // and big-endian item delimiters (FFFE,E00D).
+    assert!(
+        bytes.windows(12).any(|w| w
+            == [
+                0x52, 0x00, 0x92, 0x29, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF
+            ]),
+        "the Shared Functional Groups Sequence has undefined length"
+    );
+    assert!(
+        bytes
+            .windows(8)
+            .any(|w| w == [0xFF, 0xFE, 0xE0, 0x0D, 0, 0, 0, 0])
+    );
+    for frame in [0, 3] {
+        compare(
+            "big-endian-undefined-length",
+            &file,
+            frame,
+            Window(2048.0, 4096.0),
+            Reference::Dcmj2pnm,
+            1.0,
+        );
+    }
+}
+
+/// Writes a MONOCHROME2 Secondary Capture file with the given Pixel Data bytes and image
+/// attributes, built with dicom-object in `transfer_syntax`.
+fn write_native_image(
+    path: &Path,
+    transfer_syntax: &str,
+    (rows, columns, frames): (u16, u16, u32),
+    (bits_allocated, bits_stored, signed): (u16, u16, bool),
+    pixel_data: Vec<u8>,
+) {
+    use dicom_core::value::PrimitiveValue;
+    use dicom_core::{DataElement, VR};
+    use dicom_dictionary_std::tags;
+    use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
+    let mut o = InMemDicomObject::new_empty();
+    let mut put = |tag, vr, value: PrimitiveValue| o.put(DataElement::new(tag, vr, value));
+    let sop_class = "1.2.840.10008.5.1.4.1.1.7";
+    let sop_instance = "2.25.1717";
+    put(tags::SOP_CLASS_UID, VR::UI, sop_class.into());
+    put(tags::SOP_INSTANCE_UID, VR::UI, sop_instance.into());
+    put(tags::STUDY_INSTANCE_UID, VR::UI, "2.25.1718".into());
+    put(tags::SERIES_INSTANCE_UID, VR::UI, "2.25.1719".into());
+    put(tags::MODALITY, VR::CS, "OT".into());
+    put(tags::SAMPLES_PER_PIXEL, VR::US, 1u16.into());
+    put(
+        tags::PHOTOMETRIC_INTERPRETATION,
+        VR::CS,
+        "MONOCHROME2".into(),
+    );
+    put(tags::NUMBER_OF_FRAMES, VR::IS, frames.to_string().into());
+    put(tags::ROWS, VR::US, rows.into());
+    put(tags::COLUMNS, VR::US, columns.into());
+    put(tags::BITS_ALLOCATED, VR::US, bits_allocated.into());
+    put(tags::BITS_STORED, VR::US, bits_stored.into());
+    put(tags::HIGH_BIT, VR::US, (bits_stored - 1).into());
+    put(tags::PIXEL_REPRESENTATION, VR::US, u16::from(signed).into());
+    // OW as 16-bit words, so that a big-endian file stores each word byte-swapped (PS3.5 7.3).
+    let words: Vec<u16> = pixel_data
+        .chunks(2)
+        .map(|c| u16::from_le_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+        .collect();
+    put(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(words.into()));
+    o.with_meta(
+        FileMetaTableBuilder::new()
+            .transfer_syntax(transfer_syntax)
+            .media_storage_sop_class_uid(sop_class)
+            .media_storage_sop_instance_uid(sop_instance),
+    )
+    .unwrap()
+    .write_to_file(path)
+    .unwrap();
+}
+
+/// Issue 17: Bits Allocated 12 (ACR-NEMA 2.0 packing: two samples in three bytes). dcmtk reads
+/// the samples as a little-endian bit stream over the 16-bit words of Pixel Data (sample i is
+/// bits 12·i … 12·i + 11), frames back to back in that stream, so frame 1 of a 31 × 33 image
+/// starts in the middle of a byte. Checked in both byte orders (big endian swaps each word) and
+/// through `FrameValues` (the probe's stored values). pydicom 3.0.1 refuses Bits Allocated 12,
+/// so dcmtk is the only reference.
+#[test]
+fn twelve_bit_packed_pixel_data_matches_dcmtk() {
+    require_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, columns, frames) = (31u16, 33u16, 3u32);
+    let n = usize::from(rows) * usize::from(columns);
+    let values: Vec<u16> = (0..n * frames as usize)
+        .map(|i| ((i * 37 + (i / n) * 911) % 4096) as u16)
+        .collect();
+    // Pack: the little-endian bit stream, padded to whole 16-bit words.
+    let mut packed = vec![0u8; (values.len() * 12).div_ceil(16) * 2];
+    for (i, &v) in values.iter().enumerate() {
+        for bit in 0..12 {
+            if v >> bit & 1 == 1 {
+                let at = i * 12 + bit;
+                packed[at / 8] |= 1 << (at % 8);
+            }
+        }
+    }
+    for (name, ts) in [
+        ("twelve-bit-le", transfer_syntax::EXPLICIT_LE),
+        ("twelve-bit-be", transfer_syntax::EXPLICIT_BE),
+    ] {
+        let file = dir.path().join(format!("{name}.dcm"));
+        write_native_image(
+            &file,
+            ts,
+            (rows, columns, frames),
+            (12, 12, false),
+            packed.clone(),
+        );
+        let pixels = PixelFile::open(&file).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for frame in 0..frames {
+            compare(
+                name,
+                &file,
+                frame,
+                Window(2048.0, 4096.0),
+                Reference::Dcmj2pnm,
+                1.0,
+            );
+            let decoded = pixels.decode_frame(frame).unwrap();
+            let probed = lucent_pixels::FrameValues::new(&pixels.info, &decoded, None).unwrap();
+            let expected: Vec<f32> = values[frame as usize * n..(frame as usize + 1) * n]
+                .iter()
+                .map(|&v| f32::from(v))
+                .collect();
+            assert_eq!(
+                probed.stored, expected,
+                "{name} frame {frame}: stored values"
+            );
+        }
+    }
+}
