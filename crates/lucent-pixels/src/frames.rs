@@ -6,6 +6,8 @@
 //! once (8 bytes per fragment, the fragment bytes are skipped), and fragments are assigned to
 //! frames by, in order: one fragment per frame; a single frame; the Extended Offset Table; the
 //! Basic Offset Table; codec start markers (JPEG SOI, JPEG 2000 SOC / JP2 signature).
+//! Encapsulated data under a native syntax (a mislabelled file) is decoded as what its first
+//! codestream is, or refused (see `identify_mislabelled`).
 //!
 //! Reads use positioned reads (`pread`) on an open file rather than a memory map: a file that is
 //! truncated or removed while open then yields a short read (a typed error), never SIGBUS.
@@ -142,7 +144,7 @@ impl PixelFile {
             _ => None,
         };
         let obj = read_attributes(&file, &header, dataset_ts)?;
-        let info = ImageInfo::from_object(&obj, &ts, float_bits)?;
+        let mut info = ImageInfo::from_object(&obj, &ts, float_bits)?;
         let frame_bytes = native_frame_bytes(&info)?;
         let file_len = fingerprint.len;
         let layout = match pixel_data.length {
@@ -199,12 +201,18 @@ impl PixelFile {
                 }
             }
             None => {
-                if NATIVE_SYNTAXES.contains(&ts.as_str()) {
+                let mislabelled = NATIVE_SYNTAXES.contains(&ts.as_str());
+                if mislabelled && (header.encoding.big_endian || header.deflated) {
+                    // PS3.5 A.4: encapsulation is little endian; in a deflated data set the
+                    // fragments are inside the deflate stream. Neither is sniffed.
                     return Err(PixelError::Malformed(format!(
-                        "undefined-length Pixel Data in native transfer syntax {ts}"
+                        "undefined-length Pixel Data in transfer syntax {ts}, which cannot hold encapsulated data"
                     )));
                 }
                 let fragments = scan_fragments(&file, file_len, pixel_data.value_offset)?;
+                if mislabelled {
+                    identify_mislabelled(&file, &mut info, &fragments.1)?;
+                }
                 let frames = assign_fragments(&file, &info, fragments)?;
                 Layout::Encapsulated { frames }
             }
@@ -652,6 +660,31 @@ fn scan_fragments(
         ));
     }
     Ok((bot, fragments))
+}
+
+/// Encapsulated Pixel Data under a native transfer syntax (a mislabelled file; PS3.5 A.4 allows
+/// encapsulation only under the compressed syntaxes): the first fragment's codestream says what
+/// the data really is (`decode::identify_codestream`), and the frames are decoded as that, through
+/// the same decoders and their codestream-size check. A stream that is none of them is refused
+/// ([`PixelError::UnrecognisedCodestream`]), never shown.
+fn identify_mislabelled(
+    file: &File,
+    info: &mut ImageInfo,
+    fragments: &[Fragment],
+) -> Result<(), PixelError> {
+    /// Enough of a codestream for its markers before the first SOF / SIZ (tables included).
+    const SNIFF_BYTES: u32 = 64 * 1024;
+    let declared = info.transfer_syntax.clone();
+    let first = fragments
+        .first()
+        .ok_or_else(|| PixelError::Malformed("encapsulated Pixel Data without fragments".into()))?;
+    let mut head = vec![0u8; first.length.min(SNIFF_BYTES) as usize];
+    file.read_exact_at(&mut head, first.offset)?;
+    let (actual, _name) = crate::decode::identify_codestream(&head, info)
+        .ok_or(PixelError::UnrecognisedCodestream { declared })?;
+    info.transfer_syntax = actual.to_string();
+    info.lossy |= crate::info::LOSSY_SYNTAXES.contains(&actual);
+    Ok(())
 }
 
 /// Assigns fragments to frames (see the module docs).

@@ -437,7 +437,8 @@ fn palette_lut(
     Ok(Some(lookup_table(first, bits, values)))
 }
 
-const LOSSY_SYNTAXES: &[&str] = &[
+/// Transfer syntaxes whose compression is lossy.
+pub(crate) const LOSSY_SYNTAXES: &[&str] = &[
     "1.2.840.10008.1.2.4.50",
     "1.2.840.10008.1.2.4.51",
     "1.2.840.10008.1.2.4.81",

@@ -106,8 +106,21 @@ fn failures_dir() -> PathBuf {
 
 /// Renders with Lucent and the reference, and returns the mean absolute difference.
 fn compare(name: &str, file: &Path, frame: u32, voi: Voi, tool: Reference, tolerance: f64) {
+    compare_with(name, file, file, frame, voi, tool, tolerance);
+}
+
+/// [`compare`], the reference rendering `reference_file` (the same pixels in another file).
+fn compare_with(
+    name: &str,
+    file: &Path,
+    reference_file: &Path,
+    frame: u32,
+    voi: Voi,
+    tool: Reference,
+    tolerance: f64,
+) {
     let work = tempfile::tempdir().unwrap();
-    let expected = reference(tool, file, frame, voi, work.path());
+    let expected = reference(tool, reference_file, frame, voi, work.path());
     let choice = match voi {
         Window(center, width) => VoiChoice::Explicit { center, width },
         Header | Colour => VoiChoice::FromHeader,
@@ -491,4 +504,120 @@ fn twelve_bit_packed_pixel_data_matches_dcmtk() {
             );
         }
     }
+}
+
+/// Runs a dcmtk or GDCM converter, asserting success.
+fn run(program: &str, args: &[&std::ffi::OsStr]) {
+    let output = Command::new(program).args(args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{program} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The same data set with another transfer syntax in its meta header (dicom-object writes the
+/// encapsulated Pixel Data as it was, fragments of undefined length).
+fn relabel(source: &Path, transfer_syntax: &str, out: &Path) {
+    let mut obj = dicom_object::open_file(source).unwrap();
+    set_transfer_syntax(&mut obj, transfer_syntax);
+    obj.write_to_file(out).unwrap();
+}
+
+fn set_transfer_syntax(obj: &mut dicom_object::DefaultDicomObject, uid: &str) {
+    use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
+    let ts = dicom_transfer_syntax_registry::TransferSyntaxRegistry
+        .get(uid)
+        .unwrap();
+    obj.meta_mut().set_transfer_syntax(ts);
+}
+
+/// Issue 17: encapsulated Pixel Data under a native transfer syntax (a mislabelled file). The
+/// generated CT slice is compressed by dcmtk / GDCM (JPEG Lossless SV1, JPEG-LS, JPEG 2000),
+/// then its meta header is changed to say Explicit or Implicit VR Little Endian. Lucent decodes
+/// the stream as what it is. The reference is dcmtk's rendering of the correctly labelled file:
+/// dcmtk 3.6.7 itself does not sniff (`dcmj2pnm` says "no pixel data found in DICOM dataset"
+/// for the mislabelled file, `gdcmconv --raw` fails too) and pydicom 3.0.1 reads the fragment
+/// bytes as native pixels (noise), so neither can render the mislabelled file.
+#[test]
+fn mislabelled_encapsulated_pixel_data_is_decoded_as_what_it_is() {
+    use lucent_error::{ErrorCode, HasErrorCode};
+    require_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let study = StudyIdentity::phantom(63, "PHANTOM^MISLABELLED");
+    ct_slice_spec(&study, 63).write(&d.join("ct.dcm")).unwrap();
+    let ct = d.join("ct.dcm").into_os_string();
+    let path = |name: &str| d.join(name).into_os_string();
+    run(
+        "dcmcjpeg",
+        &["+e1".as_ref(), &ct, &path("jpeg-lossless.dcm")],
+    );
+    run("dcmcjpls", &[&ct, &path("jpeg-ls.dcm")]);
+    run("gdcmconv", &["--j2k".as_ref(), &ct, &path("j2k.dcm")]);
+    let cases = [
+        (
+            "jpeg-lossless.dcm",
+            transfer_syntax::EXPLICIT_LE,
+            Reference::Dcmj2pnm,
+        ),
+        (
+            "jpeg-ls.dcm",
+            transfer_syntax::IMPLICIT_LE,
+            Reference::Dcml2pnm,
+        ),
+        (
+            "j2k.dcm",
+            transfer_syntax::EXPLICIT_LE,
+            Reference::GdcmThenDcm2pnm,
+        ),
+    ];
+    for (source, declared, tool) in cases {
+        let source = d.join(source);
+        let mislabelled = d.join(format!(
+            "mislabelled-{}",
+            source.file_name().unwrap().to_str().unwrap()
+        ));
+        relabel(&source, declared, &mislabelled);
+        let name = format!(
+            "mislabelled-{}",
+            source.file_stem().unwrap().to_str().unwrap()
+        );
+        compare_with(
+            &name,
+            &mislabelled,
+            &source,
+            0,
+            Window(40.0, 400.0),
+            tool,
+            1.0,
+        );
+        // The index reads the header of such a file like any other.
+        let index = lucent_index::scan(&[mislabelled.clone()]).unwrap();
+        assert_eq!(index.skipped.len(), 0, "{name}: {:?}", index.skipped);
+        assert_eq!(index.studies.len(), 1, "{name}");
+    }
+
+    // Fragments that hold no known codestream: a typed refusal, never pixels.
+    let source = d.join("jpeg-lossless.dcm");
+    let mut obj = dicom_object::open_file(&source).unwrap();
+    obj.put(dicom_core::DataElement::new(
+        dicom_dictionary_std::tags::PIXEL_DATA,
+        dicom_core::VR::OB,
+        dicom_core::value::PixelFragmentSequence::new(
+            Vec::<u32>::new(),
+            vec![vec![0x5Au8; 512 * 512 * 2]],
+        ),
+    ));
+    set_transfer_syntax(&mut obj, transfer_syntax::EXPLICIT_LE);
+    let unknown = d.join("unknown-codestream.dcm");
+    obj.write_to_file(&unknown).unwrap();
+    let err = PixelFile::open(&unknown).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::UnrecognisedCodestream, "{err}");
+
+    // Encapsulation under Explicit VR Big Endian is not allowed (PS3.5 A.4): refused, typed.
+    let be = d.join("big-endian-encapsulated.dcm");
+    relabel(&source, transfer_syntax::EXPLICIT_BE, &be);
+    let err = PixelFile::open(&be).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Malformed, "{err}");
 }
