@@ -593,7 +593,7 @@ fn mislabelled_encapsulated_pixel_data_is_decoded_as_what_it_is() {
             1.0,
         );
         // The index reads the header of such a file like any other.
-        let index = lucent_index::scan(&[mislabelled.clone()]).unwrap();
+        let index = lucent_index::scan(std::slice::from_ref(&mislabelled)).unwrap();
         assert_eq!(index.skipped.len(), 0, "{name}: {:?}", index.skipped);
         assert_eq!(index.studies.len(), 1, "{name}");
     }
