@@ -77,6 +77,9 @@ pub fn user_message(code: ErrorCode) -> &'static str {
         ErrorCode::FileChanged => {
             "This image's file changed after it was indexed (replaced or rewritten), so it is not shown under this patient. Open the folder again."
         }
+        ErrorCode::UnrecognisedCodestream => {
+            "This image's file is mislabelled: its pixel data is compressed in a format Lucent does not recognise, so it is not shown."
+        }
         other => other.description(),
     }
 }

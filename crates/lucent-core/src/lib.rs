@@ -527,7 +527,9 @@ impl Session {
                     &decoded,
                     frame,
                     VoiChoice::FromHeader,
-                ) {
+                )
+                .0
+                {
                     lucent_pixels::lut::VoiTransform::Window(w) => Some((w.center, w.width)),
                     lucent_pixels::lut::VoiTransform::Table(_) => None,
                 },

@@ -115,7 +115,7 @@ pub struct ImageInfo {
     pub columns: u16,
     /// Samples per Pixel (1 or 3).
     pub samples_per_pixel: u16,
-    /// Bits Allocated (1, 8, 16, 32, 64).
+    /// Bits Allocated (1, 8, 12 (packed), 16, 32, 64).
     pub bits_allocated: u16,
     /// Bits Stored.
     pub bits_stored: u16,
@@ -454,7 +454,8 @@ fn palette_lut(
     Ok(Some(lookup_table(first, bits, values)))
 }
 
-const LOSSY_SYNTAXES: &[&str] = &[
+/// Transfer syntaxes whose compression is lossy.
+pub(crate) const LOSSY_SYNTAXES: &[&str] = &[
     "1.2.840.10008.1.2.4.50",
     "1.2.840.10008.1.2.4.51",
     "1.2.840.10008.1.2.4.81",
@@ -504,7 +505,8 @@ impl ImageInfo {
         let high_bit = int(obj, tags::HIGH_BIT)
             .and_then(|v| u16::try_from(v).ok())
             .unwrap_or(bits_stored.saturating_sub(1));
-        if !matches!(bits_allocated, 1 | 8 | 16 | 32 | 64) {
+        // 12: ACR-NEMA packed samples (see `frames::unpack_12_bit`), native data only.
+        if !matches!(bits_allocated, 1 | 8 | 12 | 16 | 32 | 64) {
             return Err(PixelError::UnsupportedPixelFormat(format!(
                 "Bits Allocated {bits_allocated}"
             )));

@@ -35,6 +35,16 @@ pub enum DisplayNote {
         width: f64,
     },
 
+    // --- Transfer syntax (PS3.5 A.4) ---
+    /// Encapsulated Pixel Data under a native transfer syntax: decoded as what its codestream
+    /// is, not as the header says.
+    MislabelledTransferSyntax {
+        /// The transfer syntax the file declares (a native one).
+        declared: &'static str,
+        /// What the codestream is, e.g. "JPEG Lossless".
+        found: &'static str,
+    },
+
     // --- Attributes ---
     /// An optional attribute is malformed; the image is shown without it.
     IgnoredAttribute {
@@ -83,6 +93,10 @@ impl fmt::Display for DisplayNote {
                 "W {} L {}: min–max of the frame (no usable window in the file)",
                 number(*width),
                 number(*center)
+            ),
+            DisplayNote::MislabelledTransferSyntax { declared, found } => write!(
+                f,
+                "Mislabelled file: the pixel data is {found}, the header says {declared}"
             ),
             DisplayNote::IgnoredAttribute { attribute, reason } => {
                 write!(f, "{attribute} ignored: {reason}")

@@ -49,6 +49,9 @@ pub mod transfer_syntax {
     pub const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
     /// Implicit VR Little Endian.
     pub const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
+    /// Explicit VR Big Endian (retired, PS3.5 A.3): dicom-object writes its sequences and items
+    /// with undefined length and big-endian delimiters.
+    pub const EXPLICIT_BE: &str = "1.2.840.10008.1.2.2";
 }
 
 /// A deterministic UID under the `2.25` root (a UUID-derived UID, PS3.5 B.2).
