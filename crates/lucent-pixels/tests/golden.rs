@@ -402,9 +402,7 @@ sys.stdout.buffer.write(np.clip(np.rint((v - lo) / (hi - lo) * 255), 0, 255).ast
 fn narrow_linear_window_is_shown_as_linear_exact_like_pydicom() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("rt.dcm");
-    narrow_window_rt_spec(&StudyIdentity::phantom(62, "PHANTOM^RT"), 62)
-        .write(&file)
-        .unwrap();
+    write_display_class("narrow-linear-window", &file).unwrap();
     let actual = lucent_from_header(&file);
     let expected = pydicom_windowed(&file, "LINEAR_EXACT");
     assert_eq!(actual.pixels.len(), expected.len());
@@ -438,9 +436,7 @@ fn malformed_voi_lut_is_ignored_and_the_image_shown_like_dcmtk() {
     require_tools();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("lut.dcm");
-    malformed_voi_lut_spec(&StudyIdentity::phantom(63, "PHANTOM^LUT"), 63)
-        .write(&file)
-        .unwrap();
+    write_display_class("malformed-voi-lut", &file).unwrap();
     compare(
         "malformed-voi-lut",
         &file,
@@ -466,10 +462,7 @@ fn a_window_without_width_falls_back_to_min_max_and_says_so() {
     require_tools();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("w0.dcm");
-    let mut spec = malformed_voi_lut_spec(&StudyIdentity::phantom(64, "PHANTOM^W0"), 64);
-    spec.voi_lut = None;
-    spec.windows = vec![(600.0, 0.0, "ZERO")];
-    spec.write(&file).unwrap();
+    write_display_class("zero-width-window", &file).unwrap();
     compare(
         "zero-width-window",
         &file,
@@ -500,11 +493,8 @@ fn a_window_without_width_falls_back_to_min_max_and_says_so() {
 fn big_endian_with_undefined_length_sequences_matches_dcmtk() {
     require_tools();
     let dir = tempfile::tempdir().unwrap();
-    let study = StudyIdentity::phantom(62, "PHANTOM^BIGENDIAN");
-    let mut enhanced = enhanced_mr_spec(&study, 62, 4);
-    enhanced.transfer_syntax = transfer_syntax::EXPLICIT_BE;
     let file = dir.path().join("enhanced-be.dcm");
-    enhanced.write(&file).unwrap();
+    write_display_class("big-endian-undefined-length", &file).unwrap();
     let bytes = std::fs::read(&file).unwrap();
     // The file really has undefined lengths in big-endian order: (5200,9229) SQ, length FFFFFFFF,
     // and big-endian item delimiters (FFFE,E00D).
@@ -532,58 +522,6 @@ fn big_endian_with_undefined_length_sequences_matches_dcmtk() {
     }
 }
 
-/// Writes a MONOCHROME2 Secondary Capture file with the given Pixel Data bytes and image
-/// attributes, built with dicom-object in `transfer_syntax`.
-fn write_native_image(
-    path: &Path,
-    transfer_syntax: &str,
-    (rows, columns, frames): (u16, u16, u32),
-    (bits_allocated, bits_stored, signed): (u16, u16, bool),
-    pixel_data: Vec<u8>,
-) {
-    use dicom_core::value::PrimitiveValue;
-    use dicom_core::{DataElement, VR};
-    use dicom_dictionary_std::tags;
-    use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
-    let mut o = InMemDicomObject::new_empty();
-    let mut put = |tag, vr, value: PrimitiveValue| o.put(DataElement::new(tag, vr, value));
-    let sop_class = "1.2.840.10008.5.1.4.1.1.7";
-    let sop_instance = "2.25.1717";
-    put(tags::SOP_CLASS_UID, VR::UI, sop_class.into());
-    put(tags::SOP_INSTANCE_UID, VR::UI, sop_instance.into());
-    put(tags::STUDY_INSTANCE_UID, VR::UI, "2.25.1718".into());
-    put(tags::SERIES_INSTANCE_UID, VR::UI, "2.25.1719".into());
-    put(tags::MODALITY, VR::CS, "OT".into());
-    put(tags::SAMPLES_PER_PIXEL, VR::US, 1u16.into());
-    put(
-        tags::PHOTOMETRIC_INTERPRETATION,
-        VR::CS,
-        "MONOCHROME2".into(),
-    );
-    put(tags::NUMBER_OF_FRAMES, VR::IS, frames.to_string().into());
-    put(tags::ROWS, VR::US, rows.into());
-    put(tags::COLUMNS, VR::US, columns.into());
-    put(tags::BITS_ALLOCATED, VR::US, bits_allocated.into());
-    put(tags::BITS_STORED, VR::US, bits_stored.into());
-    put(tags::HIGH_BIT, VR::US, (bits_stored - 1).into());
-    put(tags::PIXEL_REPRESENTATION, VR::US, u16::from(signed).into());
-    // OW as 16-bit words, so that a big-endian file stores each word byte-swapped (PS3.5 7.3).
-    let words: Vec<u16> = pixel_data
-        .chunks(2)
-        .map(|c| u16::from_le_bytes([c[0], *c.get(1).unwrap_or(&0)]))
-        .collect();
-    put(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(words.into()));
-    o.with_meta(
-        FileMetaTableBuilder::new()
-            .transfer_syntax(transfer_syntax)
-            .media_storage_sop_class_uid(sop_class)
-            .media_storage_sop_instance_uid(sop_instance),
-    )
-    .unwrap()
-    .write_to_file(path)
-    .unwrap();
-}
-
 /// Issue 17: Bits Allocated 12 (ACR-NEMA 2.0 packing: two samples in three bytes). dcmtk reads
 /// the samples as a little-endian bit stream over the 16-bit words of Pixel Data (sample i is
 /// bits 12·i … 12·i + 11), frames back to back in that stream, so frame 1 of a 31 × 33 image
@@ -594,21 +532,9 @@ fn write_native_image(
 fn twelve_bit_packed_pixel_data_matches_dcmtk() {
     require_tools();
     let dir = tempfile::tempdir().unwrap();
-    let (rows, columns, frames) = (31u16, 33u16, 3u32);
+    let ((rows, columns, frames), values) = twelve_bit_values();
     let n = usize::from(rows) * usize::from(columns);
-    let values: Vec<u16> = (0..n * frames as usize)
-        .map(|i| ((i * 37 + (i / n) * 911) % 4096) as u16)
-        .collect();
-    // Pack: the little-endian bit stream, padded to whole 16-bit words.
-    let mut packed = vec![0u8; (values.len() * 12).div_ceil(16) * 2];
-    for (i, &v) in values.iter().enumerate() {
-        for bit in 0..12 {
-            if v >> bit & 1 == 1 {
-                let at = i * 12 + bit;
-                packed[at / 8] |= 1 << (at % 8);
-            }
-        }
-    }
+    let packed = pack_twelve_bit(&values);
     for (name, ts) in [
         ("twelve-bit-le", transfer_syntax::EXPLICIT_LE),
         ("twelve-bit-be", transfer_syntax::EXPLICIT_BE),
@@ -620,7 +546,8 @@ fn twelve_bit_packed_pixel_data_matches_dcmtk() {
             (rows, columns, frames),
             (12, 12, false),
             packed.clone(),
-        );
+        )
+        .unwrap();
         let pixels = PixelFile::open(&file).unwrap_or_else(|e| panic!("{name}: {e}"));
         for frame in 0..frames {
             compare(
@@ -777,6 +704,25 @@ fn mislabelled_encapsulated_pixel_data_is_decoded_as_what_it_is() {
         Reference::Dcmj2pnm,
         1.0,
     );
+
+    // RLE fragments under Explicit VR Little Endian (the display class of docs/CONFORMANCE.md,
+    // built without an outside encoder): exactly the gradient it encodes.
+    let rle = d.join("mislabelled-rle.dcm");
+    write_display_class("mislabelled-rle", &rle).unwrap();
+    let file = PixelFile::open(&rle).unwrap();
+    match file.decode_frame(0).unwrap().samples {
+        lucent_pixels::Samples::U8(v) => {
+            assert!(v.iter().enumerate().all(|(i, &x)| x == (i % 251) as u8))
+        }
+        other => panic!("mislabelled RLE: {other:?}"),
+    }
+    assert!(matches!(
+        file.info.notes[..],
+        [lucent_pixels::DisplayNote::MislabelledTransferSyntax {
+            declared: "Explicit VR Little Endian",
+            found: "RLE Lossless"
+        }]
+    ));
 
     // Fragments that hold no known codestream: a typed refusal, never pixels.
     let source = d.join("jpeg-lossless.dcm");

@@ -1131,21 +1131,173 @@ pub fn malformed_voi_lut_spec(study: &StudyIdentity, seed: u64) -> ImageSpec {
     s
 }
 
-/// The display classes of `docs/CONFORMANCE.md`: one file per class of image that must be shown
-/// as the file asks (one study, `PHANTOM^DISPLAY`), named after its class. Returns the paths.
-pub fn write_display_classes(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let study = StudyIdentity::phantom(70, "PHANTOM^DISPLAY");
-    let classes: Vec<(&str, ImageSpec)> = vec![
-        ("narrow-linear-window", narrow_window_rt_spec(&study, 71)),
-        ("malformed-voi-lut", malformed_voi_lut_spec(&study, 72)),
-    ];
-    let mut written = Vec::new();
-    for (name, spec) in classes {
-        let path = dir.join(format!("{name}.dcm"));
-        spec.write(&path)?;
-        written.push(path);
+/// Writes a MONOCHROME2 Secondary Capture file with the given Pixel Data bytes and image
+/// attributes, built with dicom-object in `transfer_syntax`.
+pub fn write_native_image(
+    path: &Path,
+    transfer_syntax: &str,
+    (rows, columns, frames): (u16, u16, u32),
+    (bits_allocated, bits_stored, signed): (u16, u16, bool),
+    pixel_data: Vec<u8>,
+) -> io::Result<()> {
+    let mut o = InMemDicomObject::new_empty();
+    let mut put = |tag, vr, value: PrimitiveValue| o.put(DataElement::new(tag, vr, value));
+    let sop_class = "1.2.840.10008.5.1.4.1.1.7";
+    let sop_instance = "2.25.1717";
+    put(tags::SOP_CLASS_UID, VR::UI, sop_class.into());
+    put(tags::SOP_INSTANCE_UID, VR::UI, sop_instance.into());
+    put(tags::STUDY_INSTANCE_UID, VR::UI, "2.25.1718".into());
+    put(tags::SERIES_INSTANCE_UID, VR::UI, "2.25.1719".into());
+    put(tags::MODALITY, VR::CS, "OT".into());
+    put(tags::SAMPLES_PER_PIXEL, VR::US, 1u16.into());
+    put(
+        tags::PHOTOMETRIC_INTERPRETATION,
+        VR::CS,
+        "MONOCHROME2".into(),
+    );
+    put(tags::NUMBER_OF_FRAMES, VR::IS, frames.to_string().into());
+    put(tags::ROWS, VR::US, rows.into());
+    put(tags::COLUMNS, VR::US, columns.into());
+    put(tags::BITS_ALLOCATED, VR::US, bits_allocated.into());
+    put(tags::BITS_STORED, VR::US, bits_stored.into());
+    put(tags::HIGH_BIT, VR::US, (bits_stored - 1).into());
+    put(tags::PIXEL_REPRESENTATION, VR::US, u16::from(signed).into());
+    // OW as 16-bit words, so that a big-endian file stores each word byte-swapped (PS3.5 7.3).
+    let words: Vec<u16> = pixel_data
+        .chunks(2)
+        .map(|c| u16::from_le_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+        .collect();
+    put(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(words.into()));
+    o.with_meta(
+        FileMetaTableBuilder::new()
+            .transfer_syntax(transfer_syntax)
+            .media_storage_sop_class_uid(sop_class)
+            .media_storage_sop_instance_uid(sop_instance),
+    )
+    .map_err(io::Error::other)?
+    .write_to_file(path)
+    .map_err(io::Error::other)
+}
+
+/// Bits Allocated 12 packing (ACR-NEMA 2.0, as dcmtk reads it): sample i is bits 12·i … 12·i + 11
+/// of a little-endian bit stream, padded to whole 16-bit words.
+pub fn pack_twelve_bit(values: &[u16]) -> Vec<u8> {
+    let mut packed = vec![0u8; (values.len() * 12).div_ceil(16) * 2];
+    for (i, &v) in values.iter().enumerate() {
+        for bit in 0..12 {
+            if v >> bit & 1 == 1 {
+                let at = i * 12 + bit;
+                packed[at / 8] |= 1 << (at % 8);
+            }
+        }
     }
-    Ok(written)
+    packed
+}
+
+/// One display class of `docs/CONFORMANCE.md`: a kind of image that must be shown as the file
+/// asks (issue 17), the file [`write_display_classes`] writes for it, and the test that checks
+/// Lucent on it against a reference.
+pub struct DisplayClass {
+    /// File stem in the display-classes folder.
+    pub name: &'static str,
+    /// What the file holds.
+    pub holds: &'static str,
+    /// The golden test (`crates/lucent-pixels/tests/golden.rs`) and its reference.
+    pub checked_by: &'static str,
+}
+
+/// Every display class, in the order of the report.
+pub const DISPLAY_CLASSES: &[DisplayClass] = &[
+    DisplayClass {
+        name: "narrow-linear-window",
+        holds: "RT image, Rescale Slope 5.6e-6, LINEAR window 0.108 / 0.215 (narrower than 1)",
+        checked_by: "narrow_linear_window_is_shown_as_linear_exact_like_pydicom (pydicom LINEAR_EXACT; dcmtk refuses the window)",
+    },
+    DisplayClass {
+        name: "zero-width-window",
+        holds: "a window of width 0: not applied, min–max instead",
+        checked_by: "a_window_without_width_falls_back_to_min_max_and_says_so (dcmtk +Wm)",
+    },
+    DisplayClass {
+        name: "malformed-voi-lut",
+        holds: "VOI LUT Sequence item whose LUT Descriptor has 2 values: ignored, image shown",
+        checked_by: "malformed_voi_lut_is_ignored_and_the_image_shown_like_dcmtk (dcmtk +Wm)",
+    },
+    DisplayClass {
+        name: "mislabelled-rle",
+        holds: "RLE Lossless fragments under Explicit VR Little Endian (mislabelled)",
+        checked_by: "mislabelled_encapsulated_pixel_data_is_decoded_as_what_it_is (JPEG Lossless, JPEG-LS, JPEG 2000, defined length; dcmtk on the correctly labelled file)",
+    },
+    DisplayClass {
+        name: "twelve-bit-packed-le",
+        holds: "Bits Allocated 12 (packed, ACR-NEMA 2.0), 3 frames, Explicit VR Little Endian",
+        checked_by: "twelve_bit_packed_pixel_data_matches_dcmtk (dcmtk; pydicom refuses it)",
+    },
+    DisplayClass {
+        name: "twelve-bit-packed-be",
+        holds: "Bits Allocated 12 (packed), 3 frames, Explicit VR Big Endian",
+        checked_by: "twelve_bit_packed_pixel_data_matches_dcmtk (dcmtk)",
+    },
+    DisplayClass {
+        name: "big-endian-undefined-length",
+        holds: "enhanced MR, Explicit VR Big Endian, sequences and items of undefined length",
+        checked_by: "big_endian_with_undefined_length_sequences_matches_dcmtk (dcmtk)",
+    },
+];
+
+/// The 31 × 33 × 3 stored values of the 12-bit class (frames start mid-byte when packed).
+pub fn twelve_bit_values() -> ((u16, u16, u32), Vec<u16>) {
+    let (rows, columns, frames) = (31u16, 33u16, 3u32);
+    let n = usize::from(rows) * usize::from(columns);
+    let values = (0..n * frames as usize)
+        .map(|i| ((i * 37 + (i / n) * 911) % 4096) as u16)
+        .collect();
+    ((rows, columns, frames), values)
+}
+
+/// Writes the file of one display class (see [`DISPLAY_CLASSES`]); all in one study,
+/// `PHANTOM^DISPLAY`.
+pub fn write_display_class(name: &str, path: &Path) -> io::Result<()> {
+    let study = StudyIdentity::phantom(70, "PHANTOM^DISPLAY");
+    let twelve = |ts: &str| {
+        let (size, values) = twelve_bit_values();
+        write_native_image(path, ts, size, (12, 12, false), pack_twelve_bit(&values))
+    };
+    match name {
+        "narrow-linear-window" => narrow_window_rt_spec(&study, 71).write(path),
+        "zero-width-window" => {
+            let mut spec = malformed_voi_lut_spec(&study, 73);
+            spec.voi_lut = None;
+            spec.windows = vec![(600.0, 0.0, "ZERO")];
+            spec.series_number = Some(9);
+            spec.write(path)
+        }
+        "malformed-voi-lut" => malformed_voi_lut_spec(&study, 72).write(path),
+        "mislabelled-rle" => std::fs::write(
+            path,
+            malformed::mislabelled_rle_file(transfer_syntax::EXPLICIT_LE, 64, 64),
+        ),
+        "twelve-bit-packed-le" => twelve(transfer_syntax::EXPLICIT_LE),
+        "twelve-bit-packed-be" => twelve(transfer_syntax::EXPLICIT_BE),
+        "big-endian-undefined-length" => {
+            let mut spec = enhanced_mr_spec(&study, 74, 4);
+            spec.transfer_syntax = transfer_syntax::EXPLICIT_BE;
+            spec.write(path)
+        }
+        other => Err(io::Error::other(format!("no display class {other}"))),
+    }
+}
+
+/// Writes every display class into `dir` as `<name>.dcm`. Returns the paths.
+pub fn write_display_classes(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    DISPLAY_CLASSES
+        .iter()
+        .map(|class| {
+            let path = dir.join(format!("{}.dcm", class.name));
+            write_display_class(class.name, &path).map(|_| path)
+        })
+        .collect()
 }
 
 /// Character-set samples: (file stem, Specific Character Set, raw Patient's Name, expected text).

@@ -691,6 +691,16 @@ fn encapsulated_file(transfer_syntax: &str, mut header: Vec<u8>, fragments: &[Ve
 
 /// A valid RLE Lossless file (PS3.5 Annex G) of an 8-bit gradient: a seed.
 fn rle_file(rows: u16, cols: u16) -> Vec<u8> {
+    rle_gradient_file("1.2.840.10008.1.2.5", rows, cols)
+}
+
+/// The RLE gradient of [`rle_file`] under a native transfer syntax: a mislabelled file (PS3.5
+/// A.4 allows encapsulation only under the compressed syntaxes) whose codestream says what it is.
+pub fn mislabelled_rle_file(native_transfer_syntax: &str, rows: u16, cols: u16) -> Vec<u8> {
+    rle_gradient_file(native_transfer_syntax, rows, cols)
+}
+
+fn rle_gradient_file(transfer_syntax: &str, rows: u16, cols: u16) -> Vec<u8> {
     let plane: Vec<u8> = (0..usize::from(rows) * usize::from(cols))
         .map(|i| (i % 251) as u8)
         .collect();
@@ -704,7 +714,7 @@ fn rle_file(rows: u16, cols: u16) -> Vec<u8> {
     frame[4..8].copy_from_slice(&64u32.to_le_bytes());
     frame.extend(segment);
     encapsulated_file(
-        "1.2.840.10008.1.2.5",
+        transfer_syntax,
         image_header(rows, cols, 1, 8, "MONOCHROME2", 1),
         &[frame],
     )
