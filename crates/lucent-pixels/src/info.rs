@@ -4,7 +4,8 @@
 //! validated the structure against the file size (so no declared length can make dicom-object
 //! allocate beyond what the file holds). Attribute meanings: PS3.3 C.7.6.3 (Image Pixel),
 //! C.11.1 (Modality LUT), C.11.2 (VOI LUT), C.7.6.16 (functional groups), C.7.5.1.1.2 (padding),
-//! C.7.9 (palettes, segmented ones expanded by [`crate::palette`] per C.7.9.2).
+//! C.7.9 (palettes, segmented ones expanded by [`crate::palette`] per C.7.9.2), C.7.6.11 (display
+//! shutters, read by [`crate::shutter`]).
 
 use crate::error::PixelError;
 use dicom_dictionary_std::tags;
@@ -158,6 +159,10 @@ pub struct ImageInfo {
     /// Calibrated 2-D regions of an ultrasound image (PS3.3 C.8.5.5), for measurements where the
     /// file has no Pixel Spacing.
     pub ultrasound_regions: Vec<UltrasoundRegion>,
+    /// The Display Shutter Module (PS3.3 C.7.6.11), when it hides part of the image.
+    pub shutter: Option<crate::shutter::DisplayShutter>,
+    /// What of the file's shutter is not applied, and why.
+    pub shutter_issues: Vec<crate::shutter::ShutterIssue>,
 }
 
 /// A region of an ultrasound image with a spatial calibration (PS3.3 C.8.5.5.1): a 2-D tissue or
@@ -649,6 +654,7 @@ impl ImageInfo {
             }
             _ => None,
         };
+        let (shutter, shutter_issues) = crate::shutter::DisplayShutter::read(obj, rows, columns);
         Ok(ImageInfo {
             transfer_syntax: transfer_syntax.to_string(),
             rows,
@@ -675,6 +681,8 @@ impl ImageInfo {
             frame_time_ms: frame_time_ms(obj),
             rescale_type: text(obj, tags::RESCALE_TYPE),
             ultrasound_regions: ultrasound_regions(obj, rows, columns),
+            shutter,
+            shutter_issues,
         })
     }
 
