@@ -829,6 +829,8 @@ window.__lucent = {
       shown: vp.shownIndex,
       window: vp.window,
       preset: vp.presetName,
+      windowFromFile: vp.windowFromFile,
+      notes: vp.notesOnScreen(),
       invert: vp.invert,
       view: vp.view,
       spacing: vp.stack?.spacing ?? null,

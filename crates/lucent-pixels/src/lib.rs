@@ -16,6 +16,7 @@ pub mod error;
 pub mod frames;
 pub mod info;
 pub mod lut;
+pub mod notes;
 pub mod palette;
 pub mod render;
 pub mod rle;
@@ -29,8 +30,9 @@ pub use decode::{ColorModel, DecodedFrame, SampleBuf, Samples};
 pub use error::PixelError;
 pub use frames::PixelFile;
 pub use info::{ImageInfo, Photometric, UltrasoundRegion, VoiFunction, Window};
+pub use notes::DisplayNote;
 pub use render::{Presentation, RenderedFrame, Renderer, VoiChoice};
-pub use shutter::{DisplayShutter, ShutterIssue};
+pub use shutter::DisplayShutter;
 pub use tiles::{Pyramid, Tile};
 pub use values::{FrameValues, ModalityValues};
 
@@ -63,6 +65,6 @@ pub(crate) fn test_info() -> ImageInfo {
         rescale_type: None,
         ultrasound_regions: Vec::new(),
         shutter: None,
-        shutter_issues: Vec::new(),
+        notes: Vec::new(),
     }
 }

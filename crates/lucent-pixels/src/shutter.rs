@@ -15,13 +15,14 @@
 //!
 //! Several shapes combine: a pixel is shown only if it is inside every shutter ("the least
 //! amount of image remaining shall be visible"). A malformed shape is ignored and reported
-//! ([`ShutterIssue`]); a shutter is never a reason to refuse an image, and only ever hides
+//! (a [`DisplayNote`]); a shutter is never a reason to refuse an image, and only ever hides
 //! pixels. A Bitmap Display Shutter (PS3.3 C.7.6.15, Shutter Shape BITMAP) is reported as not
 //! applied; [`apply_outside`] is the entry point a bitmap mask will use.
 //!
 //! The visible column spans of every row are computed once per file (at most 65,535 rows, each
 //! a handful of spans) so that rendering a frame only fills the hidden runs.
 
+use crate::notes::DisplayNote;
 use crate::render::RenderedFrame;
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
@@ -81,23 +82,6 @@ impl ShapeKind {
             ShapeKind::Polygonal => "POLYGONAL",
         }
     }
-}
-
-/// Why (part of) a shutter is not applied as written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ShutterIssue {
-    /// The shape's attributes are missing, not integers, or contradict each other (left >
-    /// right, radius ≤ 0, an odd number of vertex values, fewer than 3 vertices ...).
-    MalformedShape(ShapeKind),
-    /// Shutter Shape BITMAP (PS3.3 C.7.6.15) is not applied yet.
-    BitmapNotApplied,
-    /// A Shutter Shape value that is not a defined term, or a shape named twice.
-    UnknownShape,
-    /// Shutter Presentation Value (0018,1622) or Shutter Presentation Color CIELab Value
-    /// (0018,1624) is not 1 resp. 3 unsigned 16-bit values: black is used.
-    MalformedValue,
-    /// The shapes together leave no pixel of the image visible: not applied.
-    HidesWholeImage,
 }
 
 /// The display value of the occluded pixels, per channel count.
@@ -179,18 +163,20 @@ pub struct DisplayShutter {
 
 impl DisplayShutter {
     /// Reads the Display Shutter Module of a data set for a `rows` × `columns` image. `None`
-    /// when there is no shutter or nothing valid to apply; the issues say what was left out.
+    /// when there is no shutter or nothing valid to apply; `notes` get what was left out.
     pub fn read(
         obj: &InMemDicomObject,
         rows: u16,
         columns: u16,
-    ) -> (Option<DisplayShutter>, Vec<ShutterIssue>) {
-        let mut issues = Vec::new();
-        let Some(names) = element(obj, tags::SHUTTER_SHAPE)
-            .and_then(|e| e.to_multi_str().ok().map(|v| v.to_vec()))
-        else {
-            return (None, issues);
+        notes: &mut Vec<DisplayNote>,
+    ) -> Option<DisplayShutter> {
+        let mut note = |n: DisplayNote| {
+            if !notes.contains(&n) {
+                notes.push(n);
+            }
         };
+        let names = element(obj, tags::SHUTTER_SHAPE)
+            .and_then(|e| e.to_multi_str().ok().map(|v| v.to_vec()))?;
         let mut kinds: Vec<ShapeKind> = Vec::new();
         for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
             let kind = match name {
@@ -198,16 +184,16 @@ impl DisplayShutter {
                 "CIRCULAR" => ShapeKind::Circular,
                 "POLYGONAL" => ShapeKind::Polygonal,
                 "BITMAP" => {
-                    issues.push(ShutterIssue::BitmapNotApplied);
+                    note(DisplayNote::BitmapShutterNotApplied);
                     continue;
                 }
                 _ => {
-                    issues.push(ShutterIssue::UnknownShape);
+                    note(DisplayNote::UnknownShutterShape);
                     continue;
                 }
             };
             if kinds.contains(&kind) {
-                issues.push(ShutterIssue::UnknownShape);
+                note(DisplayNote::UnknownShutterShape);
             } else {
                 kinds.push(kind);
             }
@@ -217,15 +203,15 @@ impl DisplayShutter {
             .filter_map(|kind| {
                 let shape = read_shape(obj, kind);
                 if shape.is_none() {
-                    issues.push(ShutterIssue::MalformedShape(kind));
+                    note(DisplayNote::MalformedShutterIgnored { shape: kind });
                 }
                 shape
             })
             .collect();
         if shapes.is_empty() {
-            return (None, issues);
+            return None;
         }
-        let value = read_value(obj, &mut issues);
+        let value = read_value(obj, &mut note);
         let visible = visible_spans(&shapes, rows, columns);
         let shown: u64 = visible
             .iter()
@@ -234,22 +220,16 @@ impl DisplayShutter {
             .sum();
         let total = u64::from(rows) * u64::from(columns);
         if shown == 0 {
-            issues.push(ShutterIssue::HidesWholeImage);
-            return (None, issues);
+            note(DisplayNote::ShutterWouldHideImage);
+            return None;
         }
-        if shown == total {
-            // Every pixel is inside: nothing to hide.
-            return (None, issues);
-        }
-        (
-            Some(DisplayShutter {
-                shapes,
-                visible,
-                hidden_pixels: total - shown,
-                value,
-            }),
-            issues,
-        )
+        // Every pixel inside: nothing to hide, nothing to apply.
+        (shown < total).then_some(DisplayShutter {
+            shapes,
+            visible,
+            hidden_pixels: total - shown,
+            value,
+        })
     }
 
     /// Whether the pixel at 0-based `row`, `column` is shown.
@@ -388,7 +368,7 @@ fn read_shape(obj: &InMemDicomObject, kind: ShapeKind) -> Option<ShutterShape> {
     }
 }
 
-fn read_value(obj: &InMemDicomObject, issues: &mut Vec<ShutterIssue>) -> ShutterValue {
+fn read_value(obj: &InMemDicomObject, note: &mut impl FnMut(DisplayNote)) -> ShutterValue {
     let mut malformed = false;
     let mut unsigned = |tag: Tag, count: usize| -> Option<Vec<u16>> {
         let e = element(obj, tag)?;
@@ -410,7 +390,7 @@ fn read_value(obj: &InMemDicomObject, issues: &mut Vec<ShutterIssue>) -> Shutter
     let colour = unsigned(tags::SHUTTER_PRESENTATION_COLOR_CIE_LAB_VALUE, 3)
         .map(|v| cielab_to_srgb([v[0], v[1], v[2]]));
     if malformed {
-        issues.push(ShutterIssue::MalformedValue);
+        note(DisplayNote::MalformedShutterValue);
     }
     // Absent: the standard leaves the value undefined; black, as dcmtk does.
     let grey = grey.unwrap_or(0);
@@ -572,6 +552,17 @@ mod tests {
     use super::*;
     use dicom_core::{DataElement, PrimitiveValue, VR};
 
+    /// The shutter and the notes reading it gives.
+    fn read(
+        o: &InMemDicomObject,
+        rows: u16,
+        columns: u16,
+    ) -> (Option<DisplayShutter>, Vec<DisplayNote>) {
+        let mut notes = Vec::new();
+        let shutter = DisplayShutter::read(o, rows, columns, &mut notes);
+        (shutter, notes)
+    }
+
     fn obj(elements: &[(Tag, VR, &str)]) -> InMemDicomObject {
         let mut o = InMemDicomObject::new_empty();
         for &(tag, vr, value) in elements {
@@ -605,7 +596,7 @@ mod tests {
 
     #[test]
     fn rectangle_edges_are_inside_and_one_based() {
-        let (s, issues) = DisplayShutter::read(&obj(&rect("2", "4", "2", "3")), 4, 5);
+        let (s, issues) = read(&obj(&rect("2", "4", "2", "3")), 4, 5);
         assert!(issues.is_empty());
         let s = s.unwrap();
         assert_eq!(picture(&s, 4, 5), [".....", ".###.", ".###.", "....."]);
@@ -619,7 +610,7 @@ mod tests {
             (tags::CENTER_OF_CIRCULAR_SHUTTER, VR::IS, "3\\4"),
             (tags::RADIUS_OF_CIRCULAR_SHUTTER, VR::IS, "2"),
         ]);
-        let s = DisplayShutter::read(&o, 5, 7).0.unwrap();
+        let s = read(&o, 5, 7).0.unwrap();
         // Row 1 and 5 (dy = ±2): only the centre column (distance exactly 2).
         // Row 2 and 4 (dy = ±1): 4 − 1 = 3, ⌊√3⌋ = 1 → columns 3..5.
         assert_eq!(
@@ -639,7 +630,7 @@ mod tests {
                 "1\\1\\5\\1\\5\\5",
             ),
         ]);
-        let s = DisplayShutter::read(&o, 6, 6).0.unwrap();
+        let s = read(&o, 6, 6).0.unwrap();
         assert_eq!(
             picture(&s, 6, 6),
             ["#.....", "##....", "###...", "####..", "#####.", "......"]
@@ -653,7 +644,7 @@ mod tests {
                 "1\\1\\5\\1\\5\\7\\1\\7\\1\\5\\3\\5\\3\\3\\1\\3",
             ),
         ]);
-        let s = DisplayShutter::read(&o, 5, 8).0.unwrap();
+        let s = read(&o, 5, 8).0.unwrap();
         assert_eq!(
             picture(&s, 5, 8),
             ["###.###.", "###.###.", "#######.", "#######.", "#######."]
@@ -662,7 +653,7 @@ mod tests {
 
     #[test]
     fn polygon_with_a_rectangle_s_corners_equals_the_rectangle() {
-        let rectangle = DisplayShutter::read(&obj(&rect("3", "17", "2", "9")), 12, 20).0;
+        let rectangle = read(&obj(&rect("3", "17", "2", "9")), 12, 20).0;
         let polygon = obj(&[
             (tags::SHUTTER_SHAPE, VR::CS, "POLYGONAL"),
             (
@@ -671,7 +662,7 @@ mod tests {
                 "2\\3\\2\\17\\9\\17\\9\\3",
             ),
         ]);
-        let polygon = DisplayShutter::read(&polygon, 12, 20).0;
+        let polygon = read(&polygon, 12, 20).0;
         assert_eq!(
             picture(&rectangle.unwrap(), 12, 20),
             picture(&polygon.unwrap(), 12, 20)
@@ -684,7 +675,7 @@ mod tests {
         e[0].2 = "RECTANGULAR\\CIRCULAR";
         e.push((tags::CENTER_OF_CIRCULAR_SHUTTER, VR::IS, "3\\3"));
         e.push((tags::RADIUS_OF_CIRCULAR_SHUTTER, VR::IS, "2"));
-        let s = DisplayShutter::read(&obj(&e), 5, 5).0.unwrap();
+        let s = read(&obj(&e), 5, 5).0.unwrap();
         assert_eq!(
             picture(&s, 5, 5),
             ["..#..", ".##..", "###..", ".##..", "..#.."]
@@ -700,9 +691,12 @@ mod tests {
             ])
         };
         let malformed = |o: InMemDicomObject, kind| {
-            let (s, issues) = DisplayShutter::read(&o, 8, 8);
+            let (s, issues) = read(&o, 8, 8);
             assert!(s.is_none());
-            assert_eq!(issues, [ShutterIssue::MalformedShape(kind)]);
+            assert_eq!(
+                issues,
+                [DisplayNote::MalformedShutterIgnored { shape: kind }]
+            );
         };
         use ShapeKind::*;
         malformed(polygon("1\\1\\5\\1\\5"), Polygonal); // odd number of values
@@ -731,8 +725,11 @@ mod tests {
         let mut e = rect("2", "3", "2", "3");
         e[0].2 = "RECTANGULAR\\POLYGONAL";
         e.push((tags::VERTICES_OF_THE_POLYGONAL_SHUTTER, VR::IS, "1\\1\\2"));
-        let (s, issues) = DisplayShutter::read(&obj(&e), 4, 4);
-        assert_eq!(issues, [ShutterIssue::MalformedShape(Polygonal)]);
+        let (s, issues) = read(&obj(&e), 4, 4);
+        assert_eq!(
+            issues,
+            [DisplayNote::MalformedShutterIgnored { shape: Polygonal }]
+        );
         assert_eq!(picture(&s.unwrap(), 4, 4), ["....", ".##.", ".##.", "...."]);
     }
 
@@ -740,27 +737,24 @@ mod tests {
     fn bitmap_unknown_and_useless_shutters_are_reported_not_applied() {
         let o = obj(&[(tags::SHUTTER_SHAPE, VR::CS, "BITMAP")]);
         assert_eq!(
-            DisplayShutter::read(&o, 4, 4),
-            (None, vec![ShutterIssue::BitmapNotApplied])
+            read(&o, 4, 4),
+            (None, vec![DisplayNote::BitmapShutterNotApplied])
         );
         let o = obj(&[(tags::SHUTTER_SHAPE, VR::CS, "STAR")]);
         assert_eq!(
-            DisplayShutter::read(&o, 4, 4),
-            (None, vec![ShutterIssue::UnknownShape])
+            read(&o, 4, 4),
+            (None, vec![DisplayNote::UnknownShutterShape])
         );
         // Entirely outside the image: it would hide everything.
-        let (s, issues) = DisplayShutter::read(&obj(&rect("10", "12", "1", "4")), 4, 4);
+        let (s, issues) = read(&obj(&rect("10", "12", "1", "4")), 4, 4);
         assert!(s.is_none());
-        assert_eq!(issues, [ShutterIssue::HidesWholeImage]);
+        assert_eq!(issues, [DisplayNote::ShutterWouldHideImage]);
         // Larger than the image: hides nothing, nothing to apply, nothing to say.
         assert_eq!(
-            DisplayShutter::read(&obj(&rect("-5", "99", "0", "4")), 4, 4),
+            read(&obj(&rect("-5", "99", "0", "4")), 4, 4),
             (None, vec![])
         );
-        assert_eq!(
-            DisplayShutter::read(&InMemDicomObject::new_empty(), 4, 4),
-            (None, vec![])
-        );
+        assert_eq!(read(&InMemDicomObject::new_empty(), 4, 4), (None, vec![]));
     }
 
     #[test]
@@ -768,7 +762,7 @@ mod tests {
         let with_value = |extra: Vec<(Tag, VR, &'static str)>| {
             let mut e = rect("2", "3", "2", "3");
             e.extend(extra);
-            DisplayShutter::read(&obj(&e), 4, 4)
+            read(&obj(&e), 4, 4)
         };
         let (s, _) = with_value(vec![]);
         assert_eq!(
@@ -800,14 +794,14 @@ mod tests {
         );
         let (s, issues) = with_value(vec![(tags::SHUTTER_PRESENTATION_VALUE, VR::US, "-3")]);
         assert_eq!(s.unwrap().value.grey, 0);
-        assert_eq!(issues, [ShutterIssue::MalformedValue]);
+        assert_eq!(issues, [DisplayNote::MalformedShutterValue]);
         assert_eq!(cielab_to_srgb([65535, 0x8080, 0x8080]), [255; 3]);
         assert_eq!(cielab_to_srgb([0, 0x8080, 0x8080]), [0; 3]);
     }
 
     #[test]
     fn apply_fills_hidden_runs_and_any_mask() {
-        let (s, _) = DisplayShutter::read(&obj(&rect("2", "3", "1", "1")), 2, 4);
+        let (s, _) = read(&obj(&rect("2", "3", "1", "1")), 2, 4);
         let s = s.unwrap();
         let mut frame = RenderedFrame {
             width: 4,
@@ -815,6 +809,7 @@ mod tests {
             channels: 3,
             pixels: vec![9; 24],
             lossy: false,
+            notes: Vec::new(),
         };
         let value = ShutterValue {
             grey: 7,

@@ -16,7 +16,8 @@ use common::{have, keep_failure_images, read_pgm, read_png};
 use dicom_core::value::PrimitiveValue;
 use dicom_core::{DataElement, Tag, VR};
 use dicom_dictionary_std::tags;
-use lucent_pixels::shutter::{ShapeKind, ShutterIssue};
+use lucent_pixels::DisplayNote;
+use lucent_pixels::shutter::ShapeKind;
 use lucent_pixels::{PixelFile, Presentation, RenderedFrame, Renderer, VoiChoice};
 use lucent_testdata::*;
 use std::path::{Path, PathBuf};
@@ -279,15 +280,16 @@ fn greyscale_shutters_match_dcmtk_and_the_reference_geometry() {
             hidden_count > 0 && hidden_count < visible.len(),
             "{name}: the shutter must hide part of the image"
         );
-        assert_matches(
-            name,
-            &render(&file, Presentation::default()),
-            &reference,
-            &visible,
-            &[hidden],
-        );
+        let shown = render(&file, Presentation::default());
+        assert_eq!(shown.notes, [], "{name}");
+        assert_matches(name, &shown, &reference, &visible, &[hidden]);
         // Turned off, the whole image is shown: dcmtk's pixels everywhere.
         let off = Presentation { shutters: false };
+        assert_eq!(
+            render(&file, off).notes,
+            [DisplayNote::ShutterTurnedOff],
+            "{name}"
+        );
         assert_matches(
             &format!("{name}-off"),
             &render(&file, off),
@@ -303,7 +305,7 @@ fn malformed_shutters_are_ignored_and_the_image_shown() {
     require_tools();
     let dir = tempfile::tempdir().unwrap();
     let spec = dx_phantom(72);
-    let cases: Vec<(&str, Attributes, Vec<ShutterIssue>)> = vec![
+    let cases: Vec<(&str, Attributes, Vec<DisplayNote>)> = vec![
         (
             "odd-vertex-values",
             shape(
@@ -313,12 +315,16 @@ fn malformed_shutters_are_ignored_and_the_image_shown() {
                     Text("10\\20\\85\\10\\60"),
                 )],
             ),
-            vec![ShutterIssue::MalformedShape(ShapeKind::Polygonal)],
+            vec![DisplayNote::MalformedShutterIgnored {
+                shape: ShapeKind::Polygonal,
+            }],
         ),
         (
             "left-beyond-right",
             shape("RECTANGULAR", rectangle("100", "20", "10", "80")),
-            vec![ShutterIssue::MalformedShape(ShapeKind::Rectangular)],
+            vec![DisplayNote::MalformedShutterIgnored {
+                shape: ShapeKind::Rectangular,
+            }],
         ),
         (
             "bitmap",
@@ -326,14 +332,14 @@ fn malformed_shutters_are_ignored_and_the_image_shown() {
                 (tags::SHUTTER_SHAPE, Text("BITMAP")),
                 (tags::SHUTTER_OVERLAY_GROUP, Unsigned(vec![0x6000])),
             ],
-            vec![ShutterIssue::BitmapNotApplied],
+            vec![DisplayNote::BitmapShutterNotApplied],
         ),
     ];
     for (name, attributes, issues) in cases {
         let work = tempfile::tempdir().unwrap();
         let file = shutter_file(dir.path(), name, &spec, &attributes);
         let f = PixelFile::open(&file).unwrap();
-        assert_eq!(f.info.shutter_issues, issues, "{name}");
+        assert_eq!(f.info.notes, issues, "{name}");
         assert!(f.info.shutter.is_none(), "{name}");
         let reference = dcmp2pgm(&file, work.path());
         let all = vec![true; reference.pixels.len()];

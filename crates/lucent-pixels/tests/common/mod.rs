@@ -52,6 +52,7 @@ pub fn read_pgm(path: &Path) -> RenderedFrame {
         channels: 1,
         pixels,
         lossy: false,
+        notes: Vec::new(),
     }
 }
 
