@@ -4,7 +4,8 @@
 //! validated the structure against the file size (so no declared length can make dicom-object
 //! allocate beyond what the file holds). Attribute meanings: PS3.3 C.7.6.3 (Image Pixel),
 //! C.11.1 (Modality LUT), C.11.2 (VOI LUT), C.7.6.16 (functional groups), C.7.5.1.1.2 (padding),
-//! C.7.9 (palettes, segmented ones expanded by [`crate::palette`] per C.7.9.2).
+//! C.7.9 (palettes, segmented ones expanded by [`crate::palette`] per C.7.9.2), C.7.6.11 (display
+//! shutters, read by [`crate::shutter`]).
 
 use crate::error::PixelError;
 use crate::notes::DisplayNote;
@@ -159,6 +160,9 @@ pub struct ImageInfo {
     /// Calibrated 2-D regions of an ultrasound image (PS3.3 C.8.5.5), for measurements where the
     /// file has no Pixel Spacing.
     pub ultrasound_regions: Vec<UltrasoundRegion>,
+    /// The Display Shutter Module (PS3.3 C.7.6.11), when it hides part of the image (what of
+    /// it is not applied is in `notes`).
+    pub shutter: Option<crate::shutter::DisplayShutter>,
     /// What the viewer must say about how this file is shown (an optional attribute ignored
     /// because it is malformed, a window that cannot be applied, …).
     pub notes: Vec<DisplayNote>,
@@ -678,6 +682,7 @@ impl ImageInfo {
             }
             _ => None,
         };
+        let shutter = crate::shutter::DisplayShutter::read(obj, rows, columns, &mut notes);
         Ok(ImageInfo {
             transfer_syntax: transfer_syntax.to_string(),
             rows,
@@ -704,6 +709,7 @@ impl ImageInfo {
             frame_time_ms: frame_time_ms(obj),
             rescale_type: text(obj, tags::RESCALE_TYPE),
             ultrasound_regions: ultrasound_regions(obj, rows, columns),
+            shutter,
             notes,
         })
     }

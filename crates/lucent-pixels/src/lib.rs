@@ -3,7 +3,8 @@
 //! [`PixelFile::open`] validates the header (Lucent's header reader), reads the pixel attributes
 //! ([`info`]) and locates every frame once ([`frames`]). [`PixelFile::decode_frame`] reads and
 //! decodes one frame ([`decode`]); [`PixelFile::render`] applies the modality and VOI LUTs and the
-//! photometric interpretation ([`lut`], [`render`]) to give 8-bit grey or RGB pixels.
+//! photometric interpretation ([`lut`], [`render`]) to give 8-bit grey or RGB pixels, then the
+//! display shutter ([`shutter`]).
 //!
 //! Architecture invariants: no Tauri, no audit (the facade orders audit before pixels); every
 //! size from a header goes through [`safe_math`] and its caps before allocation; a codec panic
@@ -20,6 +21,7 @@ pub mod palette;
 pub mod render;
 pub mod rle;
 pub mod safe_math;
+pub mod shutter;
 pub mod tiles;
 pub mod values;
 
@@ -29,7 +31,8 @@ pub use error::PixelError;
 pub use frames::PixelFile;
 pub use info::{ImageInfo, Photometric, UltrasoundRegion, VoiFunction, Window};
 pub use notes::DisplayNote;
-pub use render::{RenderedFrame, Renderer, VoiChoice};
+pub use render::{Presentation, RenderedFrame, Renderer, VoiChoice};
+pub use shutter::DisplayShutter;
 pub use tiles::{Pyramid, Tile};
 pub use values::{FrameValues, ModalityValues};
 
@@ -61,6 +64,7 @@ pub(crate) fn test_info() -> ImageInfo {
         frame_time_ms: None,
         rescale_type: None,
         ultrasound_regions: Vec::new(),
+        shutter: None,
         notes: Vec::new(),
     }
 }

@@ -45,6 +45,26 @@ pub enum DisplayNote {
         found: &'static str,
     },
 
+    // --- Display shutters (PS3.3 C.7.6.11, C.7.6.15) ---
+    /// A shutter shape whose attributes are missing, not integers or contradict each other
+    /// (left > right, radius ≤ 0, an odd number of vertex values, fewer than 3 vertices ...):
+    /// that shape is not applied.
+    MalformedShutterIgnored {
+        /// The shape.
+        shape: crate::shutter::ShapeKind,
+    },
+    /// Shutter Shape BITMAP (a Bitmap Display Shutter, C.7.6.15) is not applied yet.
+    BitmapShutterNotApplied,
+    /// A Shutter Shape value that is not a defined term, or that is repeated: ignored.
+    UnknownShutterShape,
+    /// Shutter Presentation Value (0018,1622) or Shutter Presentation Color CIELab Value
+    /// (0018,1624) is not 1 resp. 3 unsigned 16-bit values: black is used.
+    MalformedShutterValue,
+    /// The shapes together would hide every pixel of the image: not applied.
+    ShutterWouldHideImage,
+    /// The reader turned the image's display shutter off: the whole image is shown.
+    ShutterTurnedOff,
+
     // --- Attributes ---
     /// An optional attribute is malformed; the image is shown without it.
     IgnoredAttribute {
@@ -98,6 +118,32 @@ impl fmt::Display for DisplayNote {
                 f,
                 "Mislabelled file: the pixel data is {found}, the header says {declared}"
             ),
+            DisplayNote::MalformedShutterIgnored { shape } => write!(
+                f,
+                "The {} display shutter is malformed: not applied",
+                shape.name()
+            ),
+            DisplayNote::BitmapShutterNotApplied => {
+                write!(
+                    f,
+                    "The BITMAP display shutter is not applied (not supported yet)"
+                )
+            }
+            DisplayNote::UnknownShutterShape => write!(
+                f,
+                "A Shutter Shape value is not RECTANGULAR, CIRCULAR, POLYGONAL or BITMAP, or is repeated: ignored"
+            ),
+            DisplayNote::MalformedShutterValue => write!(
+                f,
+                "The shutter's presentation value is malformed: black is used"
+            ),
+            DisplayNote::ShutterWouldHideImage => write!(
+                f,
+                "The display shutter would hide the whole image: not applied"
+            ),
+            DisplayNote::ShutterTurnedOff => {
+                write!(f, "Display shutter off: the whole image is shown")
+            }
             DisplayNote::IgnoredAttribute { attribute, reason } => {
                 write!(f, "{attribute} ignored: {reason}")
             }

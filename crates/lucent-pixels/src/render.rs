@@ -27,6 +27,20 @@ pub enum VoiChoice {
     MinMax,
 }
 
+/// What the renderer draws over the file's pixel values. The default is what the file asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Presentation {
+    /// Apply the image's display shutter (PS3.3 C.7.6.11); on by default. Off lets a reader
+    /// look behind it (the image is then shown in full, as if it had no shutter).
+    pub shutters: bool,
+}
+
+impl Default for Presentation {
+    fn default() -> Self {
+        Presentation { shutters: true }
+    }
+}
+
 /// A frame ready for display.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenderedFrame {
@@ -148,13 +162,26 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    /// Applies modality LUT, VOI and photometric interpretation to a decoded frame.
+    /// Applies modality LUT, VOI and photometric interpretation to a decoded frame, then what
+    /// the file asks to be shown over it (the display shutter): [`Presentation::default`].
     pub fn render(
         &self,
         info: &ImageInfo,
         frame: &DecodedFrame,
         k: u32,
         voi: VoiChoice,
+    ) -> Result<RenderedFrame, PixelError> {
+        self.render_with(info, frame, k, voi, Presentation::default())
+    }
+
+    /// [`Renderer::render`] with a choice of what to draw over the pixels.
+    pub fn render_with(
+        &self,
+        info: &ImageInfo,
+        frame: &DecodedFrame,
+        k: u32,
+        voi: VoiChoice,
+        presentation: Presentation,
     ) -> Result<RenderedFrame, PixelError> {
         if let VoiChoice::Explicit { center, width } = voi {
             validate_window(center, width)?;
@@ -169,14 +196,23 @@ impl Renderer {
             ColorModel::Palette => (3, render_palette(info, frame)?),
             _ => (3, render_color(info, frame)?),
         };
-        Ok(RenderedFrame {
+        let mut rendered = RenderedFrame {
             width: u32::from(frame.columns),
             height: u32::from(frame.rows),
             channels,
             pixels,
             lossy: info.lossy,
             notes,
-        })
+        };
+        // After VOI and photometric interpretation: the shutter value is a display value.
+        if let Some(shutter) = &info.shutter {
+            if presentation.shutters {
+                shutter.apply(&mut rendered);
+            } else {
+                rendered.notes.push(DisplayNote::ShutterTurnedOff);
+            }
+        }
+        Ok(rendered)
     }
 
     fn render_monochrome(

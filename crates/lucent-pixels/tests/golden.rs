@@ -5,6 +5,9 @@
 //! Tolerance: mean absolute difference ≤ 1 grey level for lossless data, ≤ 2 for lossy. On a
 //! failure both images are written to `target/golden-failures/`.
 
+mod common;
+
+use common::{have, keep_failure_images, read_png};
 use lucent_pixels::{PixelFile, RenderedFrame, VoiChoice};
 use lucent_testdata::*;
 use std::path::{Path, PathBuf};
@@ -39,10 +42,6 @@ enum Reference {
     GdcmThenDcm2pnm,
 }
 
-fn have(tool: &str) -> bool {
-    Command::new(tool).arg("--version").output().is_ok()
-}
-
 fn require_tools() {
     for tool in ["dcmj2pnm", "dcml2pnm", "dcm2pnm", "gdcmconv"] {
         assert!(
@@ -50,11 +49,6 @@ fn require_tools() {
             "{tool} is missing: run scripts/test.sh (installs dcmtk and libgdcm-tools)"
         );
     }
-}
-
-fn read_png(path: &Path) -> RenderedFrame {
-    let file = std::fs::File::open(path).unwrap();
-    RenderedFrame::read_png(file).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn reference(tool: Reference, file: &Path, frame: u32, voi: Voi, work: &Path) -> RenderedFrame {
@@ -100,13 +94,6 @@ fn reference(tool: Reference, file: &Path, frame: u32, voi: Voi, work: &Path) ->
     read_png(&out)
 }
 
-fn failures_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    target.join("golden-failures")
-}
-
 /// Renders with Lucent and the reference, and returns the mean absolute difference.
 fn compare(name: &str, file: &Path, frame: u32, voi: Voi, tool: Reference, tolerance: f64) {
     compare_with(name, file, file, frame, voi, tool, tolerance);
@@ -134,14 +121,7 @@ fn compare_with(
         .unwrap_or_else(|e| panic!("{name}: Lucent cannot render {}: {e}", file.display()));
     let mad = actual.mean_abs_diff(&expected).unwrap_or(f64::INFINITY);
     if mad.is_nan() || mad > tolerance {
-        let dir = failures_dir();
-        std::fs::create_dir_all(&dir).unwrap();
-        actual
-            .write_png(std::fs::File::create(dir.join(format!("{name}-lucent.png"))).unwrap())
-            .unwrap();
-        expected
-            .write_png(std::fs::File::create(dir.join(format!("{name}-reference.png"))).unwrap())
-            .unwrap();
+        let dir = keep_failure_images(name, &[("lucent", &actual), ("reference", &expected)]);
         panic!(
             "{name}: mean absolute difference {mad:.3} > {tolerance} (Lucent {}×{}×{}, reference {}×{}×{}); images in {}",
             actual.width,
