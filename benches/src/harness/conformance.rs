@@ -67,7 +67,13 @@ pub struct FileResult {
     pub error_code: Option<&'static str>,
     /// Lucent's error message.
     pub error: Option<String>,
+    /// The display notes of Lucent's render under the file's own VOI (what the viewer's corner
+    /// says), for the files of the display-classes folder.
+    pub notes: Vec<String>,
 }
+
+/// The folder `lucent-testdata display-classes` writes for the report's display section.
+pub const DISPLAY_CLASSES_FOLDER: &str = "display-classes";
 
 /// Runs the comparison over every image under `inputs`.
 pub fn run(inputs: &[PathBuf]) -> Vec<FileResult> {
@@ -96,6 +102,19 @@ fn classify(f: &FileInfo, input: &Path, work: &Path) -> FileResult {
         .unwrap_or(&f.path)
         .display()
         .to_string();
+    let in_display_classes = f
+        .path
+        .parent()
+        .and_then(|p| p.file_name())
+        .is_some_and(|n| n == DISPLAY_CLASSES_FOLDER);
+    let notes = if in_display_classes {
+        lucent_pixels::PixelFile::open(&f.path)
+            .and_then(|p| p.render(0, lucent_pixels::VoiChoice::FromHeader))
+            .map(|r| r.notes.iter().map(|n| n.to_string()).collect())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     FileResult {
         file: shown,
         transfer_syntax: f.transfer_syntax.clone(),
@@ -107,6 +126,58 @@ fn classify(f: &FileInfo, input: &Path, work: &Path) -> FileResult {
         mad: c.mad,
         error_code: c.lucent_error.as_ref().map(|e| e.code().as_str()),
         error: c.lucent_error.as_ref().map(|e| e.to_string()),
+        notes,
+    }
+}
+
+/// The display section: each class of `lucent_testdata::DISPLAY_CLASSES` with its file's result
+/// under the report's comparison rule, the notes Lucent shows, and the golden test that checks
+/// it against its own reference (the rule above compares under one explicit LINEAR window, which
+/// is not what some classes are about).
+fn display_classes(md: &mut String, results: &[FileResult]) {
+    let row = |name: &str| {
+        let file = format!("{DISPLAY_CLASSES_FOLDER}/{name}.dcm");
+        results.iter().find(|r| r.file == file)
+    };
+    if lucent_testdata::DISPLAY_CLASSES
+        .iter()
+        .all(|c| row(c.name).is_none())
+    {
+        return;
+    }
+    md.push_str(
+        "\n## Display classes: shown as the file asks\n\n\
+         Generated files (`lucent-testdata display-classes`), one per class of image that must be \
+         shown as the file asks, not only decoded. *Status* is this report's comparison (the file's \
+         first window applied as LINEAR by both, else min–max); *checked by* names the golden test \
+         (`crates/lucent-pixels/tests/`) that checks the class against its own reference; *notes* \
+         are what the viewer's corner and `lucent render` say.\n\n\
+         | class | holds | status | reference | MAD | notes | checked by |\n|---|---|---|---|---|---|---|\n",
+    );
+    for class in lucent_testdata::DISPLAY_CLASSES {
+        let Some(r) = row(class.name) else { continue };
+        let status = match (r.status, r.error_code) {
+            (Status::Unsupported | Status::NoDecoder, Some(code)) => {
+                format!("{} (`{code}`)", r.status.label())
+            }
+            (s, _) => s.label().to_string(),
+        };
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {status} | {} | {} | {} | `{}` |",
+            class.name,
+            class.holds,
+            r.reference.unwrap_or("–"),
+            r.mad
+                .map(|d| format!("{d:.2}"))
+                .unwrap_or_else(|| "–".into()),
+            if r.notes.is_empty() {
+                "–".to_string()
+            } else {
+                r.notes.join("; ").replace('|', "/")
+            },
+            class.checked_by.replace('|', "/"),
+        );
     }
 }
 
@@ -235,6 +306,7 @@ pub fn markdown(results: &[FileResult], inputs: &[PathBuf], tools: &str) -> Stri
             );
         }
     }
+    display_classes(&mut md, results);
     md.push_str("\n## Files that do not match\n\n");
     let others: Vec<&FileResult> = results
         .iter()
