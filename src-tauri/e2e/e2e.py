@@ -436,6 +436,12 @@ def display_classes(js, wait, shot):
     lut = wait(lambda p: "VOI LUT Sequence ignored" in p["br"], timeout=20)
     check("an image with a malformed optional VOI LUT is shown, with a note that the LUT is ignored",
           "VOI LUT Sequence ignored" in lut["br"] and not lut["msg"] and lut["lit"] > 100, lut)
+    js("[...document.querySelectorAll('.series')].find(e => e.textContent.startsWith('CR #10')).click();")
+    shut = wait(lambda p: p["bl"].startswith("Im 1/1") and p["lit"] > 100 and state(js)["firstPixel"] == 0, timeout=20)
+    # Pixel (0, 0) lies outside the rectangular shutter: its Shutter Presentation Value 0 (black),
+    # where the phantom's own value (stored 1000) windows to 62; the centre is inside both shapes.
+    check("a display shutter hides what lies outside it (shown black), the image inside",
+          state(js)["firstPixel"] == 0 and shut["center"] > 0 and not shut["msg"], (shut, state(js)["firstPixel"]))
 
 
 def tauri_driver():

@@ -831,6 +831,8 @@ window.__lucent = {
       preset: vp.presetName,
       windowFromFile: vp.windowFromFile,
       notes: vp.notesOnScreen(),
+      /** The top-left pixel of the grey frame on screen (e.g. under a display shutter). */
+      firstPixel: vp.frame && vp.frame.channels === 1 ? vp.frame.pixels[0] : null,
       invert: vp.invert,
       view: vp.view,
       spacing: vp.stack?.spacing ?? null,

@@ -35,6 +35,8 @@ pub mod sop_class {
     pub const US_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.6.1";
     /// Digital X-Ray Image Storage - For Presentation.
     pub const DX_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.1.1";
+    /// Computed Radiography Image Storage.
+    pub const CR_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.1";
     /// RT Image Storage.
     pub const RT_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.481.1";
     /// Basic Text SR Storage (no pixel data).
@@ -264,7 +266,11 @@ impl ImageSpec {
 
     /// Writes the file.
     pub fn write(&self, path: &Path) -> io::Result<()> {
-        let obj = self.to_object();
+        self.write_object(self.to_object(), path)
+    }
+
+    /// Writes `obj` (this spec's data set, perhaps with attributes added) with this spec's meta.
+    fn write_object(&self, obj: InMemDicomObject, path: &Path) -> io::Result<()> {
         let file = obj
             .with_meta(
                 FileMetaTableBuilder::new()
@@ -1224,6 +1230,11 @@ pub const DISPLAY_CLASSES: &[DisplayClass] = &[
         checked_by: "malformed_voi_lut_is_ignored_and_the_image_shown_like_dcmtk (dcmtk +Wm)",
     },
     DisplayClass {
+        name: "display-shutters",
+        holds: "CR image with a rectangular and a circular display shutter (PS3.3 C.7.6.11), Shutter Presentation Value 0",
+        checked_by: "shutters.rs greyscale_shutters_match_dcmtk_and_the_reference_geometry (dcmtk for the pixels, numpy for the geometry: dcmtk 3.6.7 draws no geometric shutter, hence differs here)",
+    },
+    DisplayClass {
         name: "mislabelled-rle",
         holds: "RLE Lossless fragments under Explicit VR Little Endian (mislabelled)",
         checked_by: "mislabelled_encapsulated_pixel_data_is_decoded_as_what_it_is (JPEG Lossless, JPEG-LS, JPEG 2000, defined length; dcmtk on the correctly labelled file)",
@@ -1273,6 +1284,42 @@ pub fn write_display_class(name: &str, path: &Path) -> io::Result<()> {
             spec.write(path)
         }
         "malformed-voi-lut" => malformed_voi_lut_spec(&study, 72).write(path),
+        "display-shutters" => {
+            let mut spec = malformed_voi_lut_spec(&study, 75);
+            spec.sop_class_uid = sop_class::CR_IMAGE;
+            spec.modality = "CR";
+            spec.series_number = Some(10);
+            spec.voi_lut = None;
+            spec.windows = vec![(2048.0, 4096.0, "FULL")];
+            // Stored 1000 and up: nothing of the image itself windows to black.
+            spec.pixels = Pixels::Mono16 {
+                signed: false,
+                bits_stored: 12,
+                values: (0..64 * 64)
+                    .map(|i| (1000 + (i % 64) * 30 + (i / 64) * 13) as u16)
+                    .collect(),
+            };
+            let mut o = spec.to_object();
+            // Inside the rectangle columns 9–56, rows 5–60 and the circle of radius 26 around
+            // row 32, column 32 (PS3.3 C.7.6.11.1: both must hold a pixel for it to show).
+            put_str(&mut o, tags::SHUTTER_SHAPE, VR::CS, "RECTANGULAR\\CIRCULAR");
+            for (tag, value) in [
+                (tags::SHUTTER_LEFT_VERTICAL_EDGE, "9"),
+                (tags::SHUTTER_RIGHT_VERTICAL_EDGE, "56"),
+                (tags::SHUTTER_UPPER_HORIZONTAL_EDGE, "5"),
+                (tags::SHUTTER_LOWER_HORIZONTAL_EDGE, "60"),
+                (tags::CENTER_OF_CIRCULAR_SHUTTER, "32\\32"),
+                (tags::RADIUS_OF_CIRCULAR_SHUTTER, "26"),
+            ] {
+                put_str(&mut o, tag, VR::IS, value);
+            }
+            o.put(DataElement::new(
+                tags::SHUTTER_PRESENTATION_VALUE,
+                VR::US,
+                PrimitiveValue::from(0u16),
+            ));
+            spec.write_object(o, path)
+        }
         "mislabelled-rle" => std::fs::write(
             path,
             malformed::mislabelled_rle_file(transfer_syntax::EXPLICIT_LE, 64, 64),
