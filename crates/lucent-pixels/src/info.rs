@@ -4,7 +4,8 @@
 //! validated the structure against the file size (so no declared length can make dicom-object
 //! allocate beyond what the file holds). Attribute meanings: PS3.3 C.7.6.3 (Image Pixel),
 //! C.11.1 (Modality LUT), C.11.2 (VOI LUT), C.7.6.16 (functional groups), C.7.5.1.1.2 (padding),
-//! C.7.9 (palettes, segmented ones expanded by [`crate::palette`] per C.7.9.2).
+//! C.7.9 (palettes, segmented ones expanded by [`crate::palette`] per C.7.9.2), C.9 (overlay
+//! planes, read by [`crate::overlay`]).
 
 use crate::error::PixelError;
 use dicom_dictionary_std::tags;
@@ -158,6 +159,10 @@ pub struct ImageInfo {
     /// Calibrated 2-D regions of an ultrasound image (PS3.3 C.8.5.5), for measurements where the
     /// file has no Pixel Spacing.
     pub ultrasound_regions: Vec<UltrasoundRegion>,
+    /// Overlay planes (PS3.3 C.9.2, C.9.3), in group order; drawn only when a caller asks.
+    pub overlays: Vec<crate::overlay::OverlayPlane>,
+    /// Overlay planes left out because their attributes are malformed.
+    pub ignored_overlays: Vec<crate::overlay::IgnoredOverlay>,
 }
 
 /// A region of an ultrasound image with a spatial calibration (PS3.3 C.8.5.5.1): a 2-D tissue or
@@ -649,6 +654,18 @@ impl ImageInfo {
             }
             _ => None,
         };
+        let (overlays, ignored_overlays) = crate::overlay::read_planes(
+            obj,
+            crate::overlay::ImageShape {
+                rows,
+                columns,
+                bits_allocated,
+                bits_stored,
+                high_bit,
+                monochrome: photometric.is_monochrome(),
+                float: float_bits.is_some(),
+            },
+        );
         Ok(ImageInfo {
             transfer_syntax: transfer_syntax.to_string(),
             rows,
@@ -675,6 +692,8 @@ impl ImageInfo {
             frame_time_ms: frame_time_ms(obj),
             rescale_type: text(obj, tags::RESCALE_TYPE),
             ultrasound_regions: ultrasound_regions(obj, rows, columns),
+            overlays,
+            ignored_overlays,
         })
     }
 

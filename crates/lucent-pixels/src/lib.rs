@@ -3,7 +3,8 @@
 //! [`PixelFile::open`] validates the header (Lucent's header reader), reads the pixel attributes
 //! ([`info`]) and locates every frame once ([`frames`]). [`PixelFile::decode_frame`] reads and
 //! decodes one frame ([`decode`]); [`PixelFile::render`] applies the modality and VOI LUTs and the
-//! photometric interpretation ([`lut`], [`render`]) to give 8-bit grey or RGB pixels.
+//! photometric interpretation ([`lut`], [`render`]) to give 8-bit grey or RGB pixels, and draws
+//! the overlay planes when asked ([`overlay`]).
 //!
 //! Architecture invariants: no Tauri, no audit (the facade orders audit before pixels); every
 //! size from a header goes through [`safe_math`] and its caps before allocation; a codec panic
@@ -15,6 +16,7 @@ pub mod error;
 pub mod frames;
 pub mod info;
 pub mod lut;
+pub mod overlay;
 pub mod palette;
 pub mod render;
 pub mod rle;
@@ -27,7 +29,8 @@ pub use decode::{ColorModel, DecodedFrame, SampleBuf, Samples};
 pub use error::PixelError;
 pub use frames::PixelFile;
 pub use info::{ImageInfo, Photometric, UltrasoundRegion, VoiFunction, Window};
-pub use render::{RenderedFrame, Renderer, VoiChoice};
+pub use overlay::{IgnoredOverlay, OverlayKind, OverlayMask, OverlayPlane, OverlayProblem};
+pub use render::{RenderOptions, RenderedFrame, Renderer, VoiChoice};
 pub use tiles::{Pyramid, Tile};
 pub use values::{FrameValues, ModalityValues};
 
@@ -59,5 +62,7 @@ pub(crate) fn test_info() -> ImageInfo {
         frame_time_ms: None,
         rescale_type: None,
         ultrasound_regions: Vec::new(),
+        overlays: Vec::new(),
+        ignored_overlays: Vec::new(),
     }
 }

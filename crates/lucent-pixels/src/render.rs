@@ -25,6 +25,27 @@ pub enum VoiChoice {
     MinMax,
 }
 
+/// How to render a frame: the VOI, and whether to draw the overlay planes (PS3.3 C.9; a choice
+/// of the caller: the viewer draws them by default, `lucent render` with `--overlays`). A bare
+/// [`VoiChoice`] converts to options without overlays, so `render(…, VoiChoice::FromHeader)`
+/// renders the image alone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RenderOptions {
+    /// Which VOI to apply to a greyscale frame.
+    pub voi: VoiChoice,
+    /// Burn the overlay planes into the frame as `dcmj2pnm` does ([`crate::overlay::burn`]).
+    pub overlays: bool,
+}
+
+impl From<VoiChoice> for RenderOptions {
+    fn from(voi: VoiChoice) -> Self {
+        RenderOptions {
+            voi,
+            overlays: false,
+        }
+    }
+}
+
 /// A frame ready for display.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderedFrame {
@@ -112,13 +133,18 @@ fn validate_window(center: f64, width: f64) -> Result<(), PixelError> {
 }
 
 impl PixelFile {
-    /// Decodes and renders frame `k`. Colour images ignore `voi`.
-    pub fn render(&self, k: u32, voi: VoiChoice) -> Result<RenderedFrame, PixelError> {
-        if let VoiChoice::Explicit { center, width } = voi {
+    /// Decodes and renders frame `k`. Colour images ignore the VOI.
+    pub fn render(
+        &self,
+        k: u32,
+        options: impl Into<RenderOptions>,
+    ) -> Result<RenderedFrame, PixelError> {
+        let options = options.into();
+        if let VoiChoice::Explicit { center, width } = options.voi {
             validate_window(center, width)?;
         }
         let frame = self.decode_frame(k)?;
-        Renderer::default().render(&self.info, &frame, k, voi)
+        Renderer::default().render(&self.info, &frame, k, options)
     }
 }
 
@@ -142,14 +168,16 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    /// Applies modality LUT, VOI and photometric interpretation to a decoded frame.
+    /// Applies modality LUT, VOI and photometric interpretation to a decoded frame, then draws
+    /// its overlay planes when asked to.
     pub fn render(
         &self,
         info: &ImageInfo,
         frame: &DecodedFrame,
         k: u32,
-        voi: VoiChoice,
+        options: impl Into<RenderOptions>,
     ) -> Result<RenderedFrame, PixelError> {
+        let RenderOptions { voi, overlays } = options.into();
         if let VoiChoice::Explicit { center, width } = voi {
             validate_window(center, width)?;
         }
@@ -158,13 +186,17 @@ impl Renderer {
             ColorModel::Palette => (3, render_palette(info, frame)?),
             _ => (3, render_color(info, frame)?),
         };
-        Ok(RenderedFrame {
+        let mut rendered = RenderedFrame {
             width: u32::from(frame.columns),
             height: u32::from(frame.rows),
             channels,
             pixels,
             lossy: info.lossy,
-        })
+        };
+        if overlays {
+            crate::overlay::burn(&info.overlays, k, frame, &mut rendered);
+        }
+        Ok(rendered)
     }
 
     fn render_monochrome(

@@ -3,9 +3,11 @@
 //! References (Debian packages installed by `scripts/test.sh`): dcmtk `dcmj2pnm` (uncompressed,
 //! RLE, JPEG), `dcml2pnm` (JPEG-LS), and for JPEG 2000 `gdcmconv --raw` followed by `dcm2pnm`.
 //! Tolerance: mean absolute difference ≤ 1 grey level for lossless data, ≤ 2 for lossy. On a
-//! failure both images are written to `target/golden-failures/`.
+//! failure both images are written to `target/golden-failures/`. Overlay planes (PS3.3 C.9):
+//! both sides draw them ([`compare_with_overlays`]: dcmtk's default `+O 0`, Lucent's
+//! `RenderOptions::overlays`) or neither does (`compare`: dcmtk `-O`).
 
-use lucent_pixels::{PixelFile, RenderedFrame, VoiChoice};
+use lucent_pixels::{PixelFile, RenderOptions, RenderedFrame, VoiChoice};
 use lucent_testdata::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -54,9 +56,20 @@ fn read_png(path: &Path) -> RenderedFrame {
     RenderedFrame::read_png(file).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn reference(tool: Reference, file: &Path, frame: u32, voi: Voi, work: &Path) -> RenderedFrame {
+fn reference(
+    tool: Reference,
+    file: &Path,
+    frame: u32,
+    voi: Voi,
+    overlays: bool,
+    work: &Path,
+) -> RenderedFrame {
     let out = work.join("reference.png");
     let mut args: Vec<String> = vec!["+on".into(), "+F".into(), (frame + 1).to_string()];
+    // dcmtk draws every overlay plane by default (`+O 0`); `-O` draws none.
+    if !overlays {
+        args.push("-O".into());
+    }
     match voi {
         Window(c, w) => args.extend(["+Ww".into(), c.to_string(), w.to_string()]),
         Header => args.extend(["+Wi".into(), "1".into()]),
@@ -104,17 +117,39 @@ fn failures_dir() -> PathBuf {
     target.join("golden-failures")
 }
 
-/// Renders with Lucent and the reference, and returns the mean absolute difference.
+/// Renders with Lucent and the reference, both without overlays, and fails when the mean
+/// absolute difference exceeds `tolerance`.
 fn compare(name: &str, file: &Path, frame: u32, voi: Voi, tool: Reference, tolerance: f64) {
+    compare_as(name, file, frame, voi, tool, tolerance, false);
+}
+
+/// As [`compare`], both drawing the overlay planes (`dcmj2pnm`'s default).
+fn compare_with_overlays(name: &str, file: &Path, frame: u32, voi: Voi, tolerance: f64) {
+    compare_as(name, file, frame, voi, Reference::Dcmj2pnm, tolerance, true);
+}
+
+fn compare_as(
+    name: &str,
+    file: &Path,
+    frame: u32,
+    voi: Voi,
+    tool: Reference,
+    tolerance: f64,
+    overlays: bool,
+) {
     let work = tempfile::tempdir().unwrap();
-    let expected = reference(tool, file, frame, voi, work.path());
+    let expected = reference(tool, file, frame, voi, overlays, work.path());
     let choice = match voi {
         Window(center, width) => VoiChoice::Explicit { center, width },
         Header | Colour => VoiChoice::FromHeader,
         MinMax => VoiChoice::MinMax,
     };
+    let options = RenderOptions {
+        voi: choice,
+        overlays,
+    };
     let actual = PixelFile::open(file)
-        .and_then(|f| f.render(frame, choice))
+        .and_then(|f| f.render(frame, options))
         .unwrap_or_else(|e| panic!("{name}: Lucent cannot render {}: {e}", file.display()));
     let mad = actual.mean_abs_diff(&expected).unwrap_or(f64::INFINITY);
     if mad.is_nan() || mad > tolerance {
@@ -235,6 +270,54 @@ fn generated_phantoms_match_dcmtk() {
         R,
         1.0,
     );
+}
+
+/// Overlay planes (PS3.3 C.9.2, C.9.3) drawn as `dcmj2pnm` draws them by default: graphics
+/// planes white ("Replace"), region-of-interest planes darkening the rest of their rectangle,
+/// planes in Overlay Data and in the high bits of Pixel Data, multi-frame overlays from their
+/// Image Frame Origin, planes partly outside the image. Each compare also runs without overlays
+/// on both sides, and the overlay must change the image (so the test cannot pass by drawing
+/// nothing).
+#[test]
+fn overlay_planes_match_dcmtk() {
+    require_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let study = StudyIdentity::phantom(62, "PHANTOM^OVERLAY");
+    let specs = overlay_phantom_specs(&study, 62);
+    let frames_of = |name: &str| match name {
+        // Overlay frames 1–3 are image frames 2–4 (0-based 1–3); 0 and 4 have none.
+        "overlay-multi-frame" => vec![0, 1, 2, 3, 4],
+        _ => vec![0],
+    };
+    for (name, spec) in &specs {
+        let path = dir.path().join(format!("{name}.dcm"));
+        spec.write(&path).unwrap();
+        let file = PixelFile::open(&path).unwrap();
+        assert!(file.info.ignored_overlays.is_empty(), "{name}");
+        assert!(!file.info.overlays.is_empty(), "{name}: no plane read");
+        for frame in frames_of(name) {
+            let label = format!("{name}-frame-{frame}");
+            compare_with_overlays(&label, &path, frame, Header, 1.0);
+            compare(
+                &format!("{label}-without"),
+                &path,
+                frame,
+                Header,
+                Reference::Dcmj2pnm,
+                1.0,
+            );
+            let drawn = |overlays| {
+                let options = RenderOptions {
+                    voi: VoiChoice::FromHeader,
+                    overlays,
+                };
+                file.render(frame, options).unwrap().pixels
+            };
+            let changed = drawn(true) != drawn(false);
+            let expect_change = !(name == &"overlay-multi-frame" && [0, 4].contains(&frame));
+            assert_eq!(changed, expect_change, "{label}: overlay drawn = {changed}");
+        }
+    }
 }
 
 #[test]
