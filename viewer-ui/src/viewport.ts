@@ -100,6 +100,7 @@ export class Viewport {
   private readonly badgeLossy: HTMLSpanElement;
   private readonly badgeDownsampled: HTMLSpanElement;
   private readonly badgeInverted: HTMLSpanElement;
+  private readonly badgeOverlaysHidden: HTMLSpanElement;
   private readonly message: HTMLDivElement;
   private readonly readout: HTMLDivElement;
   private readonly empty: HTMLDivElement;
@@ -113,6 +114,8 @@ export class Viewport {
   window: Window | null = null;
   presetName: string | null = null;
   invert = false;
+  /** Draw the file's overlay planes (PS3.3 C.9; burnt in by the shell): on unless turned off. */
+  overlays = true;
   view: ViewState = initialView();
   frame: Frame | null = null;
   direction = 1;
@@ -161,7 +164,9 @@ export class Viewport {
     this.badgeDownsampled.textContent = "DOWNSAMPLED";
     this.badgeInverted = el("span", "badge inverted", badges);
     this.badgeInverted.textContent = "INVERTED";
-    for (const b of [this.badgeLossy, this.badgeDownsampled, this.badgeInverted]) b.hidden = true;
+    this.badgeOverlaysHidden = el("span", "badge overlays-hidden", badges);
+    this.badgeOverlaysHidden.textContent = "OVERLAYS HIDDEN";
+    for (const b of [this.badgeLossy, this.badgeDownsampled, this.badgeInverted, this.badgeOverlaysHidden]) b.hidden = true;
     this.readout = el("div", "readout", this.root);
     this.message = el("div", "message", this.root);
     this.message.setAttribute("role", "alert");
@@ -237,6 +242,7 @@ export class Viewport {
     this.view = initialView();
     this.frame = null;
     this.invert = false;
+    this.overlays = true;
     this.draft = null;
     this.selected = null;
     this.values = { key: "", data: null, error: null };
@@ -321,8 +327,9 @@ export class Viewport {
     const large = se.size[0] * se.size[1] > 4_000_000;
     const window = this.window ? { center: this.window.center, width: this.window.width } : null;
     const direction = this.direction;
+    const overlays = this.overlays;
     this.frames.submit(async () => {
-      const request = { series: se.id, index, window, maxDim: large ? 1024 : null, direction };
+      const request = { series: se.id, index, window, maxDim: large ? 1024 : null, direction, overlays };
       const frame = parseFrame(await invoke<ArrayBuffer>("frame", { request }));
       return { frame, index, refine: frame.downsampled };
     });
@@ -569,6 +576,7 @@ export class Viewport {
     const markers = m ? screenMarkers(st?.orientation ?? null, m, st?.spacing ?? null) : null;
     for (const side of ["top", "bottom", "left", "right"] as const) this.markers[side].textContent = markers ? markers[side] : "";
     this.badgeInverted.hidden = !this.invert || colour;
+    this.badgeOverlaysHidden.hidden = this.overlays || !st;
   }
 
   private toScratch(f: Frame): HTMLCanvasElement {
@@ -631,7 +639,15 @@ export class Viewport {
           const id = `${level}:${tx}:${ty}`;
           if (this.tiles.loaded.has(id)) continue;
           const w = this.window;
-          const request = { series: this.series.id, index: this.shownIndex, window: w ? { center: w.center, width: w.width } : null, level, tx, ty };
+          const request = {
+            series: this.series.id,
+            index: this.shownIndex,
+            window: w ? { center: w.center, width: w.width } : null,
+            level,
+            tx,
+            ty,
+            overlays: this.overlays,
+          };
           let tile: Frame;
           try {
             tile = parseFrame(await invoke<ArrayBuffer>("tile", { request }));
@@ -656,7 +672,7 @@ export class Viewport {
 
   private tileKey(): string {
     const w = this.window;
-    return `${this.series?.id}:${this.shownIndex}:${w ? `${w.center}:${w.width}` : "file"}:${this.invert}`;
+    return `${this.series?.id}:${this.shownIndex}:${w ? `${w.center}:${w.width}` : "file"}:${this.invert}:${this.overlays}`;
   }
 }
 

@@ -1047,7 +1047,7 @@ pub fn overlay_pattern(rows: u16, columns: u16, frames: u32) -> Vec<bool> {
 /// graphics plane in Overlay Data and a region-of-interest plane; (b) an MR slice (Bits Stored
 /// 12) whose overlay is in bit 14 of Pixel Data, written in implicit VR; (c) an enhanced MR
 /// multi-frame with a 3-frame overlay from Image Frame Origin 2; (d) a CT slice with a plane
-/// whose origin puts it partly above and right of the image.
+/// whose origin puts it partly above and right of the image. Series 41–44, in this order.
 pub fn overlay_phantom_specs(study: &StudyIdentity, seed: u64) -> Vec<(&'static str, ImageSpec)> {
     let separate = |group, rows, columns, origin, frames: Option<(u32, u16)>| OverlaySpec {
         group,
@@ -1088,12 +1088,17 @@ pub fn overlay_phantom_specs(study: &StudyIdentity, seed: u64) -> Vec<(&'static 
     outside.sop_instance_uid = uid(seed, &[40, 4]);
     outside.series_instance_uid = uid(seed, &[43]);
     outside.overlays = vec![separate(0x6004, 100, 120, [-30, 450], None)];
-    vec![
+    let mut specs = vec![
         ("overlay-graphics-and-roi", graphics),
         ("overlay-in-pixel-data", in_pixel_data),
         ("overlay-multi-frame", multi_frame),
         ("overlay-partly-outside", outside),
-    ]
+    ];
+    for (number, (_, spec)) in (41..).zip(specs.iter_mut()) {
+        spec.series_number = Some(number);
+        spec.series_description = b"PHANTOM OVERLAY".to_vec();
+    }
+    specs
 }
 
 /// An RGB ultrasound image (256×256, 8-bit, planar configuration 0).
