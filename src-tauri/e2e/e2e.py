@@ -422,6 +422,22 @@ def reading_tools(js, shot, wait, study, thick):
     key(js, "f")
 
 
+def display_classes(js, wait, shot):
+    """Files that must be shown as they ask, with Rust's notes in the corner (docs/CONFORMANCE.md)."""
+    js("[...document.querySelectorAll('.series')].find(e => e.textContent.startsWith('RTIMAGE #7')).click();")
+    rt = wait(lambda p: "LINEAR_EXACT" in p["br"] and not p["msg"], timeout=20)
+    # The centre pixel lies in the phantom's disc: stored 35,317 × 5.6e-6 = 0.198; LINEAR_EXACT
+    # with L 0.108 W 0.215 gives ((0.198 − 0.108) / 0.215 + 0.5) × 255 = 234 (LINEAR: 255).
+    check("an RT image's window narrower than 1 is applied as LINEAR_EXACT, and the corner says so",
+          "W 0.215 L 0.108: narrower than 1, applied as LINEAR_EXACT" in rt["br"] and abs(rt["center"] - 234) <= 4
+          and state(js)["notes"] == ["W 0.215 L 0.108: narrower than 1, applied as LINEAR_EXACT"], (rt, state(js)))
+    shot("06-narrow-window")
+    js("[...document.querySelectorAll('.series')].find(e => e.textContent.startsWith('MR #8')).click();")
+    lut = wait(lambda p: "VOI LUT Sequence ignored" in p["br"], timeout=20)
+    check("an image with a malformed optional VOI LUT is shown, with a note that the LUT is ignored",
+          "VOI LUT Sequence ignored" in lut["br"] and not lut["msg"] and lut["lit"] > 100, lut)
+
+
 def tauri_driver():
     return shutil.which("tauri-driver") or os.path.expanduser("~/.cargo/bin/tauri-driver")
 
@@ -672,6 +688,10 @@ def main():
     for name in ("bomb-jpegls-huge.dcm", "nest-undefined-2000.dcm"):
         shutil.copy(os.path.join(corpus, name), hostile)
     shutil.rmtree(corpus)
+    # The display classes of docs/CONFORMANCE.md (an RT image with a window narrower than 1, a
+    # malformed optional VOI LUT, ...): shown as the file asks, with the viewport's notes.
+    display = os.path.join(work, "display")
+    subprocess.run([TESTDATA, "display-classes", display], check=True, stdout=subprocess.DEVNULL)
     data_dir = os.path.join(work, "data")
     xdg = {k: os.path.join(work, "xdg", k.lower()) for k in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")}
     # A HOME of its own, with the Downloads folder WebKit would use (xdg-user-dirs), as the
@@ -696,7 +716,7 @@ def main():
                 break
             except Exception:
                 time.sleep(0.1)
-        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": VIEWER, "args": [study, thick, large, hostile, us, overlays]}}}}
+        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": VIEWER, "args": [study, thick, large, hostile, us, display, overlays]}}}}
         started = time.time()
         for attempt in range(3):
             try:
@@ -858,6 +878,7 @@ def main():
         check("after it, a good series is shown again (the viewer keeps running)",
               good["lit"] > 100 and not good["msg"] and viewer_pids(), good)
 
+        display_classes(js, wait, shot)
         reading_tools(js, shot, wait, study, thick)
         webview_probes(js, call, s, work)
 

@@ -3,8 +3,10 @@
 //! as raw bytes.
 //!
 //! Binary frame layout (little endian): `width u32, height u32, channels u32 (1 grey, 3 RGB),
-//! flags u32 (bit 0 lossy, bit 1 downsampled), full width u32, full height u32`, then the
-//! 8-bit pixels, row-major.
+//! flags u32 (bit 0 lossy, bit 1 downsampled), full width u32, full height u32, notes length
+//! u32`, then the 8-bit pixels, row-major, then the frame's display notes
+//! (`lucent_pixels::DisplayNote`: fixed sentences with numbers, never header text) as UTF-8, one
+//! per line. Tiles use the same layout without notes (the frame they belong to carries them).
 //!
 //! Binary values layout (little endian, for the pixel probe and region statistics): `width u32,
 //! height u32, kind u32 (0 rescale, 1 table), unit length u32, slope f64, intercept f64`, then the
@@ -74,6 +76,9 @@ pub fn user_message(code: ErrorCode) -> &'static str {
         }
         ErrorCode::FileChanged => {
             "This image's file changed after it was indexed (replaced or rewritten), so it is not shown under this patient. Open the folder again."
+        }
+        ErrorCode::UnrecognisedCodestream => {
+            "This image's file is mislabelled: its pixel data is compressed in a format Lucent does not recognise, so it is not shown."
         }
         other => other.description(),
     }
@@ -407,7 +412,7 @@ pub fn encode_values(v: &lucent_core::FrameValues) -> Vec<u8> {
 
 /// Encodes a tile: the frame layout with the tile's level-0 position in place of the full size.
 pub fn encode_tile(tile: &lucent_core::Tile, lossy: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(24 + tile.pixels.len());
+    let mut out = Vec::with_capacity(FRAME_HEADER_BYTES + tile.pixels.len());
     let scale = 1u32 << tile.level.min(31);
     for v in [
         tile.width,
@@ -416,6 +421,7 @@ pub fn encode_tile(tile: &lucent_core::Tile, lossy: bool) -> Vec<u8> {
         u32::from(lossy) | (tile.level << 8),
         tile.x * scale,
         tile.y * scale,
+        0,
     ] {
         out.extend_from_slice(&v.to_le_bytes());
     }
@@ -423,9 +429,18 @@ pub fn encode_tile(tile: &lucent_core::Tile, lossy: bool) -> Vec<u8> {
     out
 }
 
+/// Bytes before the pixels in the frame layout.
+const FRAME_HEADER_BYTES: usize = 28;
+
 /// Encodes a rendered frame in the binary layout above.
 pub fn encode_frame(frame: &RenderedFrame, downsampled: bool, full: (u32, u32)) -> Vec<u8> {
-    let mut out = Vec::with_capacity(24 + frame.pixels.len());
+    let notes = frame
+        .notes
+        .iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut out = Vec::with_capacity(FRAME_HEADER_BYTES + frame.pixels.len() + notes.len());
     let flags = u32::from(frame.lossy) | (u32::from(downsampled) << 1);
     for v in [
         frame.width,
@@ -434,10 +449,12 @@ pub fn encode_frame(frame: &RenderedFrame, downsampled: bool, full: (u32, u32)) 
         flags,
         full.0,
         full.1,
+        notes.len() as u32,
     ] {
         out.extend_from_slice(&v.to_le_bytes());
     }
     out.extend_from_slice(&frame.pixels);
+    out.extend_from_slice(notes.as_bytes());
     out
 }
 
@@ -478,11 +495,18 @@ mod tests {
             channels: 1,
             pixels: vec![7, 9],
             lossy: true,
+            notes: vec![lucent_core::DisplayNote::NarrowWindowAsLinearExact {
+                center: 0.108,
+                width: 0.215,
+            }],
         };
         let b = encode_frame(&f, true, (4, 2));
         assert_eq!(&b[..4], &2u32.to_le_bytes());
         assert_eq!(&b[12..16], &3u32.to_le_bytes());
-        assert_eq!(&b[24..], &[7, 9]);
+        let note = "W 0.215 L 0.108: narrower than 1, applied as LINEAR_EXACT";
+        assert_eq!(&b[24..28], &(note.len() as u32).to_le_bytes());
+        assert_eq!(&b[28..30], &[7, 9]);
+        assert_eq!(&b[30..], note.as_bytes());
     }
 
     #[test]

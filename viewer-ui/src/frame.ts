@@ -1,4 +1,5 @@
-// Binary frames from the shell (src-tauri/src/ipc.rs): a 24-byte header, then 8-bit pixels.
+// Binary frames from the shell (src-tauri/src/ipc.rs): a 28-byte header, the 8-bit pixels, then
+// the frame's display notes (fixed sentences from Rust, one per line; tiles have none).
 
 export interface Frame {
   width: number;
@@ -9,18 +10,25 @@ export interface Frame {
   fullWidth: number;
   fullHeight: number;
   pixels: Uint8Array;
+  /** What the viewer must say about how this frame is shown (e.g. the window applied). */
+  notes: string[];
 }
 
+const HEADER_BYTES = 28;
+
 export function parseFrame(buffer: ArrayBuffer): Frame {
-  if (buffer.byteLength < 24) throw new Error("frame too short");
+  if (buffer.byteLength < HEADER_BYTES) throw new Error("frame too short");
   const v = new DataView(buffer);
   const width = v.getUint32(0, true);
   const height = v.getUint32(4, true);
   const channels = v.getUint32(8, true);
   const flags = v.getUint32(12, true);
   if (channels !== 1 && channels !== 3) throw new Error(`unexpected channel count ${channels}`);
-  const pixels = new Uint8Array(buffer, 24);
-  if (pixels.length !== width * height * channels) throw new Error("frame size mismatch");
+  const notesLength = v.getUint32(24, true);
+  const pixelBytes = width * height * channels;
+  if (buffer.byteLength !== HEADER_BYTES + pixelBytes + notesLength) throw new Error("frame size mismatch");
+  const pixels = new Uint8Array(buffer, HEADER_BYTES, pixelBytes);
+  const notesText = new TextDecoder().decode(new Uint8Array(buffer, HEADER_BYTES + pixelBytes, notesLength));
   return {
     width,
     height,
@@ -30,6 +38,7 @@ export function parseFrame(buffer: ArrayBuffer): Frame {
     fullWidth: v.getUint32(16, true),
     fullHeight: v.getUint32(20, true),
     pixels,
+    notes: notesText ? notesText.split("\n") : [],
   };
 }
 

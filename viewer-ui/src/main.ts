@@ -836,6 +836,8 @@ window.__lucent = {
       shown: vp.shownIndex,
       window: vp.window,
       preset: vp.presetName,
+      windowFromFile: vp.windowFromFile,
+      notes: vp.notesOnScreen(),
       invert: vp.invert,
       overlays: vp.overlays,
       view: vp.view,

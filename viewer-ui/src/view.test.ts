@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseFrame, toRgba } from "./frame";
 import { Latest } from "./latest";
-import { applyMatrix, dragWindow, initialView, invertPoint, keyStep, linearWindow, nativeZoom, nearestSlice, rotateView, viewMatrix, wheelStep, zoomAt, zoomBy } from "./view";
+import { applyMatrix, dragWindow, initialView, invertPoint, keyStep, linearWindow, nativeZoom, nearestSlice, rotateView, viewMatrix, wheelStep, windowText, zoomAt, zoomBy } from "./view";
 
 describe("window maths mirror the shell (PS3.3 C.11.2.1.2.1)", () => {
   it("maps CT values like lucent-pixels", () => {
@@ -42,15 +42,30 @@ describe("input mapping", () => {
 });
 
 describe("binary frames", () => {
-  it("parses the 24-byte header and expands grey to RGBA", () => {
-    const buf = new ArrayBuffer(24 + 2);
+  it("parses the 28-byte header and expands grey to RGBA", () => {
+    const buf = new ArrayBuffer(28 + 2);
     const v = new DataView(buf);
-    [2, 1, 1, 3, 4, 2].forEach((x, i) => v.setUint32(i * 4, x, true));
-    new Uint8Array(buf, 24).set([10, 200]);
+    [2, 1, 1, 3, 4, 2, 0].forEach((x, i) => v.setUint32(i * 4, x, true));
+    new Uint8Array(buf, 28).set([10, 200]);
     const f = parseFrame(buf);
     expect([f.width, f.height, f.channels, f.lossy, f.downsampled, f.fullWidth]).toEqual([2, 1, 1, true, true, 4]);
+    expect(f.notes).toEqual([]);
     expect(Array.from(toRgba(f))).toEqual([10, 10, 10, 255, 200, 200, 200, 255]);
-    expect(() => parseFrame(new ArrayBuffer(25))).toThrow();
+    expect(() => parseFrame(new ArrayBuffer(27))).toThrow();
+  });
+
+  it("reads the notes after the pixels, one per line, and refuses a wrong length", () => {
+    const text = new TextEncoder().encode("W 0.215 L 0.108: narrower than 1\nVOI LUT Sequence ignored");
+    const buf = new ArrayBuffer(28 + 2 + text.length);
+    const v = new DataView(buf);
+    [2, 1, 1, 0, 2, 1, text.length].forEach((x, i) => v.setUint32(i * 4, x, true));
+    new Uint8Array(buf, 28).set([10, 200]);
+    new Uint8Array(buf, 30).set(text);
+    const f = parseFrame(buf);
+    expect(Array.from(f.pixels)).toEqual([10, 200]);
+    expect(f.notes).toEqual(["W 0.215 L 0.108: narrower than 1", "VOI LUT Sequence ignored"]);
+    v.setUint32(24, text.length + 1, true);
+    expect(() => parseFrame(buf)).toThrow();
   });
 });
 
@@ -172,5 +187,19 @@ describe("synchronised scrolling", () => {
     expect(nearestSlice(locations, 9, true)).toBe(4);
     expect(nearestSlice(locations, -2.4, false)).toBe(1);
     expect(nearestSlice([null, null], 0, true)).toBeNull();
+  });
+});
+
+describe("small windows", () => {
+  it("drags a window narrower than 1 in steps of its own size, never up to 1", () => {
+    const w = dragWindow({ center: 0.108, width: 0.215 }, 10, -10);
+    expect(w.width).toBeCloseTo(0.215 + 10 * (0.215 / 256), 9);
+    expect(w.center).toBeCloseTo(0.108 - 10 * (0.215 / 256), 9);
+    expect(dragWindow({ center: 0.1, width: 0.2 }, -100000, 0).width).toBeCloseTo(0.002, 9);
+    expect(dragWindow({ center: 40, width: 400 }, -100000, 0).width).toBe(1);
+  });
+
+  it("shows window values with the digits that matter", () => {
+    expect([windowText(400), windowText(-600), windowText(0.215), windowText(0.10753), windowText(12.5), windowText(1234.6)]).toEqual(["400", "-600", "0.215", "0.108", "12.5", "1235"]);
   });
 });

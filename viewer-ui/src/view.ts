@@ -106,11 +106,23 @@ export function nativeZoom(canvasW: number, canvasH: number, imageW: number, ima
  * drag feels the same on CT (width ~400) and MR (width ~4000).
  */
 export function dragWindow(start: Window, dx: number, dy: number): Window {
-  const k = Math.max(start.width, 1) / 256;
+  // Steps scale with the width, so a window of 0.2 (an RT dose image's values) moves as finely as
+  // one of 400 HU; the width stays ≥ 1 unless the drag started below 1 (then ≥ 1% of it).
+  const k = Math.max(start.width, 1e-9) / 256;
+  const minWidth = start.width >= 1 ? 1 : start.width / 100;
   return {
     center: start.center + dy * k,
-    width: Math.max(1, start.width + dx * k),
+    width: Math.max(minWidth, start.width + dx * k),
   };
+}
+
+/** A window value for the corner: whole numbers from 100 up, else three significant digits. */
+export function windowText(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a >= 100 || Number.isInteger(x)) return String(Math.round(x));
+  if (a < 1e-3) return x.toExponential(2);
+  return String(Number(x.toPrecision(3)));
 }
 
 /** Zoom by a right-drag or wheel-with-modifier step, clamped to 1/16–64× of fit. */

@@ -16,6 +16,7 @@ import {
   matrixScale,
   Spacing,
   spacingText,
+  windowText,
   UltrasoundRegion,
   ViewState,
   viewMatrix,
@@ -110,8 +111,10 @@ export class Viewport {
   stack: StackDto | null = null;
   index = 0;
   shownIndex = -1;
-  /** null: the file's own VOI. */
+  /** The window shown and where a W/L drag starts; null: the file's own VOI (no window). */
   window: Window | null = null;
+  /** `window` is the file's own (frames are asked for with the file's VOI, not this window). */
+  windowFromFile = true;
   presetName: string | null = null;
   invert = false;
   /** Draw the file's overlay planes (PS3.3 C.9; burnt in by the shell): on unless turned off. */
@@ -293,15 +296,19 @@ export class Viewport {
     this.requestFrame();
   }
 
-  /** The file's window (where a W/L drag starts), or the file's own VOI when it has none. */
+  /** The file's window (where a W/L drag starts), or the file's own VOI when it has none. Frames
+   * are then asked for with the file's own VOI, not this window, so its VOI LUT Function and
+   * per-frame windows apply as the file says (Rust reports what it applied in the notes). */
   resetWindow(): void {
     const d = this.stack?.defaultWindow;
     this.window = d ? { center: d[0], width: d[1] } : null;
+    this.windowFromFile = true;
     this.presetName = d ? (presetsFor(this.stack?.modality ?? null, this.stack?.windows ?? []).find((p) => p.window.center === d[0] && p.window.width === d[1])?.name ?? null) : null;
   }
 
   setWindow(w: Window | null, presetName: string | null): void {
     this.window = w;
+    this.windowFromFile = w === null;
     this.presetName = presetName;
     this.updateCorners();
     this.requestFrame();
@@ -325,7 +332,7 @@ export class Viewport {
     const se = this.series;
     const index = this.index;
     const large = se.size[0] * se.size[1] > 4_000_000;
-    const window = this.window ? { center: this.window.center, width: this.window.width } : null;
+    const window = this.requestedWindow();
     const direction = this.direction;
     const overlays = this.overlays;
     this.frames.submit(async () => {
@@ -563,7 +570,10 @@ export class Viewport {
     const m = this.matrix();
     const w = this.window;
     const colour = this.frame ? this.frame.channels === 3 : false;
-    const wl = colour ? "" : w ? `W ${Math.round(w.width)} L ${Math.round(w.center)}${this.presetName ? ` ${this.presetName}` : ""}` : "W/L file";
+    const wl = colour ? "" : w ? `W ${windowText(w.width)} L ${windowText(w.center)}${this.presetName ? ` ${this.presetName}` : ""}` : "W/L file";
+    // Rust's notes on how the frame on screen is shown (the window applied, an ignored
+    // attribute, a mislabelled file): fixed sentences, never header text.
+    const notes = this.frame && this.shownIndex === this.index ? this.frame.notes : [];
     const view = [
       m ? `Zoom ${Math.round(matrixScale(m) * 100)}%` : "",
       this.view.rotation ? `Rot ${this.view.rotation * 90}°` : "",
@@ -572,7 +582,7 @@ export class Viewport {
     ]
       .filter(Boolean)
       .join(" ");
-    this.corners.br.textContent = st ? [wl, view].filter(Boolean).join("\n") : "";
+    this.corners.br.textContent = st ? [wl, ...notes, view].filter(Boolean).join("\n") : "";
     const markers = m ? screenMarkers(st?.orientation ?? null, m, st?.spacing ?? null) : null;
     for (const side of ["top", "bottom", "left", "right"] as const) this.markers[side].textContent = markers ? markers[side] : "";
     this.badgeInverted.hidden = !this.invert || colour;
@@ -638,11 +648,10 @@ export class Viewport {
           }
           const id = `${level}:${tx}:${ty}`;
           if (this.tiles.loaded.has(id)) continue;
-          const w = this.window;
           const request = {
             series: this.series.id,
             index: this.shownIndex,
-            window: w ? { center: w.center, width: w.width } : null,
+            window: this.requestedWindow(),
             level,
             tx,
             ty,
@@ -671,8 +680,19 @@ export class Viewport {
   }
 
   private tileKey(): string {
-    const w = this.window;
+    const w = this.requestedWindow();
     return `${this.series?.id}:${this.shownIndex}:${w ? `${w.center}:${w.width}` : "file"}:${this.invert}:${this.overlays}`;
+  }
+
+  /** The window frames are asked for with: none while the file's own VOI is in use. */
+  private requestedWindow(): Window | null {
+    const w = this.window;
+    return w && !this.windowFromFile ? { center: w.center, width: w.width } : null;
+  }
+
+  /** The display notes of the frame on screen (what Rust says about how it is shown). */
+  notesOnScreen(): string[] {
+    return this.frame?.notes ?? [];
   }
 }
 

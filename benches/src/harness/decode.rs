@@ -267,7 +267,7 @@ fn comparison_window(file: &PixelFile) -> Option<(f64, f64)> {
         return Some((w.center, w.width));
     }
     let decoded = file.decode_frame(0).ok()?;
-    match lucent_pixels::render::resolve_voi(&file.info, &decoded, 0, VoiChoice::MinMax) {
+    match lucent_pixels::render::resolve_voi(&file.info, &decoded, 0, VoiChoice::MinMax).0 {
         lucent_pixels::lut::VoiTransform::Window(w) => Some((w.center, w.width.max(1.0))),
         lucent_pixels::lut::VoiTransform::Table(_) => None,
     }

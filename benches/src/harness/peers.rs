@@ -267,5 +267,6 @@ pub fn pydicom_grey(path: &Path, center: f64, width: f64, work: &Path) -> Option
         channels: 1,
         pixels,
         lossy: false,
+        notes: Vec::new(),
     })
 }

@@ -165,6 +165,12 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 code: ErrorCode::Io,
                 message: format!("{}: cannot write: {e}", output.display()),
             })?;
+            // How the image was shown when it is not simply what the file asks (a window applied
+            // as LINEAR_EXACT, an ignored malformed attribute, …): the viewer's corner line.
+            let mut err = std::io::stderr().lock();
+            for note in &rendered.notes {
+                let _ = writeln!(err, "note: {note}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Info { paths, json } => {

@@ -30,8 +30,8 @@ pub use lucent_index::{
 };
 pub use lucent_pixels::cache::DEFAULT_CACHE_BYTES;
 pub use lucent_pixels::{
-    FrameCache, FrameValues, IndexedFile, ModalityValues, PixelError, Pyramid, RenderOptions,
-    RenderedFrame, Renderer, Tile, UltrasoundRegion, VoiChoice,
+    DisplayNote, FrameCache, FrameValues, IndexedFile, ModalityValues, PixelError, Pyramid,
+    RenderOptions, RenderedFrame, Renderer, Tile, UltrasoundRegion, VoiChoice,
 };
 
 use ids::IdTable;
@@ -537,7 +537,9 @@ impl Session {
                     &decoded,
                     frame,
                     VoiChoice::FromHeader,
-                ) {
+                )
+                .0
+                {
                     lucent_pixels::lut::VoiTransform::Window(w) => Some((w.center, w.width)),
                     lucent_pixels::lut::VoiTransform::Table(_) => None,
                 },

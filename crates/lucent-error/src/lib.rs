@@ -111,6 +111,10 @@ error_codes! {
     /// The managed policy (`/etc/lucent/policy.toml`) exists but is refused: it does not parse,
     /// has an unknown key or an invalid value, or others could change it; no study opens.
     PolicyInvalid => "E_POLICY_INVALID",
+    /// Pixel Data is encapsulated (in fragments) although the transfer syntax says it is not,
+    /// and the fragments hold no codestream Lucent recognises (JPEG, JPEG-LS, JPEG 2000, RLE):
+    /// the file is mislabelled and its pixels are not shown.
+    UnrecognisedCodestream => "E_UNRECOGNISED_CODESTREAM",
 }
 
 impl ErrorCode {

@@ -281,7 +281,8 @@ fn samples_from_le_or_be(
 ) -> Result<Samples, PixelError> {
     Ok(match (info.bits_allocated, info.float_bits) {
         (1 | 8, _) => Samples::U8(bytes.into()),
-        (16, _) => Samples::U16(SampleBuf::Heap(
+        // 12-bit samples arrive unpacked, two little-endian bytes each.
+        (12 | 16, _) => Samples::U16(SampleBuf::Heap(
             bytes
                 .chunks_exact(2)
                 .map(|c| {
@@ -380,13 +381,13 @@ impl PixelFile {
                     }
                     let mut native = native;
                     native.truncate(safe_math::to_usize(expected)?);
-                    let native = if info.bits_allocated == 1 {
-                        let count = u64::from(info.rows)
-                            * u64::from(info.columns)
-                            * u64::from(info.samples_per_pixel);
-                        crate::frames::unpack_bits(&native, 0, count)
-                    } else {
-                        native
+                    let count = u64::from(info.rows)
+                        * u64::from(info.columns)
+                        * u64::from(info.samples_per_pixel);
+                    let native = match info.bits_allocated {
+                        1 => crate::frames::unpack_bits(&native, 0, count),
+                        12 => crate::frames::unpack_12_bit(&native, 0, count),
+                        _ => native,
                     };
                     (
                         samples_from_le_or_be(native, info, false)?,
@@ -821,6 +822,49 @@ fn jpeg_header_segments(data: &[u8]) -> Vec<(u8, &[u8])> {
         i += 2 + len;
     }
     out
+}
+
+/// What an encapsulated frame's codestream is, from its first bytes, as the transfer syntax to
+/// decode it with and that syntax's short name: for Pixel Data encapsulated under a native
+/// transfer syntax (a mislabelled file). JPEG by its first SOF marker after SOI (ITU-T T.81
+/// B.1.1.3: C0 baseline, C1 extended, C3 lossless; T.87 C.2.2: F7 JPEG-LS), JPEG 2000 by SOC +
+/// SIZ (ISO/IEC 15444-1 A.4.1, A.5.1) or the JP2 signature box (Annex I.5.1), RLE by a header
+/// that fits this image exactly (PS3.5 G.5: as many segments as the image needs, the first at
+/// byte 64, increasing, inside the fragment, unused offsets 0). `None`: none of these.
+pub(crate) fn identify_codestream(
+    data: &[u8],
+    info: &ImageInfo,
+) -> Option<(&'static str, &'static str)> {
+    if data.starts_with(&[0xFF, 0xD8]) {
+        let (marker, _) = jpeg_header_segments(data)
+            .into_iter()
+            .find(|&(m, _)| is_sof(m) || m == 0xF7)?;
+        return match marker {
+            0xC0 => Some(("1.2.840.10008.1.2.4.50", "JPEG Baseline")),
+            0xC1 => Some(("1.2.840.10008.1.2.4.51", "JPEG Extended")),
+            0xC3 => Some(("1.2.840.10008.1.2.4.70", "JPEG Lossless")),
+            0xF7 => Some(("1.2.840.10008.1.2.4.80", "JPEG-LS")),
+            _ => None, // progressive, hierarchical, arithmetic: no decoder here
+        };
+    }
+    if data.starts_with(&[0xFF, 0x4F, 0xFF, 0x51])
+        || data.starts_with(&[0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20])
+    {
+        return Some(("1.2.840.10008.1.2.4.90", "JPEG 2000"));
+    }
+    let word = |i: usize| {
+        data.get(4 * i..4 * i + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let segments = u32::from(info.samples_per_pixel) * u32::from(info.bits_allocated.div_ceil(8));
+    let offsets: Vec<u32> = (1..16).map(word).collect::<Option<_>>()?;
+    let (used, unused) = offsets.split_at(segments.min(15) as usize);
+    let rle = word(0) == Some(segments)
+        && used.first() == Some(&64)
+        && used.windows(2).all(|w| w[0] < w[1])
+        && used.last().is_some_and(|&o| (o as usize) < data.len())
+        && unused.iter().all(|&o| o == 0);
+    rle.then_some((RLE_LOSSLESS, "RLE Lossless"))
 }
 
 /// Width and height from the first SOFn marker of a JPEG stream (ITU-T T.81 B.2.2).

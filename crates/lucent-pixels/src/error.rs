@@ -38,6 +38,15 @@ pub enum PixelError {
     /// Encapsulated pixel data whose items are broken.
     #[error("malformed encapsulated pixel data: {0}")]
     Malformed(String),
+    /// Encapsulated Pixel Data under a native transfer syntax whose codestream is none Lucent
+    /// recognises (JPEG, JPEG-LS, JPEG 2000, RLE): it is not shown as anything.
+    #[error(
+        "Pixel Data is encapsulated although the transfer syntax {declared} is native, and its codestream is not JPEG, JPEG-LS, JPEG 2000 or RLE"
+    )]
+    UnrecognisedCodestream {
+        /// The transfer syntax the file declares.
+        declared: String,
+    },
     /// A size from the header exceeds Lucent's caps.
     #[error("image too large: {0}")]
     TooLarge(String),
@@ -74,6 +83,7 @@ impl HasErrorCode for PixelError {
             PixelError::FrameOutOfRange { .. } => ErrorCode::FrameOutOfRange,
             PixelError::Truncated(_) => ErrorCode::Truncated,
             PixelError::Malformed(_) => ErrorCode::Malformed,
+            PixelError::UnrecognisedCodestream { .. } => ErrorCode::UnrecognisedCodestream,
             PixelError::TooLarge(_) => ErrorCode::ImageTooLarge,
             PixelError::Decode { .. } => ErrorCode::DecodeFailed,
             PixelError::InvalidWindow(_) => ErrorCode::InvalidArgument,

@@ -2,10 +2,12 @@
 //! O(frame), never O(file).
 //!
 //! Native pixel data: frame k starts at `k × frame size` (PS3.5 8.1.1; 1-bit frames are packed
-//! and may start mid-byte). Encapsulated pixel data (PS3.5 A.4): the item headers are scanned
+//! and may start mid-byte, as may 12-bit frames: ACR-NEMA's two samples in three bytes). Encapsulated pixel data (PS3.5 A.4): the item headers are scanned
 //! once (8 bytes per fragment, the fragment bytes are skipped), and fragments are assigned to
 //! frames by, in order: one fragment per frame; a single frame; the Extended Offset Table; the
 //! Basic Offset Table; codec start markers (JPEG SOI, JPEG 2000 SOC / JP2 signature).
+//! Encapsulated data under a native syntax (a mislabelled file) is decoded as what its first
+//! codestream is, or refused (see `identify_mislabelled`).
 //!
 //! Reads use positioned reads (`pread`) on an open file rather than a memory map: a file that is
 //! truncated or removed while open then yields a short read (a typed error), never SIGBUS.
@@ -142,7 +144,7 @@ impl PixelFile {
             _ => None,
         };
         let obj = read_attributes(&file, &header, dataset_ts)?;
-        let info = ImageInfo::from_object(&obj, &ts, float_bits)?;
+        let mut info = ImageInfo::from_object(&obj, &ts, float_bits)?;
         let frame_bytes = native_frame_bytes(&info)?;
         let file_len = fingerprint.len;
         let layout = match pixel_data.length {
@@ -152,59 +154,84 @@ impl PixelFile {
                         "transfer syntax {ts} requires encapsulated pixel data, but it has a defined length"
                     )));
                 }
-                let needed = native_total_bytes(&info, frame_bytes)?;
-                if length < needed {
-                    return Err(PixelError::Truncated(format!(
-                        "Pixel Data holds {length} bytes, {} frame(s) need {needed}",
-                        info.frames
-                    )));
-                }
-                if header.deflated {
-                    // The pixel data is inside the deflate stream: inflate the object once.
-                    let full = OpenFileOptions::new()
-                        .from_reader(reader_from_start(&file)?)
-                        .map_err(|e| PixelError::Malformed(format!("deflated data set: {e}")))?;
-                    let element = full
-                        .element(pixel_data_tag(float_bits))
-                        .map_err(|e| PixelError::Malformed(format!("deflated data set: {e}")))?;
-                    let data = element
-                        .to_bytes()
-                        .map_err(|e| PixelError::Malformed(e.to_string()))?
-                        .into_owned();
-                    if (data.len() as u64) < needed {
-                        return Err(PixelError::Truncated(format!(
-                            "{} bytes of pixel data, {needed} needed",
-                            data.len()
-                        )));
-                    }
-                    Layout::InMemory { data }
+                let mislabelled = if header.encoding.big_endian || header.deflated {
+                    None
                 } else {
-                    if pixel_data.value_offset.saturating_add(needed) > file_len {
+                    mislabelled_defined_length(
+                        &file,
+                        &mut info,
+                        pixel_data.value_offset,
+                        length,
+                        file_len,
+                    )
+                };
+                if let Some(fragments) = mislabelled {
+                    Layout::Encapsulated {
+                        frames: assign_fragments(&file, &info, fragments)?,
+                    }
+                } else {
+                    let needed = native_total_bytes(&info, frame_bytes)?;
+                    if length < needed {
                         return Err(PixelError::Truncated(format!(
-                            "the file ends {} bytes into Pixel Data; {needed} bytes needed",
-                            file_len.saturating_sub(pixel_data.value_offset)
+                            "Pixel Data holds {length} bytes, {} frame(s) need {needed}",
+                            info.frames
                         )));
                     }
-                    let big_endian = header.encoding.big_endian;
-                    Layout::Native {
-                        offset: pixel_data.value_offset,
-                        big_endian,
-                        // PS3.5 7.3: in big endian, OW data is swapped in 16-bit words, also
-                        // when the samples are 8 bits.
-                        swap_byte_pairs: big_endian
-                            && &pixel_data.vr == b"OW"
-                            && info.bits_allocated == 8,
-                        length,
+                    if header.deflated {
+                        // The pixel data is inside the deflate stream: inflate the object once.
+                        let full = OpenFileOptions::new()
+                            .from_reader(reader_from_start(&file)?)
+                            .map_err(|e| {
+                                PixelError::Malformed(format!("deflated data set: {e}"))
+                            })?;
+                        let element = full.element(pixel_data_tag(float_bits)).map_err(|e| {
+                            PixelError::Malformed(format!("deflated data set: {e}"))
+                        })?;
+                        let data = element
+                            .to_bytes()
+                            .map_err(|e| PixelError::Malformed(e.to_string()))?
+                            .into_owned();
+                        if (data.len() as u64) < needed {
+                            return Err(PixelError::Truncated(format!(
+                                "{} bytes of pixel data, {needed} needed",
+                                data.len()
+                            )));
+                        }
+                        Layout::InMemory { data }
+                    } else {
+                        if pixel_data.value_offset.saturating_add(needed) > file_len {
+                            return Err(PixelError::Truncated(format!(
+                                "the file ends {} bytes into Pixel Data; {needed} bytes needed",
+                                file_len.saturating_sub(pixel_data.value_offset)
+                            )));
+                        }
+                        let big_endian = header.encoding.big_endian;
+                        Layout::Native {
+                            offset: pixel_data.value_offset,
+                            big_endian,
+                            // PS3.5 7.3: in big endian, OW data is swapped in 16-bit words, also
+                            // when the samples are 8 bits (or a 12-bit stream over the words).
+                            swap_byte_pairs: big_endian
+                                && &pixel_data.vr == b"OW"
+                                && matches!(info.bits_allocated, 8 | 12),
+                            length,
+                        }
                     }
                 }
             }
             None => {
-                if NATIVE_SYNTAXES.contains(&ts.as_str()) {
+                let mislabelled = NATIVE_SYNTAXES.contains(&ts.as_str());
+                if mislabelled && (header.encoding.big_endian || header.deflated) {
+                    // PS3.5 A.4: encapsulation is little endian; in a deflated data set the
+                    // fragments are inside the deflate stream. Neither is sniffed.
                     return Err(PixelError::Malformed(format!(
-                        "undefined-length Pixel Data in native transfer syntax {ts}"
+                        "undefined-length Pixel Data in transfer syntax {ts}, which cannot hold encapsulated data"
                     )));
                 }
                 let fragments = scan_fragments(&file, file_len, pixel_data.value_offset)?;
+                if mislabelled {
+                    identify_mislabelled(&file, &mut info, &fragments.1)?;
+                }
                 let frames = assign_fragments(&file, &info, fragments)?;
                 Layout::Encapsulated { frames }
             }
@@ -249,6 +276,29 @@ impl PixelFile {
         match &self.layout {
             Layout::Native {
                 offset,
+                swap_byte_pairs,
+                length,
+                ..
+            } if self.info.bits_allocated == 12 => {
+                let (start_bit, bits) = packed_bit_range(&self.info, k)?;
+                // Whole 16-bit words around the frame (it may start mid-word), cut at the value.
+                let first = start_bit / 16 * 2;
+                let end = (start_bit + bits)
+                    .div_ceil(16)
+                    .saturating_mul(2)
+                    .min(*length);
+                let mut packed = vec![0u8; safe_math::to_usize(end.saturating_sub(first))?];
+                self.read_at(&mut packed, offset + first)?;
+                if *swap_byte_pairs {
+                    packed.chunks_exact_mut(2).for_each(|p| p.swap(0, 1));
+                }
+                Ok(FrameBytes::Native {
+                    bytes: unpack_12_bit(&packed, start_bit - first * 8, bits / 12),
+                    big_endian: false,
+                })
+            }
+            Layout::Native {
+                offset,
                 swap_byte_pairs: true,
                 length,
                 ..
@@ -270,7 +320,7 @@ impl PixelFile {
                 offset, big_endian, ..
             } => {
                 if self.info.bits_allocated == 1 {
-                    let (start_bit, bits) = one_bit_range(&self.info, k)?;
+                    let (start_bit, bits) = packed_bit_range(&self.info, k)?;
                     let first = offset + start_bit / 8;
                     let len = safe_math::to_usize((start_bit % 8 + bits).div_ceil(8))?;
                     let mut packed = vec![0u8; len];
@@ -289,8 +339,20 @@ impl PixelFile {
                 })
             }
             Layout::InMemory { data } => {
+                if self.info.bits_allocated == 12 {
+                    let (start_bit, bits) = packed_bit_range(&self.info, k)?;
+                    let first = safe_math::to_usize(start_bit / 8)?;
+                    let end = safe_math::to_usize((start_bit + bits).div_ceil(8))?;
+                    let packed = data
+                        .get(first..end)
+                        .ok_or_else(|| PixelError::Truncated(format!("12-bit frame {k}")))?;
+                    return Ok(FrameBytes::Native {
+                        bytes: unpack_12_bit(packed, start_bit % 8, bits / 12),
+                        big_endian: false,
+                    });
+                }
                 if self.info.bits_allocated == 1 {
-                    let (start_bit, bits) = one_bit_range(&self.info, k)?;
+                    let (start_bit, bits) = packed_bit_range(&self.info, k)?;
                     let first = safe_math::to_usize(start_bit / 8)?;
                     let len = safe_math::to_usize((start_bit % 8 + bits).div_ceil(8))?;
                     let packed = data
@@ -472,29 +534,55 @@ pub fn native_frame_bytes(info: &ImageInfo) -> Result<u64, PixelError> {
     )
 }
 
+/// Whether frames are packed bit streams that may start inside a byte or word: Bits Allocated 1
+/// (PS3.5 8.1.1) and the ACR-NEMA era's 12 (two pixels in three bytes, see [`unpack_12_bit`]).
+fn is_bit_packed(info: &ImageInfo) -> bool {
+    matches!(info.bits_allocated, 1 | 12)
+}
+
 fn native_total_bytes(info: &ImageInfo, frame_bytes: u64) -> Result<u64, PixelError> {
-    if info.bits_allocated == 1 {
-        let bits = safe_math::mul(
-            safe_math::mul(
-                safe_math::frame_pixels(info.rows, info.columns)?,
-                u64::from(info.samples_per_pixel),
-                "bits",
-            )?,
-            u64::from(info.frames),
-            "bits × frames",
-        )?;
+    if is_bit_packed(info) {
+        let (_, frame_bits) = packed_bit_range(info, 0)?;
+        let bits = safe_math::mul(frame_bits, u64::from(info.frames), "bits × frames")?;
         return Ok(bits.div_ceil(8));
     }
     safe_math::mul(frame_bytes, u64::from(info.frames), "frame size × frames")
 }
 
-fn one_bit_range(info: &ImageInfo, k: u32) -> Result<(u64, u64), PixelError> {
+/// The first bit of frame `k` in a bit-packed Pixel Data value, and the frame's length in bits
+/// (pixels × samples × Bits Allocated), checked.
+fn packed_bit_range(info: &ImageInfo, k: u32) -> Result<(u64, u64), PixelError> {
     let bits = safe_math::mul(
-        safe_math::frame_pixels(info.rows, info.columns)?,
-        u64::from(info.samples_per_pixel),
+        safe_math::mul(
+            safe_math::frame_pixels(info.rows, info.columns)?,
+            u64::from(info.samples_per_pixel),
+            "samples",
+        )?,
+        u64::from(info.bits_allocated),
         "bits",
     )?;
     Ok((safe_math::mul(bits, u64::from(k), "bit offset")?, bits))
+}
+
+/// Bits Allocated 12 (ACR-NEMA 2.0 packing, still met in old files): the samples are a
+/// little-endian bit stream over the 16-bit words of Pixel Data — sample i is bits 12·i …
+/// 12·i + 11, least significant first, so two samples fill three bytes. This is how dcmtk
+/// unpacks it (`DiInputPixelTemplate`, the case of Bits Allocated not a multiple of the word
+/// size); `packed` holds the words in little-endian order. Returns each sample as two
+/// little-endian bytes; samples past the end of `packed` are 0 (the caller checked the length).
+pub(crate) fn unpack_12_bit(packed: &[u8], first_bit: u64, count: u64) -> Vec<u8> {
+    let bit = |i: u64| -> u16 {
+        packed
+            .get((i / 8) as usize)
+            .map_or(0, |b| u16::from((b >> (i % 8)) & 1))
+    };
+    (0..count)
+        .flat_map(|s| {
+            let start = first_bit + 12 * s;
+            let value = (0..12).fold(0u16, |v, j| v | bit(start + j) << j);
+            value.to_le_bytes()
+        })
+        .collect()
 }
 
 /// 1-bit pixels: the first pixel is the least significant bit of the first byte (PS3.5 8.1.1).
@@ -512,6 +600,9 @@ pub(crate) fn unpack_bits(packed: &[u8], first_bit: u64, count: u64) -> Vec<u8> 
 
 /// Scans the items of encapsulated Pixel Data: the Basic Offset Table, then fragments until the
 /// sequence delimiter (PS3.5 A.4). Returns the Basic Offset Table and the fragments.
+/// The Basic Offset Table and the fragments of encapsulated Pixel Data starting at
+/// `value_offset`, up to its sequence delimiter or `file_len` (the end of the file, or of a
+/// defined-length value).
 fn scan_fragments(
     file: &File,
     file_len: u64,
@@ -556,6 +647,9 @@ fn scan_fragments(
         .collect();
     let mut fragments = Vec::new();
     loop {
+        if pos >= file_len {
+            break; // the end of the file, or of a defined-length value
+        }
         match read_item(&mut reader, &mut pos)? {
             None => break, // no sequence delimiter: tolerated when every fragment is complete
             Some((0xFFFE, 0xE0DD, _)) => break,
@@ -591,6 +685,72 @@ fn scan_fragments(
         ));
     }
     Ok((bot, fragments))
+}
+
+/// Encapsulated Pixel Data under a native transfer syntax (a mislabelled file; PS3.5 A.4 allows
+/// encapsulation only under the compressed syntaxes): the first fragment's codestream says what
+/// the data really is (`decode::identify_codestream`), and the frames are decoded as that, through
+/// the same decoders and their codestream-size check. A stream that is none of them is refused
+/// ([`PixelError::UnrecognisedCodestream`]), never shown.
+fn identify_mislabelled(
+    file: &File,
+    info: &mut ImageInfo,
+    fragments: &[Fragment],
+) -> Result<(), PixelError> {
+    /// Enough of a codestream for its markers before the first SOF / SIZ (tables included).
+    const SNIFF_BYTES: u32 = 64 * 1024;
+    let declared = info.transfer_syntax.clone();
+    let first = fragments
+        .first()
+        .ok_or_else(|| PixelError::Malformed("encapsulated Pixel Data without fragments".into()))?;
+    let mut head = vec![0u8; first.length.min(SNIFF_BYTES) as usize];
+    file.read_exact_at(&mut head, first.offset)?;
+    let (actual, found) = crate::decode::identify_codestream(&head, info)
+        .ok_or(PixelError::UnrecognisedCodestream { declared })?;
+    let declared = native_syntax_name(&info.transfer_syntax);
+    info.transfer_syntax = actual.to_string();
+    info.lossy |= crate::info::LOSSY_SYNTAXES.contains(&actual);
+    info.notes
+        .push(crate::notes::DisplayNote::MislabelledTransferSyntax { declared, found });
+    Ok(())
+}
+
+/// The name of a native transfer syntax (PS3.6 Table A-1), for a note that must not repeat the
+/// header's text.
+fn native_syntax_name(uid: &str) -> &'static str {
+    match uid {
+        transfer_syntax::IMPLICIT_VR_LITTLE_ENDIAN => "Implicit VR Little Endian",
+        transfer_syntax::EXPLICIT_VR_LITTLE_ENDIAN => "Explicit VR Little Endian",
+        transfer_syntax::EXPLICIT_VR_BIG_ENDIAN => "Explicit VR Big Endian",
+        transfer_syntax::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN => "Deflated Explicit VR Little Endian",
+        _ => "a native transfer syntax",
+    }
+}
+
+/// A defined-length Pixel Data value under a native syntax that holds items with a known
+/// codestream (a mislabelled file written with the fragments' total length; as native data it
+/// is noise, or too short and refused as truncated): its fragments, with `info` switched to the
+/// codestream's syntax. `None` when the value does not start with an item, its items do not
+/// fill it, or the codestream is none Lucent knows — then it is read as native data. Only
+/// little-endian, non-deflated data sets (PS3.5 A.4: encapsulation is little endian).
+fn mislabelled_defined_length(
+    file: &File,
+    info: &mut ImageInfo,
+    value_offset: u64,
+    length: u64,
+    file_len: u64,
+) -> Option<(Vec<u32>, Vec<Fragment>)> {
+    let mut tag = [0u8; 4];
+    file.read_exact_at(&mut tag, value_offset).ok()?;
+    if tag != [0xFE, 0xFF, 0x00, 0xE0] {
+        return None;
+    }
+    let end = value_offset.checked_add(length)?.min(file_len);
+    let fragments = scan_fragments(file, end, value_offset).ok()?;
+    let mut probe = info.clone();
+    identify_mislabelled(file, &mut probe, &fragments.1).ok()?;
+    *info = probe;
+    Some(fragments)
 }
 
 /// Assigns fragments to frames (see the module docs).

@@ -8,6 +8,7 @@
 //! planes, read by [`crate::overlay`]).
 
 use crate::error::PixelError;
+use crate::notes::DisplayNote;
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 
@@ -115,7 +116,7 @@ pub struct ImageInfo {
     pub columns: u16,
     /// Samples per Pixel (1 or 3).
     pub samples_per_pixel: u16,
-    /// Bits Allocated (1, 8, 16, 32, 64).
+    /// Bits Allocated (1, 8, 12 (packed), 16, 32, 64).
     pub bits_allocated: u16,
     /// Bits Stored.
     pub bits_stored: u16,
@@ -161,8 +162,9 @@ pub struct ImageInfo {
     pub ultrasound_regions: Vec<UltrasoundRegion>,
     /// Overlay planes (PS3.3 C.9.2, C.9.3), in group order; drawn only when a caller asks.
     pub overlays: Vec<crate::overlay::OverlayPlane>,
-    /// Overlay planes left out because their attributes are malformed.
-    pub ignored_overlays: Vec<crate::overlay::IgnoredOverlay>,
+    /// What the viewer must say about how this file is shown (an optional attribute ignored
+    /// because it is malformed, a window that cannot be applied, an overlay plane left out, …).
+    pub notes: Vec<DisplayNote>,
 }
 
 /// A region of an ultrasound image with a spatial calibration (PS3.3 C.8.5.5.1): a 2-D tissue or
@@ -303,7 +305,9 @@ fn voi_function(s: Option<String>) -> VoiFunction {
     }
 }
 
-fn windows_of(obj: &InMemDicomObject) -> Vec<Window> {
+/// The windows of a data set or functional group item (PS3.3 C.11.2.1.2). A pair without a
+/// positive finite width (or a finite centre) is not applied; it is named once in `notes`.
+fn windows_of(obj: &InMemDicomObject, notes: &mut Vec<DisplayNote>) -> Vec<Window> {
     let (Some(c), Some(w)) = (
         floats(obj, tags::WINDOW_CENTER),
         floats(obj, tags::WINDOW_WIDTH),
@@ -311,15 +315,26 @@ fn windows_of(obj: &InMemDicomObject) -> Vec<Window> {
         return Vec::new();
     };
     let function = voi_function(text(obj, tags::VOILUT_FUNCTION));
-    c.into_iter()
-        .zip(w)
-        .filter(|(_, w)| *w > 0.0)
-        .map(|(center, width)| Window {
-            center,
-            width,
-            function,
-        })
-        .collect()
+    let mut windows = Vec::new();
+    for (center, width) in c.into_iter().zip(w) {
+        if center.is_finite() && width.is_finite() && width > 0.0 {
+            windows.push(Window {
+                center,
+                width,
+                function,
+            });
+        } else {
+            note_once(notes, DisplayNote::InvalidWindowIgnored { center, width });
+        }
+    }
+    windows
+}
+
+/// Adds a note unless an equal one is there (a note per frame of 3,000 would say nothing more).
+fn note_once(notes: &mut Vec<DisplayNote>, note: DisplayNote) {
+    if !notes.contains(&note) {
+        notes.push(note);
+    }
 }
 
 /// Reads a LUT (descriptor + data) from an item or the data set (PS3.3 C.11.1.1.1, C.7.6.3.1.5).
@@ -442,7 +457,8 @@ fn palette_lut(
     Ok(Some(lookup_table(first, bits, values)))
 }
 
-const LOSSY_SYNTAXES: &[&str] = &[
+/// Transfer syntaxes whose compression is lossy.
+pub(crate) const LOSSY_SYNTAXES: &[&str] = &[
     "1.2.840.10008.1.2.4.50",
     "1.2.840.10008.1.2.4.51",
     "1.2.840.10008.1.2.4.81",
@@ -492,7 +508,8 @@ impl ImageInfo {
         let high_bit = int(obj, tags::HIGH_BIT)
             .and_then(|v| u16::try_from(v).ok())
             .unwrap_or(bits_stored.saturating_sub(1));
-        if !matches!(bits_allocated, 1 | 8 | 16 | 32 | 64) {
+        // 12: ACR-NEMA packed samples (see `frames::unpack_12_bit`), native data only.
+        if !matches!(bits_allocated, 1 | 8 | 12 | 16 | 32 | 64) {
             return Err(PixelError::UnsupportedPixelFormat(format!(
                 "Bits Allocated {bits_allocated}"
             )));
@@ -574,17 +591,18 @@ impl ImageInfo {
             Some(item) => lut(item, tags::LUT_DESCRIPTOR, tags::LUT_DATA, signed)?,
             None => None,
         };
-        let mut windows = windows_of(obj);
+        let mut notes = Vec::new();
+        let mut windows = windows_of(obj, &mut notes);
         let mut frame_windows = Vec::new();
         // Enhanced multi-frame: Frame VOI LUT Sequence (0028,9132) in the functional groups.
         let shared = items(obj, tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE).first();
         let shared_window = shared
             .and_then(|g| items(g, tags::FRAME_VOILUT_SEQUENCE).first())
-            .and_then(|voi| windows_of(voi).into_iter().next());
+            .and_then(|voi| windows_of(voi, &mut notes).into_iter().next());
         for group in items(obj, tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE) {
             let w = items(group, tags::FRAME_VOILUT_SEQUENCE)
                 .first()
-                .and_then(|voi| windows_of(voi).into_iter().next());
+                .and_then(|voi| windows_of(voi, &mut notes).into_iter().next());
             frame_windows.push(w.or(shared_window));
         }
         if windows.is_empty() {
@@ -592,8 +610,17 @@ impl ImageInfo {
                 .extend(shared_window.or_else(|| frame_windows.iter().flatten().next().copied()));
         }
         let voi_input_signed = signed || rescale.1 < 0.0;
+        // The VOI LUT is optional (a window or min–max can be shown instead): a malformed one is
+        // ignored with a note, as dcmtk does, rather than making the image unviewable.
         let voi_lut = match items(obj, tags::VOILUT_SEQUENCE).first() {
-            Some(item) => lut(item, tags::LUT_DESCRIPTOR, tags::LUT_DATA, voi_input_signed)?,
+            Some(item) => lut(item, tags::LUT_DESCRIPTOR, tags::LUT_DATA, voi_input_signed)
+                .unwrap_or_else(|_| {
+                    notes.push(DisplayNote::IgnoredAttribute {
+                        attribute: "VOI LUT Sequence",
+                        reason: "its LUT Descriptor or LUT Data is malformed",
+                    });
+                    None
+                }),
             None => None,
         };
         let padding = int(obj, tags::PIXEL_PADDING_VALUE).map(|p| {
@@ -666,6 +693,14 @@ impl ImageInfo {
                 float: float_bits.is_some(),
             },
         );
+        notes.extend(
+            ignored_overlays
+                .into_iter()
+                .map(|i| DisplayNote::OverlayIgnored {
+                    group: i.group,
+                    problem: i.problem,
+                }),
+        );
         Ok(ImageInfo {
             transfer_syntax: transfer_syntax.to_string(),
             rows,
@@ -693,7 +728,7 @@ impl ImageInfo {
             rescale_type: text(obj, tags::RESCALE_TYPE),
             ultrasound_regions: ultrasound_regions(obj, rows, columns),
             overlays,
-            ignored_overlays,
+            notes,
         })
     }
 

@@ -16,6 +16,7 @@ pub mod error;
 pub mod frames;
 pub mod info;
 pub mod lut;
+pub mod notes;
 pub mod overlay;
 pub mod palette;
 pub mod render;
@@ -29,7 +30,8 @@ pub use decode::{ColorModel, DecodedFrame, SampleBuf, Samples};
 pub use error::PixelError;
 pub use frames::PixelFile;
 pub use info::{ImageInfo, Photometric, UltrasoundRegion, VoiFunction, Window};
-pub use overlay::{IgnoredOverlay, OverlayKind, OverlayMask, OverlayPlane, OverlayProblem};
+pub use notes::DisplayNote;
+pub use overlay::{OverlayKind, OverlayMask, OverlayPlane, OverlayProblem};
 pub use render::{RenderOptions, RenderedFrame, Renderer, VoiChoice};
 pub use tiles::{Pyramid, Tile};
 pub use values::{FrameValues, ModalityValues};
@@ -63,6 +65,6 @@ pub(crate) fn test_info() -> ImageInfo {
         rescale_type: None,
         ultrasound_regions: Vec::new(),
         overlays: Vec::new(),
-        ignored_overlays: Vec::new(),
+        notes: Vec::new(),
     }
 }

@@ -567,6 +567,7 @@ mod tests {
             channels: 1,
             pixels: vec![200; 16],
             lossy: false,
+            notes: Vec::new(),
         };
         // 2×2 plane at image (1,1) with its first bit set.
         let mut obj = separate(2, 2, [2, 2], vec![0b0001]);

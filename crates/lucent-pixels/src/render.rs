@@ -5,6 +5,7 @@ use crate::error::PixelError;
 use crate::frames::PixelFile;
 use crate::info::{ImageInfo, Photometric, VoiFunction, Window};
 use crate::lut::{DisplayTable, ModalityTransform, StoredValueCodec, VoiTransform, to_u8};
+use crate::notes::DisplayNote;
 use std::io::Write;
 
 /// Which VOI to apply to a greyscale frame.
@@ -14,7 +15,8 @@ pub enum VoiChoice {
     /// frame's functional group window for enhanced multi-frame), else the first VOI LUT
     /// Sequence item, else min–max of the frame's modality values excluding padding.
     FromHeader,
-    /// An explicit window (LINEAR), e.g. from `--window C,W` or a mouse drag.
+    /// An explicit window (LINEAR; LINEAR_EXACT when narrower than 1), e.g. from `--window C,W`
+    /// or a mouse drag.
     Explicit {
         /// Window Center.
         center: f64,
@@ -47,7 +49,7 @@ impl From<VoiChoice> for RenderOptions {
 }
 
 /// A frame ready for display.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RenderedFrame {
     /// Width in pixels.
     pub width: u32,
@@ -59,6 +61,9 @@ pub struct RenderedFrame {
     pub pixels: Vec<u8>,
     /// The data was lossy compressed (PS3.3 C.7.6.1.1.5): viewers must say so.
     pub lossy: bool,
+    /// What the viewer must say about how this frame is shown: the file's notes
+    /// ([`ImageInfo::notes`]) and the render's own (e.g. the window actually applied).
+    pub notes: Vec<DisplayNote>,
 }
 
 impl RenderedFrame {
@@ -105,6 +110,7 @@ impl RenderedFrame {
             channels,
             pixels,
             lossy: false,
+            notes: Vec::new(),
         })
     }
 
@@ -181,8 +187,13 @@ impl Renderer {
         if let VoiChoice::Explicit { center, width } = voi {
             validate_window(center, width)?;
         }
+        let mut notes = info.notes.clone();
         let (channels, pixels) = match frame.color {
-            ColorModel::Monochrome => (1, self.render_monochrome(info, frame, k, voi)?),
+            ColorModel::Monochrome => {
+                let (pixels, note) = self.render_monochrome(info, frame, k, voi)?;
+                notes.extend(note);
+                (1, pixels)
+            }
             ColorModel::Palette => (3, render_palette(info, frame)?),
             _ => (3, render_color(info, frame)?),
         };
@@ -192,9 +203,15 @@ impl Renderer {
             channels,
             pixels,
             lossy: info.lossy,
+            notes,
         };
-        if overlays {
-            crate::overlay::burn(&info.overlays, k, frame, &mut rendered);
+        if overlays && !info.overlays.is_empty() {
+            if channels == 1 {
+                crate::overlay::burn(&info.overlays, k, frame, &mut rendered);
+            } else {
+                // dcmtk draws no overlay on colour images; neither does Lucent, and it says so.
+                rendered.notes.push(DisplayNote::OverlaysNotDrawnOnColour);
+            }
         }
         Ok(rendered)
     }
@@ -205,9 +222,9 @@ impl Renderer {
         frame: &DecodedFrame,
         k: u32,
         voi: VoiChoice,
-    ) -> Result<Vec<u8>, PixelError> {
+    ) -> Result<(Vec<u8>, Option<DisplayNote>), PixelError> {
         let invert = info.photometric == Photometric::Monochrome1;
-        let resolved = resolve_voi(info, frame, k, voi);
+        let (resolved, note) = resolve_voi(info, frame, k, voi);
         let key = match (&resolved, &info.modality_lut, voi) {
             (VoiTransform::Window(w), None, VoiChoice::Explicit { .. } | VoiChoice::FromHeader) => {
                 Some(TableKey {
@@ -253,36 +270,65 @@ impl Renderer {
                 Samples::U8(v) => table.map_u8(v, &mut out),
                 _ => {}
             }
-            return Ok(out);
+            return Ok((out, note));
         }
-        render_monochrome(info, frame, k, voi)
+        Ok((render_monochrome(info, frame, &resolved)?, note))
     }
 }
 
-/// The VOI transform the choice resolves to for this frame.
-pub fn resolve_voi(info: &ImageInfo, frame: &DecodedFrame, k: u32, voi: VoiChoice) -> VoiTransform {
+/// The VOI transform the choice resolves to for this frame, and what the viewer must say about
+/// it: a LINEAR window narrower than 1 is applied as LINEAR_EXACT (PS3.3 C.11.2.1.2.1 requires
+/// width ≥ 1 for LINEAR; C.11.2.1.3.2 defines LINEAR_EXACT for any width > 0 — as LINEAR it
+/// would be a threshold, e.g. a uniformly white RT image whose values are below 0.3), and a
+/// header without a usable window or VOI LUT falls back to min–max, said so.
+pub fn resolve_voi(
+    info: &ImageInfo,
+    frame: &DecodedFrame,
+    k: u32,
+    voi: VoiChoice,
+) -> (VoiTransform, Option<DisplayNote>) {
+    let window = |w: Window| {
+        if w.function == VoiFunction::Linear && w.width < 1.0 {
+            let note = DisplayNote::NarrowWindowAsLinearExact {
+                center: w.center,
+                width: w.width,
+            };
+            let exact = Window {
+                function: VoiFunction::LinearExact,
+                ..w
+            };
+            (VoiTransform::Window(exact), Some(note))
+        } else {
+            (VoiTransform::Window(w), None)
+        }
+    };
     match voi {
-        VoiChoice::Explicit { center, width } => VoiTransform::Window(Window {
+        VoiChoice::Explicit { center, width } => window(Window {
             center,
             width,
             function: VoiFunction::Linear,
         }),
         VoiChoice::FromHeader => {
             if let Some(w) = info.default_window(k) {
-                VoiTransform::Window(w)
+                window(w)
             } else if let Some(t) = &info.voi_lut {
-                VoiTransform::Table(t.clone())
+                (VoiTransform::Table(t.clone()), None)
             } else {
-                min_max_window(info, frame)
+                let w = min_max_window(info, frame);
+                let note = DisplayNote::MinMaxWindow {
+                    center: w.center,
+                    width: w.width,
+                };
+                (VoiTransform::Window(w), Some(note))
             }
         }
-        VoiChoice::MinMax => min_max_window(info, frame),
+        VoiChoice::MinMax => (VoiTransform::Window(min_max_window(info, frame)), None),
     }
 }
 
 /// A LINEAR_EXACT window spanning the frame's modality values, padding excluded
 /// (PS3.3 C.7.5.1.1.2).
-fn min_max_window(info: &ImageInfo, frame: &DecodedFrame) -> VoiTransform {
+fn min_max_window(info: &ImageInfo, frame: &DecodedFrame) -> Window {
     let codec = StoredValueCodec::new(info);
     let modality = ModalityTransform::new(info);
     let is_padding = |stored: i64| {
@@ -332,25 +378,23 @@ fn min_max_window(info: &ImageInfo, frame: &DecodedFrame) -> VoiTransform {
         (lo, hi) = (0.0, 1.0);
     }
     let width = (hi - lo).max(f64::MIN_POSITIVE);
-    VoiTransform::Window(Window {
+    Window {
         center: lo + width / 2.0,
         width,
         function: VoiFunction::LinearExact,
-    })
+    }
 }
 
 fn render_monochrome(
     info: &ImageInfo,
     frame: &DecodedFrame,
-    k: u32,
-    voi: VoiChoice,
+    voi: &VoiTransform,
 ) -> Result<Vec<u8>, PixelError> {
     let invert = info.photometric == Photometric::Monochrome1;
     let modality = ModalityTransform::new(info);
-    let voi = resolve_voi(info, frame, k, voi);
     let mut out = Vec::new();
     match &frame.samples {
-        Samples::U16(v) => match DisplayTable::build(info, &modality, &voi, invert) {
+        Samples::U16(v) => match DisplayTable::build(info, &modality, voi, invert) {
             Some(table) => table.map_u16(v, &mut out),
             None => {
                 return Err(PixelError::InvalidAttributes(
@@ -358,7 +402,7 @@ fn render_monochrome(
                 ));
             }
         },
-        Samples::U8(v) => match DisplayTable::build(info, &modality, &voi, invert) {
+        Samples::U8(v) => match DisplayTable::build(info, &modality, voi, invert) {
             Some(table) => table.map_u8(v, &mut out),
             None => {
                 return Err(PixelError::InvalidAttributes(

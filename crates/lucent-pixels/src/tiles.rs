@@ -57,6 +57,7 @@ fn half(src: &RenderedFrame) -> RenderedFrame {
         channels: src.channels,
         pixels,
         lossy: src.lossy,
+        notes: src.notes.clone(),
     }
 }
 
@@ -148,6 +149,7 @@ mod tests {
             channels: 1,
             pixels,
             lossy: false,
+            notes: Vec::new(),
         }
     }
 

@@ -22,16 +22,22 @@ enum Voi {
     /// Min–max: `+Wm` / `VoiChoice::MinMax` (only for files without padding: dcmtk 3.6.7
     /// ignores Pixel Padding Value).
     MinMax,
+    /// The file's own VOI when it has no usable one (a malformed VOI LUT, a window of width 0):
+    /// Lucent's header order ends at min–max (`VoiChoice::FromHeader`), dcmtk's `+Wm`.
+    HeaderFallsBackToMinMax,
     /// Colour images: no VOI.
     Colour,
 }
 
-use Voi::{Colour, Header, MinMax, Window};
+use Voi::{Colour, Header, HeaderFallsBackToMinMax, MinMax, Window};
 
 #[derive(Clone, Copy)]
 enum Reference {
-    /// dcmtk's JPEG-capable converter (also uncompressed and RLE).
+    /// dcmtk's JPEG-capable converter (also uncompressed and RLE), overlay planes not drawn
+    /// (`-O`; Lucent draws none either).
     Dcmj2pnm,
+    /// `dcmj2pnm` drawing every overlay plane (its default, `+O 0`), and Lucent drawing them too.
+    Dcmj2pnmWithOverlays,
     /// dcmtk's JPEG-LS converter.
     Dcml2pnm,
     /// GDCM decompresses (JPEG 2000), dcmtk renders.
@@ -56,28 +62,21 @@ fn read_png(path: &Path) -> RenderedFrame {
     RenderedFrame::read_png(file).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn reference(
-    tool: Reference,
-    file: &Path,
-    frame: u32,
-    voi: Voi,
-    overlays: bool,
-    work: &Path,
-) -> RenderedFrame {
+fn reference(tool: Reference, file: &Path, frame: u32, voi: Voi, work: &Path) -> RenderedFrame {
     let out = work.join("reference.png");
     let mut args: Vec<String> = vec!["+on".into(), "+F".into(), (frame + 1).to_string()];
     // dcmtk draws every overlay plane by default (`+O 0`); `-O` draws none.
-    if !overlays {
+    if !matches!(tool, Reference::Dcmj2pnmWithOverlays) {
         args.push("-O".into());
     }
     match voi {
         Window(c, w) => args.extend(["+Ww".into(), c.to_string(), w.to_string()]),
         Header => args.extend(["+Wi".into(), "1".into()]),
-        MinMax => args.push("+Wm".into()),
+        MinMax | HeaderFallsBackToMinMax => args.push("+Wm".into()),
         Colour => {}
     }
     let (program, input) = match tool {
-        Reference::Dcmj2pnm => ("dcmj2pnm", file.to_path_buf()),
+        Reference::Dcmj2pnm | Reference::Dcmj2pnmWithOverlays => ("dcmj2pnm", file.to_path_buf()),
         Reference::Dcml2pnm => ("dcml2pnm", file.to_path_buf()),
         Reference::GdcmThenDcm2pnm => {
             let raw = work.join("raw.dcm");
@@ -117,31 +116,42 @@ fn failures_dir() -> PathBuf {
     target.join("golden-failures")
 }
 
-/// Renders with Lucent and the reference, both without overlays, and fails when the mean
-/// absolute difference exceeds `tolerance`.
+/// Renders with Lucent and the reference (both drawing the overlay planes only for
+/// [`Reference::Dcmj2pnmWithOverlays`]), and fails when the mean absolute difference exceeds
+/// `tolerance`.
 fn compare(name: &str, file: &Path, frame: u32, voi: Voi, tool: Reference, tolerance: f64) {
-    compare_as(name, file, frame, voi, tool, tolerance, false);
+    compare_with(name, file, file, frame, voi, tool, tolerance);
 }
 
 /// As [`compare`], both drawing the overlay planes (`dcmj2pnm`'s default).
 fn compare_with_overlays(name: &str, file: &Path, frame: u32, voi: Voi, tolerance: f64) {
-    compare_as(name, file, frame, voi, Reference::Dcmj2pnm, tolerance, true);
+    compare(
+        name,
+        file,
+        frame,
+        voi,
+        Reference::Dcmj2pnmWithOverlays,
+        tolerance,
+    );
 }
 
-fn compare_as(
+/// [`compare`], the reference rendering `reference_file` (the same pixels in another file).
+fn compare_with(
     name: &str,
     file: &Path,
+    reference_file: &Path,
     frame: u32,
     voi: Voi,
     tool: Reference,
     tolerance: f64,
-    overlays: bool,
 ) {
     let work = tempfile::tempdir().unwrap();
-    let expected = reference(tool, file, frame, voi, overlays, work.path());
+    let expected = reference(tool, reference_file, frame, voi, work.path());
+    // Lucent draws the overlay planes exactly when the reference does.
+    let overlays = matches!(tool, Reference::Dcmj2pnmWithOverlays);
     let choice = match voi {
         Window(center, width) => VoiChoice::Explicit { center, width },
-        Header | Colour => VoiChoice::FromHeader,
+        Header | Colour | HeaderFallsBackToMinMax => VoiChoice::FromHeader,
         MinMax => VoiChoice::MinMax,
     };
     let options = RenderOptions {
@@ -293,7 +303,7 @@ fn overlay_planes_match_dcmtk() {
         let path = dir.path().join(format!("{name}.dcm"));
         spec.write(&path).unwrap();
         let file = PixelFile::open(&path).unwrap();
-        assert!(file.info.ignored_overlays.is_empty(), "{name}");
+        assert!(file.info.notes.is_empty(), "{name}: {:?}", file.info.notes);
         assert!(!file.info.overlays.is_empty(), "{name}: no plane read");
         for frame in frames_of(name) {
             let label = format!("{name}-frame-{frame}");
@@ -422,4 +432,449 @@ fn fetched_files_match_dcmtk_and_gdcm() {
         cases.len(),
         failures.join("\n")
     );
+}
+
+/// Renders a file's first frame with Lucent's header VOI.
+fn lucent_from_header(file: &Path) -> RenderedFrame {
+    PixelFile::open(file)
+        .and_then(|f| f.render(0, VoiChoice::FromHeader))
+        .unwrap_or_else(|e| panic!("Lucent cannot render {}: {e}", file.display()))
+}
+
+/// pydicom 3.0.1's display values of frame 0: `apply_modality_lut`, then `apply_voi_lut` with
+/// the file's first window under `voi_function`, scaled from pydicom's output range to 0–255.
+fn pydicom_windowed(file: &Path, voi_function: &str) -> Vec<u8> {
+    let script = r#"
+import sys, numpy as np, pydicom
+from pydicom.pixels import apply_modality_lut, apply_voi_lut
+ds = pydicom.dcmread(sys.argv[1])
+ds.VOILUTFunction = sys.argv[2]
+m = apply_modality_lut(ds.pixel_array, ds)
+v = apply_voi_lut(m, ds, index=0)
+lo, hi = 0.0, 2.0 ** ds.BitsStored - 1
+slope, intercept = float(ds.get("RescaleSlope", 1)), float(ds.get("RescaleIntercept", 0))
+lo, hi = lo * slope + intercept, hi * slope + intercept
+sys.stdout.buffer.write(np.clip(np.rint((v - lo) / (hi - lo) * 255), 0, 255).astype(np.uint8).tobytes())
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(file)
+        .arg(voi_function)
+        .output()
+        .expect("python3 runs (scripts/test.sh installs pydicom)");
+    assert!(
+        out.status.success(),
+        "pydicom failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// PS3.3 C.11.2.1.2: an RT image's LINEAR window 0.108 / 0.215 is narrower than 1, which LINEAR
+/// does not allow; as LINEAR it is a threshold (Lucent showed the image uniformly white). Lucent
+/// applies it as LINEAR_EXACT and says so. dcmtk 3.6.7 refuses the window (`dcmj2pnm +Wi 1`:
+/// "cannot select VOI window 1") and pydicom refuses LINEAR with a width below 1, so neither
+/// shows the file's window: the reference is pydicom's LINEAR_EXACT.
+#[test]
+fn narrow_linear_window_is_shown_as_linear_exact_like_pydicom() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rt.dcm");
+    narrow_window_rt_spec(&StudyIdentity::phantom(62, "PHANTOM^RT"), 62)
+        .write(&file)
+        .unwrap();
+    let actual = lucent_from_header(&file);
+    let expected = pydicom_windowed(&file, "LINEAR_EXACT");
+    assert_eq!(actual.pixels.len(), expected.len());
+    let mad = actual
+        .pixels
+        .iter()
+        .zip(&expected)
+        .map(|(a, b)| f64::from(a.abs_diff(*b)))
+        .sum::<f64>()
+        / expected.len() as f64;
+    assert!(
+        mad <= 1.0,
+        "mean absolute difference {mad:.3} against pydicom"
+    );
+    let distinct: std::collections::BTreeSet<u8> = actual.pixels.iter().copied().collect();
+    assert!(distinct.len() > 50, "a ramp, not a threshold: {distinct:?}");
+    assert_eq!(
+        actual.notes,
+        vec![lucent_pixels::DisplayNote::NarrowWindowAsLinearExact {
+            center: 0.108,
+            width: 0.215
+        }]
+    );
+}
+
+/// A malformed *optional* LUT — a VOI LUT Sequence item whose LUT Descriptor has two values —
+/// made the whole image unviewable. It is ignored with a note and the image shown over its
+/// min–max, as dcmtk shows it.
+#[test]
+fn malformed_voi_lut_is_ignored_and_the_image_shown_like_dcmtk() {
+    require_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lut.dcm");
+    malformed_voi_lut_spec(&StudyIdentity::phantom(63, "PHANTOM^LUT"), 63)
+        .write(&file)
+        .unwrap();
+    compare(
+        "malformed-voi-lut",
+        &file,
+        0,
+        HeaderFallsBackToMinMax,
+        Reference::Dcmj2pnm,
+        1.0,
+    );
+    let notes = lucent_from_header(&file).notes;
+    assert!(
+        notes.contains(&lucent_pixels::DisplayNote::IgnoredAttribute {
+            attribute: "VOI LUT Sequence",
+            reason: "its LUT Descriptor or LUT Data is malformed",
+        }),
+        "{notes:?}"
+    );
+}
+
+/// A window of width 0 (PS3.3 C.11.2.1.2 requires ≥ 1) is not applied: the frame is shown over
+/// its min–max, as dcmtk's, and the corner says which window is in use.
+#[test]
+fn a_window_without_width_falls_back_to_min_max_and_says_so() {
+    require_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("w0.dcm");
+    let mut spec = malformed_voi_lut_spec(&StudyIdentity::phantom(64, "PHANTOM^W0"), 64);
+    spec.voi_lut = None;
+    spec.windows = vec![(600.0, 0.0, "ZERO")];
+    spec.write(&file).unwrap();
+    compare(
+        "zero-width-window",
+        &file,
+        0,
+        HeaderFallsBackToMinMax,
+        Reference::Dcmj2pnm,
+        1.0,
+    );
+    let notes = lucent_from_header(&file).notes;
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert_eq!(
+        notes[0],
+        lucent_pixels::DisplayNote::InvalidWindowIgnored {
+            center: 600.0,
+            width: 0.0
+        }
+    );
+    assert!(matches!(
+        notes[1],
+        lucent_pixels::DisplayNote::MinMaxWindow { .. }
+    ));
+}
+
+/// Issue 17: Explicit VR Big Endian (PS3.5 A.3) with sequences and items of undefined length
+/// (dicom-object writes every sequence and item that way, delimiters in big-endian byte order):
+/// the enhanced MR phantom, whose functional groups nest two levels deep.
+#[test]
+fn big_endian_with_undefined_length_sequences_matches_dcmtk() {
+    require_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let study = StudyIdentity::phantom(62, "PHANTOM^BIGENDIAN");
+    let mut enhanced = enhanced_mr_spec(&study, 62, 4);
+    enhanced.transfer_syntax = transfer_syntax::EXPLICIT_BE;
+    let file = dir.path().join("enhanced-be.dcm");
+    enhanced.write(&file).unwrap();
+    let bytes = std::fs::read(&file).unwrap();
+    // The file really has undefined lengths in big-endian order: (5200,9229) SQ, length FFFFFFFF,
+    // and big-endian item delimiters (FFFE,E00D).
+    assert!(
+        bytes.windows(12).any(|w| w
+            == [
+                0x52, 0x00, 0x92, 0x29, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF
+            ]),
+        "the Shared Functional Groups Sequence has undefined length"
+    );
+    assert!(
+        bytes
+            .windows(8)
+            .any(|w| w == [0xFF, 0xFE, 0xE0, 0x0D, 0, 0, 0, 0])
+    );
+    for frame in [0, 3] {
+        compare(
+            "big-endian-undefined-length",
+            &file,
+            frame,
+            Window(2048.0, 4096.0),
+            Reference::Dcmj2pnm,
+            1.0,
+        );
+    }
+}
+
+/// Writes a MONOCHROME2 Secondary Capture file with the given Pixel Data bytes and image
+/// attributes, built with dicom-object in `transfer_syntax`.
+fn write_native_image(
+    path: &Path,
+    transfer_syntax: &str,
+    (rows, columns, frames): (u16, u16, u32),
+    (bits_allocated, bits_stored, signed): (u16, u16, bool),
+    pixel_data: Vec<u8>,
+) {
+    use dicom_core::value::PrimitiveValue;
+    use dicom_core::{DataElement, VR};
+    use dicom_dictionary_std::tags;
+    use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
+    let mut o = InMemDicomObject::new_empty();
+    let mut put = |tag, vr, value: PrimitiveValue| o.put(DataElement::new(tag, vr, value));
+    let sop_class = "1.2.840.10008.5.1.4.1.1.7";
+    let sop_instance = "2.25.1717";
+    put(tags::SOP_CLASS_UID, VR::UI, sop_class.into());
+    put(tags::SOP_INSTANCE_UID, VR::UI, sop_instance.into());
+    put(tags::STUDY_INSTANCE_UID, VR::UI, "2.25.1718".into());
+    put(tags::SERIES_INSTANCE_UID, VR::UI, "2.25.1719".into());
+    put(tags::MODALITY, VR::CS, "OT".into());
+    put(tags::SAMPLES_PER_PIXEL, VR::US, 1u16.into());
+    put(
+        tags::PHOTOMETRIC_INTERPRETATION,
+        VR::CS,
+        "MONOCHROME2".into(),
+    );
+    put(tags::NUMBER_OF_FRAMES, VR::IS, frames.to_string().into());
+    put(tags::ROWS, VR::US, rows.into());
+    put(tags::COLUMNS, VR::US, columns.into());
+    put(tags::BITS_ALLOCATED, VR::US, bits_allocated.into());
+    put(tags::BITS_STORED, VR::US, bits_stored.into());
+    put(tags::HIGH_BIT, VR::US, (bits_stored - 1).into());
+    put(tags::PIXEL_REPRESENTATION, VR::US, u16::from(signed).into());
+    // OW as 16-bit words, so that a big-endian file stores each word byte-swapped (PS3.5 7.3).
+    let words: Vec<u16> = pixel_data
+        .chunks(2)
+        .map(|c| u16::from_le_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+        .collect();
+    put(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(words.into()));
+    o.with_meta(
+        FileMetaTableBuilder::new()
+            .transfer_syntax(transfer_syntax)
+            .media_storage_sop_class_uid(sop_class)
+            .media_storage_sop_instance_uid(sop_instance),
+    )
+    .unwrap()
+    .write_to_file(path)
+    .unwrap();
+}
+
+/// Issue 17: Bits Allocated 12 (ACR-NEMA 2.0 packing: two samples in three bytes). dcmtk reads
+/// the samples as a little-endian bit stream over the 16-bit words of Pixel Data (sample i is
+/// bits 12·i … 12·i + 11), frames back to back in that stream, so frame 1 of a 31 × 33 image
+/// starts in the middle of a byte. Checked in both byte orders (big endian swaps each word) and
+/// through `FrameValues` (the probe's stored values). pydicom 3.0.1 refuses Bits Allocated 12,
+/// so dcmtk is the only reference.
+#[test]
+fn twelve_bit_packed_pixel_data_matches_dcmtk() {
+    require_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, columns, frames) = (31u16, 33u16, 3u32);
+    let n = usize::from(rows) * usize::from(columns);
+    let values: Vec<u16> = (0..n * frames as usize)
+        .map(|i| ((i * 37 + (i / n) * 911) % 4096) as u16)
+        .collect();
+    // Pack: the little-endian bit stream, padded to whole 16-bit words.
+    let mut packed = vec![0u8; (values.len() * 12).div_ceil(16) * 2];
+    for (i, &v) in values.iter().enumerate() {
+        for bit in 0..12 {
+            if v >> bit & 1 == 1 {
+                let at = i * 12 + bit;
+                packed[at / 8] |= 1 << (at % 8);
+            }
+        }
+    }
+    for (name, ts) in [
+        ("twelve-bit-le", transfer_syntax::EXPLICIT_LE),
+        ("twelve-bit-be", transfer_syntax::EXPLICIT_BE),
+    ] {
+        let file = dir.path().join(format!("{name}.dcm"));
+        write_native_image(
+            &file,
+            ts,
+            (rows, columns, frames),
+            (12, 12, false),
+            packed.clone(),
+        );
+        let pixels = PixelFile::open(&file).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for frame in 0..frames {
+            compare(
+                name,
+                &file,
+                frame,
+                Window(2048.0, 4096.0),
+                Reference::Dcmj2pnm,
+                1.0,
+            );
+            let decoded = pixels.decode_frame(frame).unwrap();
+            let probed = lucent_pixels::FrameValues::new(&pixels.info, &decoded, None).unwrap();
+            let expected: Vec<f32> = values[frame as usize * n..(frame as usize + 1) * n]
+                .iter()
+                .map(|&v| f32::from(v))
+                .collect();
+            assert_eq!(
+                probed.stored, expected,
+                "{name} frame {frame}: stored values"
+            );
+        }
+    }
+}
+
+/// Runs a dcmtk or GDCM converter, asserting success.
+fn run(program: &str, args: &[&std::ffi::OsStr]) {
+    let output = Command::new(program).args(args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{program} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The same data set with another transfer syntax in its meta header (dicom-object writes the
+/// encapsulated Pixel Data as it was, fragments of undefined length).
+fn relabel(source: &Path, transfer_syntax: &str, out: &Path) {
+    let mut obj = dicom_object::open_file(source).unwrap();
+    set_transfer_syntax(&mut obj, transfer_syntax);
+    obj.write_to_file(out).unwrap();
+}
+
+fn set_transfer_syntax(obj: &mut dicom_object::DefaultDicomObject, uid: &str) {
+    use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
+    let ts = dicom_transfer_syntax_registry::TransferSyntaxRegistry
+        .get(uid)
+        .unwrap();
+    obj.meta_mut().set_transfer_syntax(ts);
+}
+
+/// Issue 17: encapsulated Pixel Data under a native transfer syntax (a mislabelled file). The
+/// generated CT slice is compressed by dcmtk / GDCM (JPEG Lossless SV1, JPEG-LS, JPEG 2000),
+/// then its meta header is changed to say Explicit or Implicit VR Little Endian. Lucent decodes
+/// the stream as what it is. The reference is dcmtk's rendering of the correctly labelled file:
+/// dcmtk 3.6.7 itself does not sniff (`dcmj2pnm` says "no pixel data found in DICOM dataset"
+/// for the mislabelled file, `gdcmconv --raw` fails too) and pydicom 3.0.1 reads the fragment
+/// bytes as native pixels (noise), so neither can render the mislabelled file.
+#[test]
+fn mislabelled_encapsulated_pixel_data_is_decoded_as_what_it_is() {
+    use lucent_error::{ErrorCode, HasErrorCode};
+    require_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let study = StudyIdentity::phantom(63, "PHANTOM^MISLABELLED");
+    ct_slice_spec(&study, 63).write(&d.join("ct.dcm")).unwrap();
+    let ct = d.join("ct.dcm").into_os_string();
+    let path = |name: &str| d.join(name).into_os_string();
+    run(
+        "dcmcjpeg",
+        &["+e1".as_ref(), &ct, &path("jpeg-lossless.dcm")],
+    );
+    run("dcmcjpls", &[&ct, &path("jpeg-ls.dcm")]);
+    run("gdcmconv", &["--j2k".as_ref(), &ct, &path("j2k.dcm")]);
+    let cases = [
+        (
+            "jpeg-lossless.dcm",
+            transfer_syntax::EXPLICIT_LE,
+            Reference::Dcmj2pnm,
+        ),
+        (
+            "jpeg-ls.dcm",
+            transfer_syntax::IMPLICIT_LE,
+            Reference::Dcml2pnm,
+        ),
+        (
+            "j2k.dcm",
+            transfer_syntax::EXPLICIT_LE,
+            Reference::GdcmThenDcm2pnm,
+        ),
+    ];
+    for (source, declared, tool) in cases {
+        let source = d.join(source);
+        let mislabelled = d.join(format!(
+            "mislabelled-{}",
+            source.file_name().unwrap().to_str().unwrap()
+        ));
+        relabel(&source, declared, &mislabelled);
+        let name = format!(
+            "mislabelled-{}",
+            source.file_stem().unwrap().to_str().unwrap()
+        );
+        compare_with(
+            &name,
+            &mislabelled,
+            &source,
+            0,
+            Window(40.0, 400.0),
+            tool,
+            1.0,
+        );
+        // The index reads the header of such a file like any other.
+        let index = lucent_index::scan(std::slice::from_ref(&mislabelled)).unwrap();
+        assert_eq!(index.skipped.len(), 0, "{name}: {:?}", index.skipped);
+        assert_eq!(index.studies.len(), 1, "{name}");
+        // The viewport and `lucent render` say the file is mislabelled.
+        let notes = PixelFile::open(&mislabelled)
+            .and_then(|f| f.render(0, VoiChoice::FromHeader))
+            .unwrap()
+            .notes;
+        assert!(
+            notes.iter().any(|n| matches!(
+                n,
+                lucent_pixels::DisplayNote::MislabelledTransferSyntax { .. }
+            )),
+            "{name}: {notes:?}"
+        );
+    }
+
+    // The same fragments in a Pixel Data element *of defined length* (the fragments' total, no
+    // sequence delimiter): as native data too short, so refused as truncated before; decoded as
+    // the JPEG Lossless stream it is.
+    let undefined = std::fs::read(d.join("mislabelled-jpeg-lossless.dcm")).unwrap();
+    let header = [
+        0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+    ];
+    let at = undefined
+        .windows(header.len())
+        .rposition(|w| w == header)
+        .expect("Pixel Data of undefined length");
+    let delimiter = [0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0];
+    assert!(undefined.ends_with(&delimiter));
+    let value = &undefined[at + header.len()..undefined.len() - delimiter.len()];
+    let mut defined = undefined[..at + 8].to_vec();
+    defined.extend_from_slice(&(value.len() as u32).to_le_bytes());
+    defined.extend_from_slice(value);
+    let defined_path = d.join("mislabelled-defined-length.dcm");
+    std::fs::write(&defined_path, defined).unwrap();
+    compare_with(
+        "mislabelled-defined-length",
+        &defined_path,
+        &d.join("jpeg-lossless.dcm"),
+        0,
+        Window(40.0, 400.0),
+        Reference::Dcmj2pnm,
+        1.0,
+    );
+
+    // Fragments that hold no known codestream: a typed refusal, never pixels.
+    let source = d.join("jpeg-lossless.dcm");
+    let mut obj = dicom_object::open_file(&source).unwrap();
+    obj.put(dicom_core::DataElement::new(
+        dicom_dictionary_std::tags::PIXEL_DATA,
+        dicom_core::VR::OB,
+        dicom_core::value::PixelFragmentSequence::new(
+            Vec::<u32>::new(),
+            vec![vec![0x5Au8; 512 * 512 * 2]],
+        ),
+    ));
+    set_transfer_syntax(&mut obj, transfer_syntax::EXPLICIT_LE);
+    let unknown = d.join("unknown-codestream.dcm");
+    obj.write_to_file(&unknown).unwrap();
+    let err = PixelFile::open(&unknown).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::UnrecognisedCodestream, "{err}");
+
+    // Encapsulation under Explicit VR Big Endian is not allowed (PS3.5 A.4): refused, typed.
+    let be = d.join("big-endian-encapsulated.dcm");
+    relabel(&source, transfer_syntax::EXPLICIT_BE, &be);
+    let err = PixelFile::open(&be).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Malformed, "{err}");
 }

@@ -35,6 +35,8 @@ pub mod sop_class {
     pub const US_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.6.1";
     /// Digital X-Ray Image Storage - For Presentation.
     pub const DX_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.1.1";
+    /// RT Image Storage.
+    pub const RT_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.481.1";
     /// Basic Text SR Storage (no pixel data).
     pub const BASIC_TEXT_SR: &str = "1.2.840.10008.5.1.4.1.1.88.11";
     /// Media Storage Directory Storage (DICOMDIR).
@@ -47,6 +49,9 @@ pub mod transfer_syntax {
     pub const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
     /// Implicit VR Little Endian.
     pub const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
+    /// Explicit VR Big Endian (retired, PS3.5 A.3): dicom-object writes its sequences and items
+    /// with undefined length and big-endian delimiters.
+    pub const EXPLICIT_BE: &str = "1.2.840.10008.1.2.2";
 }
 
 /// A deterministic UID under the `2.25` root (a UUID-derived UID, PS3.5 B.2).
@@ -199,6 +204,9 @@ pub struct ImageSpec {
     pub ultrasound_region: Option<([u32; 4], f64)>,
     /// Overlay planes (PS3.3 C.9.2, C.9.3).
     pub overlays: Vec<OverlaySpec>,
+    /// One VOI LUT Sequence item (PS3.3 C.11.2): LUT Descriptor values *as written* (a
+    /// malformed descriptor may have other than 3) and LUT Data.
+    pub voi_lut: Option<(Vec<u16>, Vec<u16>)>,
 }
 
 /// One overlay plane of a phantom (PS3.3 C.9.2 Overlay Plane, C.9.3 Multi-frame Overlay).
@@ -346,6 +354,7 @@ impl ImageSpec {
             frame_time_ms: None,
             ultrasound_region: None,
             overlays: Vec::new(),
+            voi_lut: None,
         }
     }
 
@@ -576,6 +585,20 @@ impl ImageSpec {
                 &names.join("\\"),
             );
         }
+        if let Some((descriptor, data)) = &self.voi_lut {
+            let mut lut = InMemDicomObject::new_empty();
+            lut.put(DataElement::new(
+                tags::LUT_DESCRIPTOR,
+                VR::US,
+                PrimitiveValue::U16(descriptor.clone().into()),
+            ));
+            lut.put(DataElement::new(
+                tags::LUT_DATA,
+                VR::OW,
+                PrimitiveValue::U16(data.clone().into()),
+            ));
+            o.put(sequence(tags::VOILUT_SEQUENCE, vec![lut]));
+        }
         if let Some((slope, intercept)) = self.rescale {
             put_str(&mut o, tags::RESCALE_INTERCEPT, VR::DS, &ds(&[intercept]));
             put_str(&mut o, tags::RESCALE_SLOPE, VR::DS, &ds(&[slope]));
@@ -665,6 +688,11 @@ fn ds(values: &[f64]) -> String {
         .map(|v| {
             let s = format!("{v:.6}");
             let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+            // Six decimals would lose a small value such as a dose image's Rescale Slope 5.6e-6:
+            // write those with an exponent (DS allows it, PS3.5 6.2).
+            let lossy =
+                v.abs() >= 1e-12 && ((s.parse::<f64>().unwrap_or(0.0) - v) / v).abs() > 1e-3;
+            let s = if lossy { format!("{v:e}") } else { s };
             let s = if s == "-0" { "0".to_string() } else { s };
             s.chars().take(16).collect::<String>()
         })
@@ -1206,6 +1234,91 @@ pub fn large_dx_spec(study: &StudyIdentity, seed: u64) -> ImageSpec {
     };
     s.windows = vec![(2048.0, 4096.0, "FULL")];
     s
+}
+
+/// An RT image whose modality values are small — Rescale Slope 5.6e-6 turns stored values up to
+/// 55,000 into 0–0.31, like a dose or portal image — with the file's LINEAR window 0.108 / 0.215:
+/// narrower than 1, which PS3.3 C.11.2.1.2.1 does not allow for LINEAR (as LINEAR it is a
+/// threshold; shown as LINEAR_EXACT it is the image). 64×64: a ramp left to right and a disc.
+pub fn narrow_window_rt_spec(study: &StudyIdentity, seed: u64) -> ImageSpec {
+    let size = 64usize;
+    let mut s = ImageSpec::new(
+        study.study_instance_uid.clone(),
+        uid(seed, &[21]),
+        uid(seed, &[22]),
+    );
+    s.sop_class_uid = sop_class::RT_IMAGE;
+    s.modality = "RTIMAGE";
+    s.patient_name = study.patient_name.clone();
+    s.patient_id = study.patient_id.clone();
+    s.series_description = b"PHANTOM PORTAL".to_vec();
+    s.series_number = Some(7);
+    s.rows = size as u16;
+    s.columns = size as u16;
+    let values = (0..size * size)
+        .map(|i| {
+            let (r, c) = ((i / size) as f64 - 32.0, (i % size) as f64);
+            let disc = if r * r + (c - 32.0).powi(2) < 144.0 {
+                15_000.0
+            } else {
+                0.0
+            };
+            (c * 40_000.0 / 63.0 + disc).min(55_000.0) as u16
+        })
+        .collect();
+    s.pixels = Pixels::Mono16 {
+        signed: false,
+        bits_stored: 16,
+        values,
+    };
+    s.rescale = Some((5.6e-6, 0.0));
+    s.windows = vec![(0.108, 0.215, "FILE")];
+    s
+}
+
+/// A 64×64 MR-like image whose only VOI is a VOI LUT Sequence item with a malformed LUT
+/// Descriptor (two values instead of three, PS3.3 C.11.2.1.1): an optional attribute that must
+/// not make the image unviewable.
+pub fn malformed_voi_lut_spec(study: &StudyIdentity, seed: u64) -> ImageSpec {
+    let size = 64usize;
+    let mut s = ImageSpec::new(
+        study.study_instance_uid.clone(),
+        uid(seed, &[23]),
+        uid(seed, &[24]),
+    );
+    s.sop_class_uid = sop_class::MR_IMAGE;
+    s.modality = "MR";
+    s.patient_name = study.patient_name.clone();
+    s.patient_id = study.patient_id.clone();
+    s.series_number = Some(8);
+    s.rows = size as u16;
+    s.columns = size as u16;
+    s.pixels = Pixels::Mono16 {
+        signed: false,
+        bits_stored: 12,
+        values: (0..size * size)
+            .map(|i| ((i % size) * 50 + (i / size) * 13) as u16)
+            .collect(),
+    };
+    s.voi_lut = Some((vec![4096, 0], (0..4096u16).map(|v| v / 16).collect()));
+    s
+}
+
+/// The display classes of `docs/CONFORMANCE.md`: one file per class of image that must be shown
+/// as the file asks (one study, `PHANTOM^DISPLAY`), named after its class. Returns the paths.
+pub fn write_display_classes(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let study = StudyIdentity::phantom(70, "PHANTOM^DISPLAY");
+    let classes: Vec<(&str, ImageSpec)> = vec![
+        ("narrow-linear-window", narrow_window_rt_spec(&study, 71)),
+        ("malformed-voi-lut", malformed_voi_lut_spec(&study, 72)),
+    ];
+    let mut written = Vec::new();
+    for (name, spec) in classes {
+        let path = dir.join(format!("{name}.dcm"));
+        spec.write(&path)?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 /// Character-set samples: (file stem, Specific Character Set, raw Patient's Name, expected text).

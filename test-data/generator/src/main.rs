@@ -103,6 +103,12 @@ enum Command {
         /// Output folder.
         out: PathBuf,
     },
+    /// One file per display class of the conformance issue (a window narrower than 1, a
+    /// malformed optional VOI LUT, …): the files of `docs/CONFORMANCE.md`'s display section.
+    DisplayClasses {
+        /// Output folder.
+        out: PathBuf,
+    },
 }
 
 fn main() -> std::io::Result<()> {
@@ -172,6 +178,11 @@ fn main() -> std::io::Result<()> {
             std::fs::write(out, file)
         }
         Command::Charset { out } => write_charset_samples(&out, 3).map(|_| ()),
+        Command::DisplayClasses { out } => {
+            let written = write_display_classes(&out)?;
+            println!("{} display-class files in {}", written.len(), out.display());
+            Ok(())
+        }
         Command::Large { out } => {
             let study = StudyIdentity::phantom(9, "PHANTOM^DX");
             let mut spec = large_dx_spec(&study, 9);
