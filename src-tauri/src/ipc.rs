@@ -430,7 +430,7 @@ pub fn encode_tile(tile: &lucent_core::Tile, lossy: bool) -> Vec<u8> {
 }
 
 /// Bytes before the pixels in the frame layout.
-const FRAME_HEADER_BYTES: usize = 28;
+pub const FRAME_HEADER_BYTES: usize = 28;
 
 /// Encodes a rendered frame in the binary layout above.
 pub fn encode_frame(frame: &RenderedFrame, downsampled: bool, full: (u32, u32)) -> Vec<u8> {

@@ -1,6 +1,7 @@
 //! The commands through Tauri's mock runtime: DTOs carry ids and display text but no paths,
 //! frames arrive as raw bytes, forged ids and unknown fields are refused with `{code, message}`.
 
+use lucent_viewer::ipc::FRAME_HEADER_BYTES;
 use lucent_viewer::{Viewer, with_commands};
 use tauri::WebviewWindow;
 use tauri::ipc::{CallbackFn, InvokeBody, InvokeResponseBody};
@@ -77,7 +78,7 @@ fn commands_answer_with_ids_pixels_and_typed_errors() {
     match frame {
         InvokeResponseBody::Raw(bytes) => {
             assert_eq!(&bytes[..4], &32u32.to_le_bytes());
-            assert_eq!(bytes.len(), 24 + 32 * 32);
+            assert_eq!(bytes.len(), FRAME_HEADER_BYTES + 32 * 32);
         }
         other => panic!("frames must be raw bytes, got {other:?}"),
     }
@@ -552,9 +553,9 @@ fn overlays_are_drawn_in_frames_and_tiles_unless_turned_off() {
     assert_eq!(default, on, "overlays are on by default");
     assert_ne!(on, off, "the overlay changes the frame");
     // The graphics plane covers the whole image with a 2-pixel border: the first row is white.
-    let pixels = &on[24..];
+    let pixels = &on[FRAME_HEADER_BYTES..];
     assert!(pixels[..256].iter().all(|&p| p == 255));
-    assert!(off[24..][..256].iter().any(|&p| p != 255));
+    assert!(off[FRAME_HEADER_BYTES..][..256].iter().any(|&p| p != 255));
 
     let tile = |overlays: bool| {
         // The coarse level first (it builds the pyramid), then a full-resolution tile.
