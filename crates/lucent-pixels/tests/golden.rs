@@ -7,7 +7,9 @@
 //! both sides draw them ([`compare_with_overlays`]: dcmtk's default `+O 0`, Lucent's
 //! `RenderOptions::overlays`) or neither does (`compare`: dcmtk `-O`).
 
-use lucent_pixels::{PixelFile, RenderOptions, RenderedFrame, VoiChoice};
+use lucent_pixels::{
+    DisplayNote, OverlayProblem, PixelFile, RenderOptions, RenderedFrame, VoiChoice,
+};
 use lucent_testdata::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -328,6 +330,60 @@ fn overlay_planes_match_dcmtk() {
             assert_eq!(changed, expect_change, "{label}: overlay drawn = {changed}");
         }
     }
+}
+
+/// A malformed plane (Overlay Data shorter than its rows × columns) is left out with a display
+/// note and the image is shown as without overlays; overlays on a colour image are not drawn
+/// (dcmtk draws none there either: checked against `dcmj2pnm`'s default) and a note says so.
+#[test]
+fn malformed_and_colour_overlays_are_not_drawn_and_say_so() {
+    require_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let study = StudyIdentity::phantom(63, "PHANTOM^OVERLAY");
+    let plane = |rows: u16, columns: u16, flags: Vec<bool>| OverlaySpec {
+        group: 0x6002,
+        rows,
+        columns,
+        origin: [1, 1],
+        region_of_interest: false,
+        frames: None,
+        bits: OverlayBits::Separate(flags),
+    };
+    let mut short = mr_series_specs(&study, 63, 1).remove(0);
+    short.overlays = vec![plane(256, 256, overlay_pattern(256, 64, 1))];
+    let short_path = dir.path().join("short.dcm");
+    short.write(&short_path).unwrap();
+    let file = PixelFile::open(&short_path).unwrap();
+    assert!(file.info.overlays.is_empty());
+    assert_eq!(
+        file.info.notes,
+        vec![DisplayNote::OverlayIgnored {
+            group: 0x6002,
+            problem: OverlayProblem::DataTooShort
+        }]
+    );
+    let render = |file: &PixelFile, overlays| {
+        let options = RenderOptions {
+            voi: VoiChoice::FromHeader,
+            overlays,
+        };
+        file.render(0, options).unwrap()
+    };
+    assert_eq!(render(&file, true).pixels, render(&file, false).pixels);
+    assert_eq!(
+        render(&file, true).notes[0].to_string(),
+        "Overlay plane 6002 not drawn: Overlay Data is shorter than the plane"
+    );
+
+    let mut colour = rgb_us_spec(&study, 63);
+    colour.overlays = vec![plane(256, 256, overlay_pattern(256, 256, 1))];
+    let colour_path = dir.path().join("colour.dcm");
+    colour.write(&colour_path).unwrap();
+    compare_with_overlays("overlay-on-colour", &colour_path, 0, Colour, 1.0);
+    let file = PixelFile::open(&colour_path).unwrap();
+    let drawn = render(&file, true);
+    assert_eq!(drawn.pixels, render(&file, false).pixels);
+    assert_eq!(drawn.notes, vec![DisplayNote::OverlaysNotDrawnOnColour]);
 }
 
 #[test]
