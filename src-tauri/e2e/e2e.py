@@ -851,7 +851,10 @@ def main():
         # Overlay planes (PS3.3 C.9) are drawn by default; O hides them (and a badge says so),
         # O again shows the same pixels as before.
         js("[...document.querySelectorAll('.series')].find(e => e.textContent.startsWith('MR #41')).click();")
-        drawn = wait(lambda p: p["lit"] > 100 and not p["msg"] and p["bl"].startswith("Im 1/1"), timeout=30)
+        # The MR's own window (the DX before it is "Im 1/1" too), then let the frame settle.
+        wait(lambda p: p["br"].startswith("W 3200 L 1600") and p["lit"] > 100 and not p["msg"], timeout=30)
+        time.sleep(1)
+        drawn = js(PROBE)
         drawn_state = state(js)
         hidden_badge = "return !document.querySelector('.viewport.active .badge.overlays-hidden').hidden"
         check("overlay planes are shown by default", drawn_state["overlays"] and not js(hidden_badge), drawn_state)
