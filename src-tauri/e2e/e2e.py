@@ -14,7 +14,7 @@ the XDG data/cache/config folders it was given (WebKit's caches included), nor i
 the viewer and the WebDriver processes. The reading tools (issue 9): presets, invert, rotate/flip
 with orientation markers, help overlay, measurements (ROI statistics checked against pydicom +
 numpy on the same file), layouts with drag from the browser, synchronised scrolling, cine and
-large controls. Standard library, plus pydicom and numpy for the independent ROI check.
+large controls; overlay planes shown by default, hidden and shown again with O (issue 17). Standard library, plus pydicom and numpy for the independent ROI check.
 
 The webview and the build (issue 16): the suite drives lucent-viewer-e2e, the test build (cargo
 feature e2e-automation); the shipped lucent-viewer holds none of its code (its marker string is
@@ -682,6 +682,9 @@ def main():
     # An ultrasound cine loop: 30 frames with Frame Time 33.3 ms.
     us = os.path.join(work, "us")
     subprocess.run([TESTDATA, "cine", us], check=True)
+    # The overlay phantoms (PS3.3 C.9): series 41 has a graphics plane in Overlay Data.
+    overlays = os.path.join(work, "overlays")
+    subprocess.run([TESTDATA, "overlays", overlays], check=True)
     # Two hostile files: a JPEG-LS frame claiming 65535×65535 (indexes, cannot be decoded) and
     # sequences nested 2,000 deep (refused by the index).
     corpus = os.path.join(work, "corpus")
@@ -719,7 +722,7 @@ def main():
                 break
             except Exception:
                 time.sleep(0.1)
-        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": VIEWER, "args": [study, thick, large, hostile, us, display]}}}}
+        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": VIEWER, "args": [study, thick, large, hostile, us, display, overlays]}}}}
         started = time.time()
         for attempt in range(3):
             try:
@@ -850,6 +853,26 @@ def main():
         check("a large image shows a coarse level with a DOWNSAMPLED marker, then full-resolution tiles",
               large_shown["bl"].startswith("Im 1/1") and settled["saw"] and settled["hidden"], (large_shown, settled))
         shot("04-large-image")
+
+        # Overlay planes (PS3.3 C.9) are drawn by default; O hides them (and a badge says so),
+        # O again shows the same pixels as before.
+        js("[...document.querySelectorAll('.series')].find(e => e.textContent.startsWith('MR #41')).click();")
+        # The MR's own window (the DX before it is "Im 1/1" too), then let the frame settle.
+        wait(lambda p: p["br"].startswith("W 3200 L 1600") and p["lit"] > 100 and not p["msg"], timeout=30)
+        time.sleep(1)
+        drawn = js(PROBE)
+        drawn_state = state(js)
+        hidden_badge = "return !document.querySelector('.viewport.active .badge.overlays-hidden').hidden"
+        check("overlay planes are shown by default", drawn_state["overlays"] and not js(hidden_badge), drawn_state)
+        shot("04b-overlays-shown")
+        key(js, "o")
+        hidden = wait(lambda p: p["sum"] != drawn["sum"] and p["lit"] > 100)
+        check("O hides the overlay planes: the pixels change and a badge says so",
+              hidden["sum"] != drawn["sum"] and not state(js)["overlays"] and js(hidden_badge), (drawn, hidden))
+        shot("04c-overlays-hidden")
+        key(js, "o")
+        again = wait(lambda p: p["sum"] == drawn["sum"])
+        check("O again shows them as before", again["sum"] == drawn["sum"] and state(js)["overlays"] and not js(hidden_badge), again)
 
         # A hostile file: its error is shown in the viewport, and the viewer goes on working.
         js("[...document.querySelectorAll('.series')].find(e => e.textContent.startsWith('OT ')).click();")

@@ -169,6 +169,14 @@ pub struct FrameRequest {
     pub max_dim: Option<u32>,
     /// Scroll direction (+1 forward, −1 back): prefetch follows it.
     pub direction: Option<i32>,
+    /// Draw the overlay planes (PS3.3 C.9); on when absent.
+    #[serde(default = "overlays_by_default")]
+    pub overlays: bool,
+}
+
+/// The viewer shows overlay planes unless the user turns them off.
+fn overlays_by_default() -> bool {
+    true
 }
 
 /// `tile` request: one 256×256 tile of a pyramid level of a large frame.
@@ -187,6 +195,9 @@ pub struct TileRequest {
     pub tx: u32,
     /// Tile row.
     pub ty: u32,
+    /// Draw the overlay planes (PS3.3 C.9), as the frame the tiles are cut from; on when absent.
+    #[serde(default = "overlays_by_default")]
+    pub overlays: bool,
 }
 
 /// `stack` and `thumbnail` request.
@@ -419,7 +430,7 @@ pub fn encode_tile(tile: &lucent_core::Tile, lossy: bool) -> Vec<u8> {
 }
 
 /// Bytes before the pixels in the frame layout.
-const FRAME_HEADER_BYTES: usize = 28;
+pub const FRAME_HEADER_BYTES: usize = 28;
 
 /// Encodes a rendered frame in the binary layout above.
 pub fn encode_frame(frame: &RenderedFrame, downsampled: bool, full: (u32, u32)) -> Vec<u8> {
@@ -463,6 +474,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ok.window.unwrap().center, -600.0);
+        assert!(
+            ok.overlays,
+            "overlays are drawn unless the request turns them off"
+        );
+        let off: FrameRequest =
+            serde_json::from_str(r#"{"series":"se-0","index":1,"overlays":false}"#).unwrap();
+        assert!(!off.overlays);
+        assert!(
+            serde_json::from_str::<FrameRequest>(r#"{"series":"se-0","index":1,"overlays":1}"#)
+                .is_err()
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use ipc::{
     FrameRequest, IpcError, SeriesRequest, StackDto, StudyDto, TileRequest, ValuesRequest,
     encode_frame, encode_tile, encode_values,
 };
-use lucent_core::{ErrorCode, SeriesId, Session, VoiChoice};
+use lucent_core::{ErrorCode, RenderOptions, SeriesId, Session, VoiChoice};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tauri::ipc::Response;
@@ -228,7 +228,12 @@ async fn frame(
         let voi = requested_voi(&session, request.window)?;
         let mut s = lock(&session);
         let index = request.index as usize;
-        let full = match s.stack_frame(id, index, voi) {
+        let options = RenderOptions {
+            voi,
+            overlays: request.overlays,
+            shutters: true,
+        };
+        let full = match s.stack_frame(id, index, options) {
             Ok(f) => f,
             Err(e) => return Err(rejected(&mut s, e)),
         };
@@ -240,7 +245,12 @@ async fn frame(
             Some(max) if large => {
                 let pyramid = Arc::new(lucent_core::Pyramid::new(full, max.clamp(64, 4096)));
                 let bytes = encode_frame(pyramid.coarsest(), true, dims);
-                let key = pyramid_key(&request.series, request.index, request.window);
+                let key = pyramid_key(
+                    &request.series,
+                    request.index,
+                    request.window,
+                    request.overlays,
+                );
                 pyramids
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
@@ -254,15 +264,14 @@ async fn frame(
     .await
 }
 
-fn pyramid_key(series: &str, index: u32, window: Option<ipc::WindowArg>) -> String {
-    match window {
-        Some(w) => format!(
-            "{series}:{index}:{}:{}",
-            w.center.to_bits(),
-            w.width.to_bits()
-        ),
-        None => format!("{series}:{index}:file"),
-    }
+/// What a large frame's pyramid was rendered with: the window and whether overlays are burnt in
+/// (tiles are cut from the rendered full frame, so they carry its overlays).
+fn pyramid_key(series: &str, index: u32, window: Option<ipc::WindowArg>, overlays: bool) -> String {
+    let window = match window {
+        Some(w) => format!("{}:{}", w.center.to_bits(), w.width.to_bits()),
+        None => "file".to_string(),
+    };
+    format!("{series}:{index}:{window}:overlays={overlays}")
 }
 
 /// One tile of the large frame on screen (after its coarse level): full-resolution tiles of the
@@ -273,14 +282,24 @@ async fn tile(state: tauri::State<'_, Viewer>, request: TileRequest) -> Result<R
     let pyramids = state.pyramid.clone();
     blocking(move || {
         let id = series_id(&session, &request.series)?;
-        let key = pyramid_key(&request.series, request.index, request.window);
+        let key = pyramid_key(
+            &request.series,
+            request.index,
+            request.window,
+            request.overlays,
+        );
         let cached = pyramids.lock().unwrap_or_else(|p| p.into_inner()).get(&key);
         let pyramid = match cached {
             Some(p) => p,
             None => {
                 let voi = requested_voi(&session, request.window)?;
                 let mut s = lock(&session);
-                let full = match s.stack_frame(id, request.index as usize, voi) {
+                let options = RenderOptions {
+                    voi,
+                    overlays: request.overlays,
+                    shutters: true,
+                };
+                let full = match s.stack_frame(id, request.index as usize, options) {
                     Ok(f) => f,
                     Err(e) => return Err(rejected(&mut s, e)),
                 };
@@ -330,7 +349,8 @@ async fn thumbnail(
     blocking(move || {
         let id = series_id(&session, &request.series)?;
         let mut s = lock(&session);
-        let pyramid = match s.thumbnail(id, 96) {
+        // The browser shows what a viewport shows by default: overlay planes drawn.
+        let pyramid = match s.thumbnail(id, 96, true) {
             Ok(p) => p,
             Err(e) => return Err(rejected(&mut s, e)),
         };

@@ -1,6 +1,7 @@
 //! The commands through Tauri's mock runtime: DTOs carry ids and display text but no paths,
 //! frames arrive as raw bytes, forged ids and unknown fields are refused with `{code, message}`.
 
+use lucent_viewer::ipc::FRAME_HEADER_BYTES;
 use lucent_viewer::{Viewer, with_commands};
 use tauri::WebviewWindow;
 use tauri::ipc::{CallbackFn, InvokeBody, InvokeResponseBody};
@@ -77,7 +78,7 @@ fn commands_answer_with_ids_pixels_and_typed_errors() {
     match frame {
         InvokeResponseBody::Raw(bytes) => {
             assert_eq!(&bytes[..4], &32u32.to_le_bytes());
-            assert_eq!(bytes.len(), 24 + 32 * 32);
+            assert_eq!(bytes.len(), FRAME_HEADER_BYTES + 32 * 32);
         }
         other => panic!("frames must be raw bytes, got {other:?}"),
     }
@@ -483,4 +484,93 @@ fn a_study_uid_shared_by_two_patients_is_two_flagged_studies_in_the_browser() {
         "no UID crosses IPC"
     );
     assert_ne!(studies[0]["id"], studies[1]["id"]);
+}
+
+/// The raw bytes of a command's answer.
+fn raw_answer(webview: &WebviewWindow<MockRuntime>, cmd: &str, body: serde_json::Value) -> Vec<u8> {
+    match get_ipc_response(
+        webview,
+        request(cmd, serde_json::json!({ "request": body })),
+    ) {
+        Ok(InvokeResponseBody::Raw(bytes)) => bytes,
+        other => panic!("{cmd} {body}: expected raw bytes, got {other:?}"),
+    }
+}
+
+/// Overlay planes (PS3.3 C.9) are drawn unless the request turns them off: in a frame, and in
+/// the tiles of a large frame (cut from the rendered full frame, so the overlay is burnt in
+/// before the pyramid is built; a pyramid with overlays is never served for a request without).
+#[test]
+fn overlays_are_drawn_in_frames_and_tiles_unless_turned_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = lucent_testdata::StudyIdentity::phantom(45, "PHANTOM^OVERLAY");
+    let (_, graphics) = lucent_testdata::overlay_phantom_specs(&study, 45).remove(0);
+    graphics.write(&dir.path().join("ov/mr.dcm")).unwrap();
+    let mut large = lucent_testdata::large_dx_spec(&study, 45);
+    large.overlays = vec![lucent_testdata::OverlaySpec {
+        group: 0x6000,
+        rows: 300,
+        columns: 300,
+        origin: [1, 1],
+        region_of_interest: false,
+        frames: None,
+        bits: lucent_testdata::OverlayBits::Separate(lucent_testdata::overlay_pattern(300, 300, 1)),
+    }];
+    large.write(&dir.path().join("ov/dx.dcm")).unwrap();
+    let mut session = lucent_core::Session::new().with_data_dir(dir.path().join("data"));
+    session.open(&[dir.path().join("ov")]).unwrap();
+    let (_app, webview) = mock_viewer(session);
+    let studies = get_ipc_response(&webview, request("studies", serde_json::json!({})))
+        .unwrap()
+        .deserialize::<serde_json::Value>()
+        .unwrap();
+    let series: Vec<(String, String)> = studies[0]["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let id = s["id"].as_str().unwrap().to_string();
+            (id, s.to_string())
+        })
+        .collect();
+    let id_of = |modality: &str| {
+        series
+            .iter()
+            .find(|(_, text)| text.contains(modality))
+            .map(|(id, _)| id.clone())
+            .unwrap_or_else(|| panic!("no {modality} series in {series:?}"))
+    };
+    let (mr, dx) = (id_of("\"MR\""), id_of("\"DX\""));
+
+    let frame = |overlays: Option<bool>| {
+        let mut body = serde_json::json!({"series": mr, "index": 0});
+        if let Some(on) = overlays {
+            body["overlays"] = on.into();
+        }
+        raw_answer(&webview, "frame", body)
+    };
+    let (default, on, off) = (frame(None), frame(Some(true)), frame(Some(false)));
+    assert_eq!(default, on, "overlays are on by default");
+    assert_ne!(on, off, "the overlay changes the frame");
+    // The graphics plane covers the whole image with a 2-pixel border: the first row is white.
+    let pixels = &on[FRAME_HEADER_BYTES..];
+    assert!(pixels[..256].iter().all(|&p| p == 255));
+    assert!(off[FRAME_HEADER_BYTES..][..256].iter().any(|&p| p != 255));
+
+    let tile = |overlays: bool| {
+        // The coarse level first (it builds the pyramid), then a full-resolution tile.
+        raw_answer(
+            &webview,
+            "frame",
+            serde_json::json!({"series": dx, "index": 0, "maxDim": 1024, "overlays": overlays}),
+        );
+        raw_answer(
+            &webview,
+            "tile",
+            serde_json::json!({"series": dx, "index": 0, "level": 0, "tx": 0, "ty": 0, "overlays": overlays}),
+        )
+    };
+    let (tile_on, tile_off) = (tile(true), tile(false));
+    assert_ne!(tile_on, tile_off, "tiles carry the overlay of their frame");
+    assert_eq!(tile(true), tile_on, "the same request gives the same tile");
 }

@@ -19,6 +19,7 @@ export type Action =
   | "flip-h"
   | "flip-v"
   | "invert"
+  | "overlays"
   | "reset"
   | "preset"
   | "next-slice"
@@ -71,6 +72,7 @@ export const SHORTCUTS: Shortcut[] = [
   { action: "reset", keys: ["r"], label: "R", description: "Reset view and window", group: "View" },
   { action: "preset", keys: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"], label: "0–9", description: "Window presets (CT: 1 brain … 8 bone; 0 the file's windows)", group: "Window" },
   { action: "invert", keys: ["i"], label: "I", description: "Invert grey scale", group: "Window" },
+  { action: "overlays", keys: ["o"], label: "O", description: "Show or hide the file's overlay planes (shown by default)", group: "Display" },
   { action: "next-slice", keys: ["ArrowDown", "PageDown"], label: "↓ PgDn wheel", description: "Next image", group: "Navigate" },
   { action: "prev-slice", keys: ["ArrowUp", "PageUp"], label: "↑ PgUp wheel", description: "Previous image", group: "Navigate" },
   { action: "first-slice", keys: ["Home"], label: "Home", description: "First image", group: "Navigate" },

@@ -106,6 +106,7 @@ function updateToolbar(): void {
       (action === "layout-2x2" && app.layout === 4) ||
       (action === "sync" && app.sync) ||
       (action === "invert" && active().invert) ||
+      (action === "overlays" && active().overlays) ||
       (action === "large-controls" && host.large()) ||
       (action === "help" && !$("help").hidden) ||
       (action === "cine" && app.cine !== 0);
@@ -213,6 +214,7 @@ function run(action: Action, key = ""): void {
     case "reset":
       vp.view = initialView();
       vp.invert = false;
+      vp.overlays = true;
       vp.resetWindow();
       vp.requestFrame();
       vp.draw();
@@ -220,6 +222,11 @@ function run(action: Action, key = ""): void {
     case "invert":
       vp.invert = !vp.invert;
       vp.requestFrame(); // re-rendered from the shell's cache with the new polarity
+      return updateToolbar();
+    case "overlays":
+      vp.overlays = !vp.overlays;
+      vp.requestFrame(); // the shell burns the planes in (or not) from its cache of decoded frames
+      vp.updateCorners();
       return updateToolbar();
     case "preset": {
       if (!st || vp.frame?.channels === 3) return;
@@ -834,6 +841,7 @@ window.__lucent = {
       /** The top-left pixel of the grey frame on screen (e.g. under a display shutter). */
       firstPixel: vp.frame && vp.frame.channels === 1 ? vp.frame.pixels[0] : null,
       invert: vp.invert,
+      overlays: vp.overlays,
       view: vp.view,
       spacing: vp.stack?.spacing ?? null,
       frameTimeMs: vp.stack?.frameTimeMs ?? null,

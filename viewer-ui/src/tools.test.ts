@@ -80,6 +80,8 @@ describe("every action is reachable by keyboard", () => {
     expect(press("ArrowDown")).toBe("next-slice");
     expect(press("ArrowDown", { shiftKey: true })).toBe("next-series");
     expect(press("o", { ctrlKey: true })).toBeNull(); // Ctrl+O is the menu's
+    expect(press("o")).toBe("overlays");
+    expect(press("O", { shiftKey: true })).toBeNull();
     expect(press(" ")).toBe("cine");
   });
 });

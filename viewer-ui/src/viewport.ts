@@ -101,6 +101,7 @@ export class Viewport {
   private readonly badgeLossy: HTMLSpanElement;
   private readonly badgeDownsampled: HTMLSpanElement;
   private readonly badgeInverted: HTMLSpanElement;
+  private readonly badgeOverlaysHidden: HTMLSpanElement;
   private readonly message: HTMLDivElement;
   private readonly readout: HTMLDivElement;
   private readonly empty: HTMLDivElement;
@@ -116,6 +117,8 @@ export class Viewport {
   windowFromFile = true;
   presetName: string | null = null;
   invert = false;
+  /** Draw the file's overlay planes (PS3.3 C.9; burnt in by the shell): on unless turned off. */
+  overlays = true;
   view: ViewState = initialView();
   frame: Frame | null = null;
   direction = 1;
@@ -164,7 +167,9 @@ export class Viewport {
     this.badgeDownsampled.textContent = "DOWNSAMPLED";
     this.badgeInverted = el("span", "badge inverted", badges);
     this.badgeInverted.textContent = "INVERTED";
-    for (const b of [this.badgeLossy, this.badgeDownsampled, this.badgeInverted]) b.hidden = true;
+    this.badgeOverlaysHidden = el("span", "badge overlays-hidden", badges);
+    this.badgeOverlaysHidden.textContent = "OVERLAYS HIDDEN";
+    for (const b of [this.badgeLossy, this.badgeDownsampled, this.badgeInverted, this.badgeOverlaysHidden]) b.hidden = true;
     this.readout = el("div", "readout", this.root);
     this.message = el("div", "message", this.root);
     this.message.setAttribute("role", "alert");
@@ -240,6 +245,7 @@ export class Viewport {
     this.view = initialView();
     this.frame = null;
     this.invert = false;
+    this.overlays = true;
     this.draft = null;
     this.selected = null;
     this.values = { key: "", data: null, error: null };
@@ -328,8 +334,9 @@ export class Viewport {
     const large = se.size[0] * se.size[1] > 4_000_000;
     const window = this.requestedWindow();
     const direction = this.direction;
+    const overlays = this.overlays;
     this.frames.submit(async () => {
-      const request = { series: se.id, index, window, maxDim: large ? 1024 : null, direction };
+      const request = { series: se.id, index, window, maxDim: large ? 1024 : null, direction, overlays };
       const frame = parseFrame(await invoke<ArrayBuffer>("frame", { request }));
       return { frame, index, refine: frame.downsampled };
     });
@@ -579,6 +586,7 @@ export class Viewport {
     const markers = m ? screenMarkers(st?.orientation ?? null, m, st?.spacing ?? null) : null;
     for (const side of ["top", "bottom", "left", "right"] as const) this.markers[side].textContent = markers ? markers[side] : "";
     this.badgeInverted.hidden = !this.invert || colour;
+    this.badgeOverlaysHidden.hidden = this.overlays || !st;
   }
 
   private toScratch(f: Frame): HTMLCanvasElement {
@@ -640,7 +648,15 @@ export class Viewport {
           }
           const id = `${level}:${tx}:${ty}`;
           if (this.tiles.loaded.has(id)) continue;
-          const request = { series: this.series.id, index: this.shownIndex, window: this.requestedWindow(), level, tx, ty };
+          const request = {
+            series: this.series.id,
+            index: this.shownIndex,
+            window: this.requestedWindow(),
+            level,
+            tx,
+            ty,
+            overlays: this.overlays,
+          };
           let tile: Frame;
           try {
             tile = parseFrame(await invoke<ArrayBuffer>("tile", { request }));
@@ -665,7 +681,7 @@ export class Viewport {
 
   private tileKey(): string {
     const w = this.requestedWindow();
-    return `${this.series?.id}:${this.shownIndex}:${w ? `${w.center}:${w.width}` : "file"}:${this.invert}`;
+    return `${this.series?.id}:${this.shownIndex}:${w ? `${w.center}:${w.width}` : "file"}:${this.invert}:${this.overlays}`;
   }
 
   /** The window frames are asked for with: none while the file's own VOI is in use. */

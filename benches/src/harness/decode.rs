@@ -5,7 +5,7 @@ use super::peers::{self, PythonPeer};
 use super::report;
 use super::stats::{geometric_mean, percentile};
 use lucent_index::header::{read_header, tags};
-use lucent_pixels::{PixelFile, RenderedFrame, VoiChoice};
+use lucent_pixels::{PixelFile, RenderOptions, RenderedFrame, VoiChoice};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -233,8 +233,16 @@ fn read_png(path: &Path) -> Option<RenderedFrame> {
     RenderedFrame::read_png(std::fs::File::open(path).ok()?).ok()
 }
 
+/// dcmtk's arguments: PNG, frame 1, the window; overlay planes drawn (dcmtk's default, `+O 0`),
+/// as `compare` asks Lucent to draw them.
 fn dcmtk_args(f: &FileInfo, input: &Path, out: &Path, window: Option<(f64, f64)>) -> Vec<String> {
-    let mut args = vec!["+on".to_string(), "+F".into(), "1".into()];
+    let mut args = vec![
+        "+on".to_string(),
+        "+F".into(),
+        "1".into(),
+        "+O".into(),
+        "0".into(),
+    ];
     if f.photometric.starts_with("MONOCHROME") {
         match window {
             Some((c, w)) => args.extend(["+Ww".into(), c.to_string(), w.to_string()]),
@@ -296,7 +304,15 @@ pub(crate) fn compare(f: &FileInfo, work: &Path) -> Comparison {
         Some((center, width)) => VoiChoice::Explicit { center, width },
         None => lucent_voi(f),
     };
-    let lucent = file.and_then(|p| p.render(0, voi));
+    // Like with like: dcmtk draws every overlay plane by default (`+O 0`, see `dcmtk_args`), so
+    // Lucent draws them too (PS3.3 C.9; what either viewer shows by default). pydicom, the third
+    // opinion, draws none: on a file with overlays it can only disagree with both.
+    let options = RenderOptions {
+        voi,
+        overlays: true,
+        shutters: true,
+    };
+    let lucent = file.and_then(|p| p.render(0, options));
     let lossy = lucent.as_ref().is_ok_and(|l| l.lossy);
     let tolerance = if lossy { 2.0 } else { 1.0 };
     let reference = work.join("reference.png");

@@ -12,7 +12,7 @@ mod policy;
 mod tree;
 
 use clap::{Parser, Subcommand};
-use lucent_core::{ErrorCode, HasErrorCode, Session, VoiChoice};
+use lucent_core::{ErrorCode, HasErrorCode, RenderOptions, Session, VoiChoice};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +52,10 @@ enum Command {
         /// Window as CENTER,WIDTH (e.g. `--window -600,1500`); default: the file's own VOI.
         #[arg(long, allow_hyphen_values = true, value_parser = parse_window)]
         window: Option<(f64, f64)>,
+        /// Draw the overlay planes (PS3.3 C.9) as `dcmj2pnm` does by default: graphics planes
+        /// white, region-of-interest planes darkening the rest of their rectangle.
+        #[arg(long)]
+        overlays: bool,
         /// Output PNG file.
         #[arg(short, long)]
         output: PathBuf,
@@ -137,18 +141,26 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             file,
             frame,
             window,
+            overlays,
             output,
         } => {
             let voi = match window {
                 Some((center, width)) => VoiChoice::Explicit { center, width },
                 None => VoiChoice::FromHeader,
             };
+            let options = RenderOptions {
+                voi,
+                overlays,
+                shutters: true,
+            };
             let mut session = Session::new();
             let with_path = |e: lucent_core::CoreError| CliError {
                 code: e.code(),
                 message: format!("{}: {e}", file.display()),
             };
-            let rendered = session.render_file(&file, frame, voi).map_err(with_path)?;
+            let rendered = session
+                .render_file(&file, frame, options)
+                .map_err(with_path)?;
             let mut png = Vec::new();
             rendered
                 .write_png(&mut png)

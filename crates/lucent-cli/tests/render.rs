@@ -149,3 +149,46 @@ fn missing_file_is_exit_1() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+fn png_pixels(path: &Path) -> Vec<u8> {
+    let mut reader = png::Decoder::new(std::fs::File::open(path).unwrap())
+        .read_info()
+        .unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    pixels.truncate(info.buffer_size());
+    pixels
+}
+
+/// `--overlays` draws the overlay planes (PS3.3 C.9) exactly as `dcmj2pnm` does by default
+/// (`+O 0`); without it the image is drawn alone, as `dcmj2pnm -O` draws it.
+#[test]
+fn overlays_are_drawn_with_the_flag_as_dcmj2pnm_draws_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = StudyIdentity::phantom(73, "PHANTOM^OVERLAY");
+    let (_, spec) = overlay_phantom_specs(&study, 73).remove(0);
+    spec.write(&dir.path().join("ov.dcm")).unwrap();
+    for args in [
+        vec!["render", "ov.dcm", "--overlays", "-o", "with.png"],
+        vec!["render", "ov.dcm", "-o", "without.png"],
+    ] {
+        let out = lucent(&args, dir.path());
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+    }
+    for (dcmtk_args, png) in [
+        (vec!["+on", "+Wi", "1"], "dcmtk-with.png"),
+        (vec!["+on", "+Wi", "1", "-O"], "dcmtk-without.png"),
+    ] {
+        let status = Command::new("dcmj2pnm")
+            .args(&dcmtk_args)
+            .args(["ov.dcm", png])
+            .current_dir(dir.path())
+            .status()
+            .expect("dcmj2pnm (dcmtk) is installed by scripts/test.sh");
+        assert!(status.success());
+    }
+    let read = |name: &str| png_pixels(&dir.path().join(name));
+    assert_eq!(read("with.png"), read("dcmtk-with.png"));
+    assert_eq!(read("without.png"), read("dcmtk-without.png"));
+    assert_ne!(read("with.png"), read("without.png"));
+}

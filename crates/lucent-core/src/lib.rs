@@ -31,7 +31,7 @@ pub use lucent_index::{
 pub use lucent_pixels::cache::DEFAULT_CACHE_BYTES;
 pub use lucent_pixels::{
     DisplayNote, FrameCache, FrameValues, IndexedFile, ModalityValues, PixelError, Pyramid,
-    RenderedFrame, Renderer, Tile, UltrasoundRegion, VoiChoice,
+    RenderOptions, RenderedFrame, Renderer, Tile, UltrasoundRegion, VoiChoice,
 };
 
 use ids::IdTable;
@@ -349,26 +349,34 @@ impl Session {
 
     /// Frame `index` of a stack (display order), windowed: the viewer's hot path. Decoded frames
     /// come from the cache; the first access to the study is audited first (viewed), and the file
-    /// must still be the one that was indexed (`E_FILE_CHANGED`, audited, otherwise).
+    /// must still be the one that was indexed (`E_FILE_CHANGED`, audited, otherwise). `options`
+    /// is a [`VoiChoice`] (no overlays) or [`RenderOptions`] (overlay planes drawn when asked).
     pub fn stack_frame(
         &mut self,
         series: SeriesId,
         index: usize,
-        voi: VoiChoice,
+        options: impl Into<RenderOptions>,
     ) -> Result<RenderedFrame, CoreError> {
+        let options = options.into();
         let stack = self.stack(series)?;
         let (file, frame) = stack.frame(index)?;
         self.audit_viewed(&stack.study, &stack.study_key)?;
         self.audited_read(&stack, |s| {
             let (opened, decoded) = s.cache.frame_with_file(file, frame)?;
-            s.renderer.render(&opened.info, &decoded, frame, voi)
+            s.renderer.render(&opened.info, &decoded, frame, options)
         })
     }
 
     /// A small preview of a stack's middle frame for a study browser, no larger than `max_dim`
     /// a side. Covered by the study's listing record (a thumbnail is part of the list, not a
     /// study viewed); failures are recorded.
-    pub fn thumbnail(&mut self, series: SeriesId, max_dim: u32) -> Result<Pyramid, CoreError> {
+    /// `overlays`: draw the overlay planes (PS3.3 C.9) as the viewport does by default.
+    pub fn thumbnail(
+        &mut self,
+        series: SeriesId,
+        max_dim: u32,
+        overlays: bool,
+    ) -> Result<Pyramid, CoreError> {
         let stack = self.stack(series)?;
         if !self.listed_studies.contains(&stack.study_key) {
             // Every indexed study is listed when opened; this cannot happen, but fail closed.
@@ -377,9 +385,12 @@ impl Session {
         let (file, frame) = stack.frame(stack.frames.len() / 2)?;
         self.audited_read(&stack, |s| {
             let (opened, decoded) = s.cache.frame_with_file(file, frame)?;
-            let full = s
-                .renderer
-                .render(&opened.info, &decoded, frame, VoiChoice::FromHeader)?;
+            let options = RenderOptions {
+                voi: VoiChoice::FromHeader,
+                overlays,
+                shutters: true,
+            };
+            let full = s.renderer.render(&opened.info, &decoded, frame, options)?;
             Ok(Pyramid::new(full, max_dim))
         })
     }
@@ -543,11 +554,11 @@ impl Session {
         &mut self,
         series: SeriesId,
         index: usize,
-        voi: VoiChoice,
+        options: impl Into<RenderOptions>,
         coarse_max: u32,
     ) -> Result<Pyramid, CoreError> {
         Ok(Pyramid::new(
-            self.stack_frame(series, index, voi)?,
+            self.stack_frame(series, index, options)?,
             coarse_max,
         ))
     }
@@ -792,7 +803,7 @@ impl Session {
         &mut self,
         path: &Path,
         frame: u32,
-        voi: VoiChoice,
+        options: impl Into<RenderOptions>,
     ) -> Result<RenderedFrame, CoreError> {
         let file = match lucent_pixels::PixelFile::open(path) {
             Ok(file) => file,
@@ -811,7 +822,7 @@ impl Session {
             modality: identity.modality,
             instances: 1,
         };
-        self.render_audited(&file, &study, frame, voi)
+        self.render_audited(&file, &study, frame, options.into())
     }
 
     fn render_audited(
@@ -819,7 +830,7 @@ impl Session {
         file: &lucent_pixels::PixelFile,
         study: &StudyObject,
         frame: u32,
-        voi: VoiChoice,
+        options: RenderOptions,
     ) -> Result<RenderedFrame, CoreError> {
         // Keyed like a study of the index: the UID and the patient.
         let key = format!(
@@ -829,7 +840,7 @@ impl Session {
             study.identity.patient_name.as_deref().unwrap_or("")
         );
         self.audit_viewed(study, &key)?;
-        self.render_recorded(file, study, frame, voi)
+        self.render_recorded(file, study, frame, options)
     }
 
     /// Renders a frame of a file whose viewing is recorded; a failure is recorded too.
@@ -838,9 +849,9 @@ impl Session {
         file: &lucent_pixels::PixelFile,
         study: &StudyObject,
         frame: u32,
-        voi: VoiChoice,
+        options: RenderOptions,
     ) -> Result<RenderedFrame, CoreError> {
-        match file.render(frame, voi) {
+        match file.render(frame, options) {
             Ok(rendered) => Ok(rendered),
             Err(e) => {
                 self.audit_failure(Some(study), &e)?;
@@ -854,8 +865,9 @@ impl Session {
     pub fn render_frame(
         &mut self,
         frame: FrameRef,
-        voi: VoiChoice,
+        options: impl Into<RenderOptions>,
     ) -> Result<RenderedFrame, CoreError> {
+        let options = options.into();
         let indexed = IndexedFile::of(self.instance(frame.instance)?);
         let study = self
             .index
@@ -880,7 +892,7 @@ impl Session {
                 return Err(e.into());
             }
         };
-        self.render_recorded(&opened, &object, frame.frame, voi)
+        self.render_recorded(&opened, &object, frame.frame, options)
     }
 
     /// The indexed instance an id names (for the pixel pipeline; paths stay in Rust).

@@ -5,7 +5,7 @@
 //! allocate beyond what the file holds). Attribute meanings: PS3.3 C.7.6.3 (Image Pixel),
 //! C.11.1 (Modality LUT), C.11.2 (VOI LUT), C.7.6.16 (functional groups), C.7.5.1.1.2 (padding),
 //! C.7.9 (palettes, segmented ones expanded by [`crate::palette`] per C.7.9.2), C.7.6.11 (display
-//! shutters, read by [`crate::shutter`]).
+//! shutters, read by [`crate::shutter`]), C.9 (overlay planes, read by [`crate::overlay`]).
 
 use crate::error::PixelError;
 use crate::notes::DisplayNote;
@@ -163,8 +163,10 @@ pub struct ImageInfo {
     /// The Display Shutter Module (PS3.3 C.7.6.11), when it hides part of the image (what of
     /// it is not applied is in `notes`).
     pub shutter: Option<crate::shutter::DisplayShutter>,
+    /// Overlay planes (PS3.3 C.9.2, C.9.3), in group order; drawn only when a caller asks.
+    pub overlays: Vec<crate::overlay::OverlayPlane>,
     /// What the viewer must say about how this file is shown (an optional attribute ignored
-    /// because it is malformed, a window that cannot be applied, …).
+    /// because it is malformed, a window that cannot be applied, an overlay plane left out, …).
     pub notes: Vec<DisplayNote>,
 }
 
@@ -683,6 +685,26 @@ impl ImageInfo {
             _ => None,
         };
         let shutter = crate::shutter::DisplayShutter::read(obj, rows, columns, &mut notes);
+        let (overlays, ignored_overlays) = crate::overlay::read_planes(
+            obj,
+            crate::overlay::ImageShape {
+                rows,
+                columns,
+                bits_allocated,
+                bits_stored,
+                high_bit,
+                monochrome: photometric.is_monochrome(),
+                float: float_bits.is_some(),
+            },
+        );
+        notes.extend(
+            ignored_overlays
+                .into_iter()
+                .map(|i| DisplayNote::OverlayIgnored {
+                    group: i.group,
+                    problem: i.problem,
+                }),
+        );
         Ok(ImageInfo {
             transfer_syntax: transfer_syntax.to_string(),
             rows,
@@ -710,6 +732,7 @@ impl ImageInfo {
             rescale_type: text(obj, tags::RESCALE_TYPE),
             ultrasound_regions: ultrasound_regions(obj, rows, columns),
             shutter,
+            overlays,
             notes,
         })
     }

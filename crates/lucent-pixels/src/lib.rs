@@ -4,7 +4,7 @@
 //! ([`info`]) and locates every frame once ([`frames`]). [`PixelFile::decode_frame`] reads and
 //! decodes one frame ([`decode`]); [`PixelFile::render`] applies the modality and VOI LUTs and the
 //! photometric interpretation ([`lut`], [`render`]) to give 8-bit grey or RGB pixels, then the
-//! display shutter ([`shutter`]).
+//! display shutter ([`shutter`]), and draws the overlay planes when asked ([`overlay`]).
 //!
 //! Architecture invariants: no Tauri, no audit (the facade orders audit before pixels); every
 //! size from a header goes through [`safe_math`] and its caps before allocation; a codec panic
@@ -17,6 +17,7 @@ pub mod frames;
 pub mod info;
 pub mod lut;
 pub mod notes;
+pub mod overlay;
 pub mod palette;
 pub mod render;
 pub mod rle;
@@ -31,7 +32,8 @@ pub use error::PixelError;
 pub use frames::PixelFile;
 pub use info::{ImageInfo, Photometric, UltrasoundRegion, VoiFunction, Window};
 pub use notes::DisplayNote;
-pub use render::{Presentation, RenderedFrame, Renderer, VoiChoice};
+pub use overlay::{OverlayKind, OverlayMask, OverlayPlane, OverlayProblem};
+pub use render::{RenderOptions, RenderedFrame, Renderer, VoiChoice};
 pub use shutter::DisplayShutter;
 pub use tiles::{Pyramid, Tile};
 pub use values::{FrameValues, ModalityValues};
@@ -65,6 +67,7 @@ pub(crate) fn test_info() -> ImageInfo {
         rescale_type: None,
         ultrasound_regions: Vec::new(),
         shutter: None,
+        overlays: Vec::new(),
         notes: Vec::new(),
     }
 }

@@ -73,6 +73,18 @@ pub enum DisplayNote {
         /// Why, as a fixed phrase.
         reason: &'static str,
     },
+
+    // --- Overlay planes (PS3.3 C.9) ---
+    /// An overlay plane's attributes are malformed: it is not drawn (the image and the other
+    /// planes are).
+    OverlayIgnored {
+        /// Its group, 0x6000–0x601E.
+        group: u16,
+        /// Why.
+        problem: crate::overlay::OverlayProblem,
+    },
+    /// Overlays were asked for on a colour image: not drawn (as dcmtk draws none there).
+    OverlaysNotDrawnOnColour,
 }
 
 /// A window value with as many digits as it needs: `40`, `0.215`, `5.6e-6`.
@@ -146,6 +158,12 @@ impl fmt::Display for DisplayNote {
             }
             DisplayNote::IgnoredAttribute { attribute, reason } => {
                 write!(f, "{attribute} ignored: {reason}")
+            }
+            DisplayNote::OverlayIgnored { group, problem } => {
+                write!(f, "Overlay plane {group:04X} not drawn: {problem}")
+            }
+            DisplayNote::OverlaysNotDrawnOnColour => {
+                f.write_str("Overlay planes are not drawn on colour images")
             }
         }
     }

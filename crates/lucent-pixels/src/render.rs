@@ -27,17 +27,28 @@ pub enum VoiChoice {
     MinMax,
 }
 
-/// What the renderer draws over the file's pixel values. The default is what the file asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Presentation {
-    /// Apply the image's display shutter (PS3.3 C.7.6.11); on by default. Off lets a reader
-    /// look behind it (the image is then shown in full, as if it had no shutter).
+/// How to render a frame: the VOI, whether to draw the overlay planes (PS3.3 C.9; a choice of
+/// the caller: the viewer draws them by default, `lucent render` with `--overlays`) and whether
+/// to apply the display shutter (PS3.3 C.7.6.11; on unless a reader asks to look behind it). A
+/// bare [`VoiChoice`] converts to options without overlays and with the shutter, so
+/// `render(…, VoiChoice::FromHeader)` renders the image as the file asks, without overlays.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RenderOptions {
+    /// Which VOI to apply to a greyscale frame.
+    pub voi: VoiChoice,
+    /// Burn the overlay planes into the frame as `dcmj2pnm` does ([`crate::overlay::burn`]).
+    pub overlays: bool,
+    /// Apply the image's display shutter. Off shows the image in full, with a note.
     pub shutters: bool,
 }
 
-impl Default for Presentation {
-    fn default() -> Self {
-        Presentation { shutters: true }
+impl From<VoiChoice> for RenderOptions {
+    fn from(voi: VoiChoice) -> Self {
+        RenderOptions {
+            voi,
+            overlays: false,
+            shutters: true,
+        }
     }
 }
 
@@ -132,13 +143,18 @@ fn validate_window(center: f64, width: f64) -> Result<(), PixelError> {
 }
 
 impl PixelFile {
-    /// Decodes and renders frame `k`. Colour images ignore `voi`.
-    pub fn render(&self, k: u32, voi: VoiChoice) -> Result<RenderedFrame, PixelError> {
-        if let VoiChoice::Explicit { center, width } = voi {
+    /// Decodes and renders frame `k`. Colour images ignore the VOI.
+    pub fn render(
+        &self,
+        k: u32,
+        options: impl Into<RenderOptions>,
+    ) -> Result<RenderedFrame, PixelError> {
+        let options = options.into();
+        if let VoiChoice::Explicit { center, width } = options.voi {
             validate_window(center, width)?;
         }
         let frame = self.decode_frame(k)?;
-        Renderer::default().render(&self.info, &frame, k, voi)
+        Renderer::default().render(&self.info, &frame, k, options)
     }
 }
 
@@ -162,27 +178,20 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    /// Applies modality LUT, VOI and photometric interpretation to a decoded frame, then what
-    /// the file asks to be shown over it (the display shutter): [`Presentation::default`].
+    /// Applies modality LUT, VOI and photometric interpretation to a decoded frame, then the
+    /// display shutter and, when asked, the overlay planes over it.
     pub fn render(
         &self,
         info: &ImageInfo,
         frame: &DecodedFrame,
         k: u32,
-        voi: VoiChoice,
+        options: impl Into<RenderOptions>,
     ) -> Result<RenderedFrame, PixelError> {
-        self.render_with(info, frame, k, voi, Presentation::default())
-    }
-
-    /// [`Renderer::render`] with a choice of what to draw over the pixels.
-    pub fn render_with(
-        &self,
-        info: &ImageInfo,
-        frame: &DecodedFrame,
-        k: u32,
-        voi: VoiChoice,
-        presentation: Presentation,
-    ) -> Result<RenderedFrame, PixelError> {
+        let RenderOptions {
+            voi,
+            overlays,
+            shutters,
+        } = options.into();
         if let VoiChoice::Explicit { center, width } = voi {
             validate_window(center, width)?;
         }
@@ -206,10 +215,19 @@ impl Renderer {
         };
         // After VOI and photometric interpretation: the shutter value is a display value.
         if let Some(shutter) = &info.shutter {
-            if presentation.shutters {
+            if shutters {
                 shutter.apply(&mut rendered);
             } else {
                 rendered.notes.push(DisplayNote::ShutterTurnedOff);
+            }
+        }
+        // Overlay planes are drawn over the shuttered image.
+        if overlays && !info.overlays.is_empty() {
+            if channels == 1 {
+                crate::overlay::burn(&info.overlays, k, frame, &mut rendered);
+            } else {
+                // dcmtk draws no overlay on colour images; neither does Lucent, and it says so.
+                rendered.notes.push(DisplayNote::OverlaysNotDrawnOnColour);
             }
         }
         Ok(rendered)

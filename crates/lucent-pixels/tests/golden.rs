@@ -3,12 +3,16 @@
 //! References (Debian packages installed by `scripts/test.sh`): dcmtk `dcmj2pnm` (uncompressed,
 //! RLE, JPEG), `dcml2pnm` (JPEG-LS), and for JPEG 2000 `gdcmconv --raw` followed by `dcm2pnm`.
 //! Tolerance: mean absolute difference ≤ 1 grey level for lossless data, ≤ 2 for lossy. On a
-//! failure both images are written to `target/golden-failures/`.
+//! failure both images are written to `target/golden-failures/`. Overlay planes (PS3.3 C.9):
+//! both sides draw them ([`compare_with_overlays`]: dcmtk's default `+O 0`, Lucent's
+//! `RenderOptions::overlays`) or neither does (`compare`: dcmtk `-O`).
 
 mod common;
 
 use common::{have, keep_failure_images, read_png};
-use lucent_pixels::{PixelFile, RenderedFrame, VoiChoice};
+use lucent_pixels::{
+    DisplayNote, OverlayProblem, PixelFile, RenderOptions, RenderedFrame, VoiChoice,
+};
 use lucent_testdata::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -34,8 +38,11 @@ use Voi::{Colour, Header, HeaderFallsBackToMinMax, MinMax, Window};
 
 #[derive(Clone, Copy)]
 enum Reference {
-    /// dcmtk's JPEG-capable converter (also uncompressed and RLE).
+    /// dcmtk's JPEG-capable converter (also uncompressed and RLE), overlay planes not drawn
+    /// (`-O`; Lucent draws none either).
     Dcmj2pnm,
+    /// `dcmj2pnm` drawing every overlay plane (its default, `+O 0`), and Lucent drawing them too.
+    Dcmj2pnmWithOverlays,
     /// dcmtk's JPEG-LS converter.
     Dcml2pnm,
     /// GDCM decompresses (JPEG 2000), dcmtk renders.
@@ -54,6 +61,10 @@ fn require_tools() {
 fn reference(tool: Reference, file: &Path, frame: u32, voi: Voi, work: &Path) -> RenderedFrame {
     let out = work.join("reference.png");
     let mut args: Vec<String> = vec!["+on".into(), "+F".into(), (frame + 1).to_string()];
+    // dcmtk draws every overlay plane by default (`+O 0`); `-O` draws none.
+    if !matches!(tool, Reference::Dcmj2pnmWithOverlays) {
+        args.push("-O".into());
+    }
     match voi {
         Window(c, w) => args.extend(["+Ww".into(), c.to_string(), w.to_string()]),
         Header => args.extend(["+Wi".into(), "1".into()]),
@@ -61,7 +72,7 @@ fn reference(tool: Reference, file: &Path, frame: u32, voi: Voi, work: &Path) ->
         Colour => {}
     }
     let (program, input) = match tool {
-        Reference::Dcmj2pnm => ("dcmj2pnm", file.to_path_buf()),
+        Reference::Dcmj2pnm | Reference::Dcmj2pnmWithOverlays => ("dcmj2pnm", file.to_path_buf()),
         Reference::Dcml2pnm => ("dcml2pnm", file.to_path_buf()),
         Reference::GdcmThenDcm2pnm => {
             let raw = work.join("raw.dcm");
@@ -94,9 +105,23 @@ fn reference(tool: Reference, file: &Path, frame: u32, voi: Voi, work: &Path) ->
     read_png(&out)
 }
 
-/// Renders with Lucent and the reference, and returns the mean absolute difference.
+/// Renders with Lucent and the reference (both drawing the overlay planes only for
+/// [`Reference::Dcmj2pnmWithOverlays`]), and fails when the mean absolute difference exceeds
+/// `tolerance`.
 fn compare(name: &str, file: &Path, frame: u32, voi: Voi, tool: Reference, tolerance: f64) {
     compare_with(name, file, file, frame, voi, tool, tolerance);
+}
+
+/// As [`compare`], both drawing the overlay planes (`dcmj2pnm`'s default).
+fn compare_with_overlays(name: &str, file: &Path, frame: u32, voi: Voi, tolerance: f64) {
+    compare(
+        name,
+        file,
+        frame,
+        voi,
+        Reference::Dcmj2pnmWithOverlays,
+        tolerance,
+    );
 }
 
 /// [`compare`], the reference rendering `reference_file` (the same pixels in another file).
@@ -111,13 +136,20 @@ fn compare_with(
 ) {
     let work = tempfile::tempdir().unwrap();
     let expected = reference(tool, reference_file, frame, voi, work.path());
+    // Lucent draws the overlay planes exactly when the reference does.
+    let overlays = matches!(tool, Reference::Dcmj2pnmWithOverlays);
     let choice = match voi {
         Window(center, width) => VoiChoice::Explicit { center, width },
         Header | Colour | HeaderFallsBackToMinMax => VoiChoice::FromHeader,
         MinMax => VoiChoice::MinMax,
     };
+    let options = RenderOptions {
+        voi: choice,
+        overlays,
+        shutters: true,
+    };
     let actual = PixelFile::open(file)
-        .and_then(|f| f.render(frame, choice))
+        .and_then(|f| f.render(frame, options))
         .unwrap_or_else(|e| panic!("{name}: Lucent cannot render {}: {e}", file.display()));
     let mad = actual.mean_abs_diff(&expected).unwrap_or(f64::INFINITY);
     if mad.is_nan() || mad > tolerance {
@@ -231,6 +263,110 @@ fn generated_phantoms_match_dcmtk() {
         R,
         1.0,
     );
+}
+
+/// Overlay planes (PS3.3 C.9.2, C.9.3) drawn as `dcmj2pnm` draws them by default: graphics
+/// planes white ("Replace"), region-of-interest planes darkening the rest of their rectangle,
+/// planes in Overlay Data and in the high bits of Pixel Data, multi-frame overlays from their
+/// Image Frame Origin, planes partly outside the image. Each compare also runs without overlays
+/// on both sides, and the overlay must change the image (so the test cannot pass by drawing
+/// nothing).
+#[test]
+fn overlay_planes_match_dcmtk() {
+    require_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let study = StudyIdentity::phantom(62, "PHANTOM^OVERLAY");
+    let specs = overlay_phantom_specs(&study, 62);
+    let frames_of = |name: &str| match name {
+        // Overlay frames 1–3 are image frames 2–4 (0-based 1–3); 0 and 4 have none.
+        "overlay-multi-frame" => vec![0, 1, 2, 3, 4],
+        _ => vec![0],
+    };
+    for (name, spec) in &specs {
+        let path = dir.path().join(format!("{name}.dcm"));
+        spec.write(&path).unwrap();
+        let file = PixelFile::open(&path).unwrap();
+        assert!(file.info.notes.is_empty(), "{name}: {:?}", file.info.notes);
+        assert!(!file.info.overlays.is_empty(), "{name}: no plane read");
+        for frame in frames_of(name) {
+            let label = format!("{name}-frame-{frame}");
+            compare_with_overlays(&label, &path, frame, Header, 1.0);
+            compare(
+                &format!("{label}-without"),
+                &path,
+                frame,
+                Header,
+                Reference::Dcmj2pnm,
+                1.0,
+            );
+            let drawn = |overlays| {
+                let options = RenderOptions {
+                    voi: VoiChoice::FromHeader,
+                    overlays,
+                    shutters: true,
+                };
+                file.render(frame, options).unwrap().pixels
+            };
+            let changed = drawn(true) != drawn(false);
+            let expect_change = !(name == &"overlay-multi-frame" && [0, 4].contains(&frame));
+            assert_eq!(changed, expect_change, "{label}: overlay drawn = {changed}");
+        }
+    }
+}
+
+/// A malformed plane (Overlay Data shorter than its rows × columns) is left out with a display
+/// note and the image is shown as without overlays; overlays on a colour image are not drawn
+/// (dcmtk draws none there either: checked against `dcmj2pnm`'s default) and a note says so.
+#[test]
+fn malformed_and_colour_overlays_are_not_drawn_and_say_so() {
+    require_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let study = StudyIdentity::phantom(63, "PHANTOM^OVERLAY");
+    let plane = |rows: u16, columns: u16, flags: Vec<bool>| OverlaySpec {
+        group: 0x6002,
+        rows,
+        columns,
+        origin: [1, 1],
+        region_of_interest: false,
+        frames: None,
+        bits: OverlayBits::Separate(flags),
+    };
+    let mut short = mr_series_specs(&study, 63, 1).remove(0);
+    short.overlays = vec![plane(256, 256, overlay_pattern(256, 64, 1))];
+    let short_path = dir.path().join("short.dcm");
+    short.write(&short_path).unwrap();
+    let file = PixelFile::open(&short_path).unwrap();
+    assert!(file.info.overlays.is_empty());
+    assert_eq!(
+        file.info.notes,
+        vec![DisplayNote::OverlayIgnored {
+            group: 0x6002,
+            problem: OverlayProblem::DataTooShort
+        }]
+    );
+    let render = |file: &PixelFile, overlays| {
+        let options = RenderOptions {
+            voi: VoiChoice::FromHeader,
+            overlays,
+            shutters: true,
+        };
+        file.render(0, options).unwrap()
+    };
+    assert_eq!(render(&file, true).pixels, render(&file, false).pixels);
+    assert_eq!(
+        render(&file, true).notes[0].to_string(),
+        "Overlay plane 6002 not drawn: Overlay Data is shorter than the plane"
+    );
+
+    let mut colour = rgb_us_spec(&study, 63);
+    colour.overlays = vec![plane(256, 256, overlay_pattern(256, 256, 1))];
+    let colour_path = dir.path().join("colour.dcm");
+    colour.write(&colour_path).unwrap();
+    compare_with_overlays("overlay-on-colour", &colour_path, 0, Colour, 1.0);
+    let file = PixelFile::open(&colour_path).unwrap();
+    let drawn = render(&file, true);
+    assert_eq!(drawn.pixels, render(&file, false).pixels);
+    assert_eq!(drawn.notes, vec![DisplayNote::OverlaysNotDrawnOnColour]);
 }
 
 #[test]
@@ -523,6 +659,7 @@ fn twelve_bit_packed_pixel_data_matches_dcmtk() {
         write_native_image(
             &file,
             ts,
+            "2.25.1717",
             (rows, columns, frames),
             (12, 12, false),
             packed.clone(),

@@ -18,7 +18,7 @@ use dicom_core::{DataElement, Tag, VR};
 use dicom_dictionary_std::tags;
 use lucent_pixels::DisplayNote;
 use lucent_pixels::shutter::ShapeKind;
-use lucent_pixels::{PixelFile, Presentation, RenderedFrame, Renderer, VoiChoice};
+use lucent_pixels::{PixelFile, RenderOptions, RenderedFrame, Renderer, VoiChoice};
 use lucent_testdata::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -158,11 +158,21 @@ fn dcmp2pgm(file: &Path, work: &Path) -> RenderedFrame {
     read_pgm(&out)
 }
 
-fn render(file: &Path, presentation: Presentation) -> RenderedFrame {
+/// Lucent's render under the file's VOI, with or without the shutter.
+fn render(file: &Path, shutters: bool) -> RenderedFrame {
     let f = PixelFile::open(file).unwrap();
     let decoded = f.decode_frame(0).unwrap();
     Renderer::default()
-        .render_with(&f.info, &decoded, 0, VoiChoice::FromHeader, presentation)
+        .render(
+            &f.info,
+            &decoded,
+            0,
+            RenderOptions {
+                voi: VoiChoice::FromHeader,
+                overlays: false,
+                shutters,
+            },
+        )
         .unwrap()
 }
 
@@ -280,19 +290,18 @@ fn greyscale_shutters_match_dcmtk_and_the_reference_geometry() {
             hidden_count > 0 && hidden_count < visible.len(),
             "{name}: the shutter must hide part of the image"
         );
-        let shown = render(&file, Presentation::default());
+        let shown = render(&file, true);
         assert_eq!(shown.notes, [], "{name}");
         assert_matches(name, &shown, &reference, &visible, &[hidden]);
         // Turned off, the whole image is shown: dcmtk's pixels everywhere.
-        let off = Presentation { shutters: false };
         assert_eq!(
-            render(&file, off).notes,
+            render(&file, false).notes,
             [DisplayNote::ShutterTurnedOff],
             "{name}"
         );
         assert_matches(
             &format!("{name}-off"),
-            &render(&file, off),
+            &render(&file, false),
             &reference,
             &vec![true; visible.len()],
             &[hidden],
@@ -343,13 +352,7 @@ fn malformed_shutters_are_ignored_and_the_image_shown() {
         assert!(f.info.shutter.is_none(), "{name}");
         let reference = dcmp2pgm(&file, work.path());
         let all = vec![true; reference.pixels.len()];
-        assert_matches(
-            name,
-            &render(&file, Presentation::default()),
-            &reference,
-            &all,
-            &[0],
-        );
+        assert_matches(name, &render(&file, true), &reference, &all, &[0]);
     }
 }
 
@@ -380,7 +383,7 @@ fn colour_shutter_uses_the_cielab_value() {
     );
     let reference = read_png(&png);
     let visible = reference_mask(&file, work.path());
-    let actual = render(&file, Presentation::default());
+    let actual = render(&file, true);
     // The conversion is Lucent's own (dcmtk draws no shutter); allow one level per channel
     // against the exact sRGB green the value encodes.
     let hidden = actual

@@ -204,9 +204,104 @@ pub struct ImageSpec {
     /// One calibrated 2-D ultrasound region (PS3.3 C.8.5.5): inclusive bounds [x0, y0, x1, y1]
     /// and the physical size of a pixel in cm (both directions).
     pub ultrasound_region: Option<([u32; 4], f64)>,
+    /// Overlay planes (PS3.3 C.9.2, C.9.3).
+    pub overlays: Vec<OverlaySpec>,
     /// One VOI LUT Sequence item (PS3.3 C.11.2): LUT Descriptor values *as written* (a
     /// malformed descriptor may have other than 3) and LUT Data.
     pub voi_lut: Option<(Vec<u16>, Vec<u16>)>,
+}
+
+/// One overlay plane of a phantom (PS3.3 C.9.2 Overlay Plane, C.9.3 Multi-frame Overlay).
+#[derive(Debug, Clone)]
+pub struct OverlaySpec {
+    /// Its group, 0x6000–0x601E (even).
+    pub group: u16,
+    /// Overlay Rows.
+    pub rows: u16,
+    /// Overlay Columns.
+    pub columns: u16,
+    /// Overlay Origin, 1-based row\column (may be negative or outside the image).
+    pub origin: [i16; 2],
+    /// Overlay Type `R` (region of interest) instead of `G` (graphics).
+    pub region_of_interest: bool,
+    /// A multi-frame overlay: Number of Frames in Overlay and Image Frame Origin (1-based).
+    pub frames: Option<(u32, u16)>,
+    /// Where the bits are.
+    pub bits: OverlayBits,
+}
+
+/// Where an overlay plane's bits are written.
+#[derive(Debug, Clone)]
+pub enum OverlayBits {
+    /// Overlay Data (60xx,3000), packed little endian (PS3.5 8.1.2): one flag per pixel,
+    /// row-major, frames one after the other.
+    Separate(Vec<bool>),
+    /// The retired form: bit `bit_position` of every Pixel Data sample, Overlay Bits Allocated
+    /// = 16. The pixel values must carry the bits (see [`set_overlay_bits`]).
+    InPixelData {
+        /// Overlay Bit Position.
+        bit_position: u16,
+    },
+}
+
+/// Sets bit `bit` of each 16-bit value whose flag is set (an overlay in Pixel Data).
+pub fn set_overlay_bits(values: &mut [u16], bit: u16, flags: &[bool]) {
+    for (v, &f) in values.iter_mut().zip(flags) {
+        if f {
+            *v |= 1 << bit;
+        }
+    }
+}
+
+/// Packs flags one bit each, first flag in the least significant bit of the first byte (PS3.5
+/// 8.1.2), padded to an even length.
+fn pack_bits(flags: &[bool]) -> Vec<u8> {
+    let mut bytes = vec![0u8; flags.len().div_ceil(8)];
+    for (i, _) in flags.iter().enumerate().filter(|(_, f)| **f) {
+        bytes[i / 8] |= 1 << (i % 8);
+    }
+    if bytes.len() % 2 == 1 {
+        bytes.push(0);
+    }
+    bytes
+}
+
+impl OverlaySpec {
+    fn put(&self, o: &mut InMemDicomObject) {
+        let tag = |element| Tag(self.group, element);
+        put_us(o, tag(0x0010), self.rows);
+        put_us(o, tag(0x0011), self.columns);
+        put_str(
+            o,
+            tag(0x0040),
+            VR::CS,
+            if self.region_of_interest { "R" } else { "G" },
+        );
+        o.put(DataElement::new(
+            tag(0x0050),
+            VR::SS,
+            PrimitiveValue::I16(self.origin.into()),
+        ));
+        if let Some((frames, image_frame_origin)) = self.frames {
+            put_str(o, tag(0x0015), VR::IS, &frames.to_string());
+            put_us(o, tag(0x0051), image_frame_origin);
+        }
+        match &self.bits {
+            OverlayBits::Separate(flags) => {
+                put_us(o, tag(0x0100), 1);
+                put_us(o, tag(0x0102), 0);
+                o.put(DataElement::new(
+                    tag(0x3000),
+                    VR::OW,
+                    PrimitiveValue::U8(pack_bits(flags).into()),
+                ));
+            }
+            OverlayBits::InPixelData { bit_position } => {
+                put_us(o, tag(0x0100), 16);
+                put_us(o, tag(0x0102), *bit_position);
+            }
+        }
+    }
 }
 
 impl ImageSpec {
@@ -260,6 +355,7 @@ impl ImageSpec {
             per_frame_positions: None,
             frame_time_ms: None,
             ultrasound_region: None,
+            overlays: Vec::new(),
             voi_lut: None,
         }
     }
@@ -552,6 +648,9 @@ impl ImageSpec {
                 tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE,
                 per_frame,
             ));
+        }
+        for overlay in &self.overlays {
+            overlay.put(&mut o);
         }
         let vr = if float {
             VR::OF
@@ -962,6 +1061,80 @@ pub fn enhanced_mr_spec(study: &StudyIdentity, seed: u64, frames: u32) -> ImageS
     s
 }
 
+/// An overlay drawing of `frames` frames of rows × columns: a 2-pixel border, the main diagonal
+/// and a band that moves down 12 rows per frame (so that each frame's plane differs).
+pub fn overlay_pattern(rows: u16, columns: u16, frames: u32) -> Vec<bool> {
+    let (rows, columns) = (usize::from(rows), usize::from(columns));
+    (0..frames as usize)
+        .flat_map(|f| {
+            (0..rows * columns).map(move |i| {
+                let (r, c) = (i / columns, i % columns);
+                let border = r < 2 || c < 2 || r + 2 >= rows || c + 2 >= columns;
+                let band = (10 + 12 * f..14 + 12 * f).contains(&r);
+                border || r == c || band
+            })
+        })
+        .collect()
+}
+
+/// The overlay phantoms (PS3.3 C.9), each with the frame to compare: (a) an MR slice with a
+/// graphics plane in Overlay Data and a region-of-interest plane; (b) an MR slice (Bits Stored
+/// 12) whose overlay is in bit 14 of Pixel Data, written in implicit VR; (c) an enhanced MR
+/// multi-frame with a 3-frame overlay from Image Frame Origin 2; (d) a CT slice with a plane
+/// whose origin puts it partly above and right of the image. Series 41–44, in this order.
+pub fn overlay_phantom_specs(study: &StudyIdentity, seed: u64) -> Vec<(&'static str, ImageSpec)> {
+    let separate = |group, rows, columns, origin, frames: Option<(u32, u16)>| OverlaySpec {
+        group,
+        rows,
+        columns,
+        origin,
+        region_of_interest: false,
+        frames,
+        bits: OverlayBits::Separate(overlay_pattern(rows, columns, frames.map_or(1, |(n, _)| n))),
+    };
+    let mut graphics = mr_series_specs(study, seed, 3).remove(1);
+    graphics.sop_instance_uid = uid(seed, &[40, 1]);
+    graphics.series_instance_uid = uid(seed, &[40]);
+    graphics.overlays = vec![
+        separate(0x6000, 256, 256, [1, 1], None),
+        OverlaySpec {
+            region_of_interest: true,
+            ..separate(0x6002, 64, 96, [150, 100], None)
+        },
+    ];
+    let mut in_pixel_data = mr_series_specs(study, seed, 3).remove(2);
+    in_pixel_data.sop_instance_uid = uid(seed, &[40, 2]);
+    in_pixel_data.series_instance_uid = uid(seed, &[41]);
+    in_pixel_data.transfer_syntax = transfer_syntax::IMPLICIT_LE;
+    if let Pixels::Mono16 { values, .. } = &mut in_pixel_data.pixels {
+        set_overlay_bits(values, 14, &overlay_pattern(256, 256, 1));
+    }
+    in_pixel_data.overlays = vec![OverlaySpec {
+        bits: OverlayBits::InPixelData { bit_position: 14 },
+        ..separate(0x6000, 256, 256, [1, 1], None)
+    }];
+    let mut multi_frame = enhanced_mr_spec(study, seed, 6);
+    multi_frame.sop_instance_uid = uid(seed, &[40, 3]);
+    multi_frame.series_instance_uid = uid(seed, &[42]);
+    multi_frame.windows = vec![(2048.0, 4096.0, "FULL")];
+    multi_frame.overlays = vec![separate(0x6000, 128, 128, [1, 1], Some((3, 2)))];
+    let mut outside = ct_slice_spec(study, seed);
+    outside.sop_instance_uid = uid(seed, &[40, 4]);
+    outside.series_instance_uid = uid(seed, &[43]);
+    outside.overlays = vec![separate(0x6004, 100, 120, [-30, 450], None)];
+    let mut specs = vec![
+        ("overlay-graphics-and-roi", graphics),
+        ("overlay-in-pixel-data", in_pixel_data),
+        ("overlay-multi-frame", multi_frame),
+        ("overlay-partly-outside", outside),
+    ];
+    for (number, (_, spec)) in (41..).zip(specs.iter_mut()) {
+        spec.series_number = Some(number);
+        spec.series_description = b"PHANTOM OVERLAY".to_vec();
+    }
+    specs
+}
+
 /// An RGB ultrasound image (256×256, 8-bit, planar configuration 0).
 pub fn rgb_us_spec(study: &StudyIdentity, seed: u64) -> ImageSpec {
     let mut s = ImageSpec::new(
@@ -1142,6 +1315,7 @@ pub fn malformed_voi_lut_spec(study: &StudyIdentity, seed: u64) -> ImageSpec {
 pub fn write_native_image(
     path: &Path,
     transfer_syntax: &str,
+    sop_instance: &str,
     (rows, columns, frames): (u16, u16, u32),
     (bits_allocated, bits_stored, signed): (u16, u16, bool),
     pixel_data: Vec<u8>,
@@ -1149,7 +1323,6 @@ pub fn write_native_image(
     let mut o = InMemDicomObject::new_empty();
     let mut put = |tag, vr, value: PrimitiveValue| o.put(DataElement::new(tag, vr, value));
     let sop_class = "1.2.840.10008.5.1.4.1.1.7";
-    let sop_instance = "2.25.1717";
     put(tags::SOP_CLASS_UID, VR::UI, sop_class.into());
     put(tags::SOP_INSTANCE_UID, VR::UI, sop_instance.into());
     put(tags::STUDY_INSTANCE_UID, VR::UI, "2.25.1718".into());
@@ -1235,6 +1408,26 @@ pub const DISPLAY_CLASSES: &[DisplayClass] = &[
         checked_by: "shutters.rs greyscale_shutters_match_dcmtk_and_the_reference_geometry (dcmtk for the pixels, numpy for the geometry: dcmtk 3.6.7 draws no geometric shutter, hence differs here)",
     },
     DisplayClass {
+        name: "overlay-graphics-and-roi",
+        holds: "MR with a graphics and a region-of-interest overlay plane in Overlay Data (PS3.3 C.9.2)",
+        checked_by: "overlay_planes_match_dcmtk (dcmj2pnm, overlays drawn on both sides)",
+    },
+    DisplayClass {
+        name: "overlay-in-pixel-data",
+        holds: "MR, Bits Stored 12, an overlay in bit 14 of Pixel Data (retired form), implicit VR",
+        checked_by: "overlay_planes_match_dcmtk (dcmj2pnm)",
+    },
+    DisplayClass {
+        name: "overlay-multi-frame",
+        holds: "enhanced MR, a 3-frame overlay from Image Frame Origin 2 (PS3.3 C.9.3)",
+        checked_by: "overlay_planes_match_dcmtk (dcmj2pnm, frames 0–4; this report compares frame 0)",
+    },
+    DisplayClass {
+        name: "overlay-partly-outside",
+        holds: "CT with an overlay plane whose origin puts it partly outside the image",
+        checked_by: "overlay_planes_match_dcmtk (dcmj2pnm)",
+    },
+    DisplayClass {
         name: "mislabelled-rle",
         holds: "RLE Lossless fragments under Explicit VR Little Endian (mislabelled)",
         checked_by: "mislabelled_encapsulated_pixel_data_is_decoded_as_what_it_is (JPEG Lossless, JPEG-LS, JPEG 2000, defined length; dcmtk on the correctly labelled file)",
@@ -1270,22 +1463,41 @@ pub fn twelve_bit_values() -> ((u16, u16, u32), Vec<u16>) {
 /// `PHANTOM^DISPLAY`.
 pub fn write_display_class(name: &str, path: &Path) -> io::Result<()> {
     let study = StudyIdentity::phantom(70, "PHANTOM^DISPLAY");
-    let twelve = |ts: &str| {
-        let (size, values) = twelve_bit_values();
-        write_native_image(path, ts, size, (12, 12, false), pack_twelve_bit(&values))
+    // After the other phantoms' dates, so that a viewer opened on several folders shows those
+    // first (studies are listed by date).
+    let dated = |mut spec: ImageSpec| {
+        spec.study_date = Some("20270104".into());
+        spec
     };
+    let twelve = |ts: &str, sop_instance_uid: &str| {
+        let (size, values) = twelve_bit_values();
+        write_native_image(
+            path,
+            ts,
+            sop_instance_uid,
+            size,
+            (12, 12, false),
+            pack_twelve_bit(&values),
+        )
+    };
+    if let Some((_, spec)) = overlay_phantom_specs(&study, 76)
+        .into_iter()
+        .find(|(n, _)| *n == name)
+    {
+        return dated(spec).write(path);
+    }
     match name {
-        "narrow-linear-window" => narrow_window_rt_spec(&study, 71).write(path),
+        "narrow-linear-window" => dated(narrow_window_rt_spec(&study, 71)).write(path),
         "zero-width-window" => {
-            let mut spec = malformed_voi_lut_spec(&study, 73);
+            let mut spec = dated(malformed_voi_lut_spec(&study, 73));
             spec.voi_lut = None;
             spec.windows = vec![(600.0, 0.0, "ZERO")];
             spec.series_number = Some(9);
             spec.write(path)
         }
-        "malformed-voi-lut" => malformed_voi_lut_spec(&study, 72).write(path),
+        "malformed-voi-lut" => dated(malformed_voi_lut_spec(&study, 72)).write(path),
         "display-shutters" => {
-            let mut spec = malformed_voi_lut_spec(&study, 75);
+            let mut spec = dated(malformed_voi_lut_spec(&study, 75));
             spec.sop_class_uid = sop_class::CR_IMAGE;
             spec.modality = "CR";
             spec.series_number = Some(10);
@@ -1324,10 +1536,10 @@ pub fn write_display_class(name: &str, path: &Path) -> io::Result<()> {
             path,
             malformed::mislabelled_rle_file(transfer_syntax::EXPLICIT_LE, 64, 64),
         ),
-        "twelve-bit-packed-le" => twelve(transfer_syntax::EXPLICIT_LE),
-        "twelve-bit-packed-be" => twelve(transfer_syntax::EXPLICIT_BE),
+        "twelve-bit-packed-le" => twelve(transfer_syntax::EXPLICIT_LE, "2.25.1717"),
+        "twelve-bit-packed-be" => twelve(transfer_syntax::EXPLICIT_BE, "2.25.1720"),
         "big-endian-undefined-length" => {
-            let mut spec = enhanced_mr_spec(&study, 74, 4);
+            let mut spec = dated(enhanced_mr_spec(&study, 74, 4));
             spec.transfer_syntax = transfer_syntax::EXPLICIT_BE;
             spec.write(path)
         }

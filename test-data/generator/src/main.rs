@@ -61,6 +61,11 @@ enum Command {
         /// Output folder.
         out: PathBuf,
     },
+    /// The overlay phantoms (PS3.3 C.9; series 41–44), dated 2027-01-03.
+    Overlays {
+        /// Output folder.
+        out: PathBuf,
+    },
     /// The hostile-input corpus: malformed files derived from the phantoms and `--from` folders.
     Malformed {
         /// Output folder.
@@ -183,6 +188,14 @@ fn main() -> std::io::Result<()> {
             let mut spec = large_dx_spec(&study, 9);
             spec.study_date = Some("20270101".into());
             spec.write(&out.join("LARGE.dcm"))
+        }
+        Command::Overlays { out } => {
+            let study = StudyIdentity::phantom(11, "PHANTOM^OVERLAY");
+            for (name, mut spec) in overlay_phantom_specs(&study, 11) {
+                spec.study_date = Some("20270103".into());
+                spec.write(&out.join(format!("{name}.dcm")))?;
+            }
+            Ok(())
         }
         Command::Cine { out } => {
             let study = StudyIdentity::phantom(10, "PHANTOM^US");
