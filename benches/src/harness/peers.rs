@@ -261,12 +261,6 @@ pub fn pydicom_grey(path: &Path, center: f64, width: f64, work: &Path) -> Option
     let mut dims = header.split(' ').map(|v| v.parse::<u32>().ok());
     let (width, height) = (dims.next()??, dims.next()??);
     let pixels = bytes[newline + 1..].to_vec();
-    (pixels.len() as u64 == u64::from(width) * u64::from(height)).then_some(RenderedFrame {
-        width,
-        height,
-        channels: 1,
-        pixels,
-        lossy: false,
-        notes: Vec::new(),
-    })
+    (pixels.len() as u64 == u64::from(width) * u64::from(height))
+        .then(|| RenderedFrame::grey(width, height, pixels))
 }

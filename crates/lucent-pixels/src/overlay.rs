@@ -561,14 +561,7 @@ mod tests {
     #[test]
     fn burning_replaces_graphics_and_darkens_outside_a_region() {
         let frame = grey_frame(vec![0; 16]);
-        let mut rendered = RenderedFrame {
-            width: 4,
-            height: 4,
-            channels: 1,
-            pixels: vec![200; 16],
-            lossy: false,
-            notes: Vec::new(),
-        };
+        let mut rendered = RenderedFrame::grey(4, 4, vec![200; 16]);
         // 2×2 plane at image (1,1) with its first bit set.
         let mut obj = separate(2, 2, [2, 2], vec![0b0001]);
         let (graphics, _) = read_planes(&obj, SHAPE);

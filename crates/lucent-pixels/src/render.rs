@@ -71,6 +71,19 @@ pub struct RenderedFrame {
 }
 
 impl RenderedFrame {
+    /// An 8-bit grey frame of `pixels` (row-major), not lossy, without notes: e.g. a reference
+    /// decoder's output read back for comparison.
+    pub fn grey(width: u32, height: u32, pixels: Vec<u8>) -> Self {
+        RenderedFrame {
+            width,
+            height,
+            channels: 1,
+            pixels,
+            lossy: false,
+            notes: Vec::new(),
+        }
+    }
+
     /// Writes the frame as an 8-bit grey or RGB PNG.
     pub fn write_png(&self, out: impl Write) -> Result<(), PixelError> {
         let mut encoder = png::Encoder::new(out, self.width, self.height);

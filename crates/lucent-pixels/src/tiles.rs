@@ -143,14 +143,7 @@ mod tests {
         let pixels = (0..width * height)
             .map(|i| ((i % width) * 255 / width.max(1)) as u8)
             .collect();
-        RenderedFrame {
-            width,
-            height,
-            channels: 1,
-            pixels,
-            lossy: false,
-            notes: Vec::new(),
-        }
+        RenderedFrame::grey(width, height, pixels)
     }
 
     #[test]

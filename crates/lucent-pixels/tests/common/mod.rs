@@ -46,14 +46,7 @@ pub fn read_pgm(path: &Path) -> RenderedFrame {
         "{}",
         path.display()
     );
-    RenderedFrame {
-        width,
-        height,
-        channels: 1,
-        pixels,
-        lossy: false,
-        notes: Vec::new(),
-    }
+    RenderedFrame::grey(width, height, pixels)
 }
 
 /// Where failed comparisons leave their images: `<target>/golden-failures/`.
