@@ -12,6 +12,7 @@
 
 use super::decode::{FileInfo, compare, image_files};
 use lucent_error::HasErrorCode;
+use lucent_pixels::frames::transfer_syntax_name;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -179,31 +180,6 @@ fn display_classes(md: &mut String, results: &[FileResult]) {
             },
             class.checked_by.replace('|', "/"),
         );
-    }
-}
-
-/// The name of a transfer syntax (PS3.6 Table A-1) Lucent reads.
-pub fn transfer_syntax_name(uid: &str) -> &'static str {
-    match uid {
-        "1.2.840.10008.1.2" => "Implicit VR Little Endian",
-        "1.2.840.10008.1.2.1" => "Explicit VR Little Endian",
-        "1.2.840.10008.1.2.1.98" => "Encapsulated Uncompressed Explicit VR Little Endian",
-        "1.2.840.10008.1.2.1.99" => "Deflated Explicit VR Little Endian",
-        "1.2.840.10008.1.2.2" => "Explicit VR Big Endian (retired)",
-        "1.2.840.10008.1.2.4.50" => "JPEG Baseline (Process 1)",
-        "1.2.840.10008.1.2.4.51" => "JPEG Extended (Process 2 & 4)",
-        "1.2.840.10008.1.2.4.57" => "JPEG Lossless (Process 14)",
-        "1.2.840.10008.1.2.4.70" => "JPEG Lossless SV1 (Process 14, Selection Value 1)",
-        "1.2.840.10008.1.2.4.80" => "JPEG-LS Lossless",
-        "1.2.840.10008.1.2.4.81" => "JPEG-LS Near-Lossless",
-        "1.2.840.10008.1.2.4.90" => "JPEG 2000 Lossless Only",
-        "1.2.840.10008.1.2.4.91" => "JPEG 2000",
-        "1.2.840.10008.1.2.4.201" => "HTJ2K Lossless Only",
-        "1.2.840.10008.1.2.4.202" => "HTJ2K Lossless RPCL",
-        "1.2.840.10008.1.2.4.203" => "HTJ2K",
-        "1.2.840.10008.1.2.5" => "RLE Lossless",
-        "1.2.840.10008.1.2.8.1" => "Deflated Image Frame Compression",
-        _ => "other",
     }
 }
 

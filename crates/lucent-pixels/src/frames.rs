@@ -707,7 +707,7 @@ fn identify_mislabelled(
     file.read_exact_at(&mut head, first.offset)?;
     let (actual, found) = crate::decode::identify_codestream(&head, info)
         .ok_or(PixelError::UnrecognisedCodestream { declared })?;
-    let declared = native_syntax_name(&info.transfer_syntax);
+    let declared = transfer_syntax_name(&info.transfer_syntax);
     info.transfer_syntax = actual.to_string();
     info.lossy |= crate::info::LOSSY_SYNTAXES.contains(&actual);
     info.notes
@@ -715,15 +715,28 @@ fn identify_mislabelled(
     Ok(())
 }
 
-/// The name of a native transfer syntax (PS3.6 Table A-1), for a note that must not repeat the
-/// header's text.
-fn native_syntax_name(uid: &str) -> &'static str {
+/// The name of a transfer syntax (PS3.6 Table A-1) Lucent reads.
+pub fn transfer_syntax_name(uid: &str) -> &'static str {
     match uid {
-        transfer_syntax::IMPLICIT_VR_LITTLE_ENDIAN => "Implicit VR Little Endian",
-        transfer_syntax::EXPLICIT_VR_LITTLE_ENDIAN => "Explicit VR Little Endian",
-        transfer_syntax::EXPLICIT_VR_BIG_ENDIAN => "Explicit VR Big Endian",
-        transfer_syntax::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN => "Deflated Explicit VR Little Endian",
-        _ => "a native transfer syntax",
+        "1.2.840.10008.1.2" => "Implicit VR Little Endian",
+        "1.2.840.10008.1.2.1" => "Explicit VR Little Endian",
+        "1.2.840.10008.1.2.1.98" => "Encapsulated Uncompressed Explicit VR Little Endian",
+        "1.2.840.10008.1.2.1.99" => "Deflated Explicit VR Little Endian",
+        "1.2.840.10008.1.2.2" => "Explicit VR Big Endian (retired)",
+        "1.2.840.10008.1.2.4.50" => "JPEG Baseline (Process 1)",
+        "1.2.840.10008.1.2.4.51" => "JPEG Extended (Process 2 & 4)",
+        "1.2.840.10008.1.2.4.57" => "JPEG Lossless (Process 14)",
+        "1.2.840.10008.1.2.4.70" => "JPEG Lossless SV1 (Process 14, Selection Value 1)",
+        "1.2.840.10008.1.2.4.80" => "JPEG-LS Lossless",
+        "1.2.840.10008.1.2.4.81" => "JPEG-LS Near-Lossless",
+        "1.2.840.10008.1.2.4.90" => "JPEG 2000 Lossless Only",
+        "1.2.840.10008.1.2.4.91" => "JPEG 2000",
+        "1.2.840.10008.1.2.4.201" => "HTJ2K Lossless Only",
+        "1.2.840.10008.1.2.4.202" => "HTJ2K Lossless RPCL",
+        "1.2.840.10008.1.2.4.203" => "HTJ2K",
+        "1.2.840.10008.1.2.5" => "RLE Lossless",
+        "1.2.840.10008.1.2.8.1" => "Deflated Image Frame Compression",
+        _ => "other",
     }
 }
 
