@@ -442,6 +442,14 @@ def display_classes(js, wait, shot):
     # where the phantom's own value (stored 1000) windows to 62; the centre is inside both shapes.
     check("a display shutter hides what lies outside it (shown black), the image inside",
           state(js)["firstPixel"] == 0 and shut["center"] > 0 and not shut["msg"], (shut, state(js)["firstPixel"]))
+    key(js, "u")
+    lifted = wait(lambda p: state(js)["firstPixel"] not in (0, None) and "Display shutter off" in p["br"], timeout=20)
+    check("U lifts the shutter to look behind it (pixel (0, 0) shows its own value) and the corner says so",
+          "Display shutter off: the whole image is shown" in lifted["br"] and abs(state(js)["firstPixel"] - 62) <= 2,
+          (lifted["br"], state(js)["firstPixel"]))
+    key(js, "u")
+    back = wait(lambda p: state(js)["firstPixel"] == 0 and "Display shutter off" not in p["br"], timeout=20)
+    check("U again applies the shutter", state(js)["firstPixel"] == 0 and "Display shutter off" not in back["br"], back["br"])
 
 
 def tauri_driver():

@@ -170,12 +170,16 @@ pub struct FrameRequest {
     /// Scroll direction (+1 forward, −1 back): prefetch follows it.
     pub direction: Option<i32>,
     /// Draw the overlay planes (PS3.3 C.9); on when absent.
-    #[serde(default = "overlays_by_default")]
+    #[serde(default = "on_by_default")]
     pub overlays: bool,
+    /// Apply the file's display shutter (PS3.3 C.7.6.11); on when absent (off: the reader looks
+    /// behind it, and the frame's notes say so).
+    #[serde(default = "on_by_default")]
+    pub shutters: bool,
 }
 
-/// The viewer shows overlay planes unless the user turns them off.
-fn overlays_by_default() -> bool {
+/// The viewer shows overlay planes and applies display shutters unless the user turns them off.
+fn on_by_default() -> bool {
     true
 }
 
@@ -196,8 +200,11 @@ pub struct TileRequest {
     /// Tile row.
     pub ty: u32,
     /// Draw the overlay planes (PS3.3 C.9), as the frame the tiles are cut from; on when absent.
-    #[serde(default = "overlays_by_default")]
+    #[serde(default = "on_by_default")]
     pub overlays: bool,
+    /// Apply the display shutter, as the frame the tiles are cut from; on when absent.
+    #[serde(default = "on_by_default")]
+    pub shutters: bool,
 }
 
 /// `stack` and `thumbnail` request.
@@ -485,6 +492,13 @@ mod tests {
             serde_json::from_str::<FrameRequest>(r#"{"series":"se-0","index":1,"overlays":1}"#)
                 .is_err()
         );
+        assert!(
+            ok.shutters && off.shutters,
+            "the display shutter applies unless the request lifts it"
+        );
+        let lifted: FrameRequest =
+            serde_json::from_str(r#"{"series":"se-0","index":1,"shutters":false}"#).unwrap();
+        assert!(!lifted.shutters && lifted.overlays);
     }
 
     #[test]

@@ -231,7 +231,7 @@ async fn frame(
         let options = RenderOptions {
             voi,
             overlays: request.overlays,
-            shutters: true,
+            shutters: request.shutters,
         };
         let full = match s.stack_frame(id, index, options) {
             Ok(f) => f,
@@ -249,7 +249,7 @@ async fn frame(
                     &request.series,
                     request.index,
                     request.window,
-                    request.overlays,
+                    (request.overlays, request.shutters),
                 );
                 pyramids
                     .lock()
@@ -264,14 +264,19 @@ async fn frame(
     .await
 }
 
-/// What a large frame's pyramid was rendered with: the window and whether overlays are burnt in
-/// (tiles are cut from the rendered full frame, so they carry its overlays).
-fn pyramid_key(series: &str, index: u32, window: Option<ipc::WindowArg>, overlays: bool) -> String {
+/// What a large frame's pyramid was rendered with: the window, whether overlays are burnt in and
+/// whether the shutter is applied (tiles are cut from the rendered full frame, so they carry both).
+fn pyramid_key(
+    series: &str,
+    index: u32,
+    window: Option<ipc::WindowArg>,
+    (overlays, shutters): (bool, bool),
+) -> String {
     let window = match window {
         Some(w) => format!("{}:{}", w.center.to_bits(), w.width.to_bits()),
         None => "file".to_string(),
     };
-    format!("{series}:{index}:{window}:overlays={overlays}")
+    format!("{series}:{index}:{window}:overlays={overlays}:shutters={shutters}")
 }
 
 /// One tile of the large frame on screen (after its coarse level): full-resolution tiles of the
@@ -286,7 +291,7 @@ async fn tile(state: tauri::State<'_, Viewer>, request: TileRequest) -> Result<R
             &request.series,
             request.index,
             request.window,
-            request.overlays,
+            (request.overlays, request.shutters),
         );
         let cached = pyramids.lock().unwrap_or_else(|p| p.into_inner()).get(&key);
         let pyramid = match cached {
@@ -297,7 +302,7 @@ async fn tile(state: tauri::State<'_, Viewer>, request: TileRequest) -> Result<R
                 let options = RenderOptions {
                     voi,
                     overlays: request.overlays,
-                    shutters: true,
+                    shutters: request.shutters,
                 };
                 let full = match s.stack_frame(id, request.index as usize, options) {
                     Ok(f) => f,

@@ -20,6 +20,7 @@ export type Action =
   | "flip-v"
   | "invert"
   | "overlays"
+  | "shutters"
   | "reset"
   | "preset"
   | "next-slice"
@@ -72,6 +73,7 @@ export const SHORTCUTS: Shortcut[] = [
   { action: "reset", keys: ["r"], label: "R", description: "Reset view and window", group: "View" },
   { action: "preset", keys: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"], label: "0–9", description: "Window presets (CT: 1 brain … 8 bone; 0 the file's windows)", group: "Window" },
   { action: "invert", keys: ["i"], label: "I", description: "Invert grey scale", group: "Window" },
+  { action: "shutters", keys: ["u"], label: "U", description: "Apply or lift the file's display shutter (applied by default; lifted, the corner says so)", group: "Display" },
   { action: "overlays", keys: ["o"], label: "O", description: "Show or hide the file's overlay planes (shown by default)", group: "Display" },
   { action: "next-slice", keys: ["ArrowDown", "PageDown"], label: "↓ PgDn wheel", description: "Next image", group: "Navigate" },
   { action: "prev-slice", keys: ["ArrowUp", "PageUp"], label: "↑ PgUp wheel", description: "Previous image", group: "Navigate" },

@@ -107,6 +107,7 @@ function updateToolbar(): void {
       (action === "sync" && app.sync) ||
       (action === "invert" && active().invert) ||
       (action === "overlays" && active().overlays) ||
+      (action === "shutters" && active().shutters) ||
       (action === "large-controls" && host.large()) ||
       (action === "help" && !$("help").hidden) ||
       (action === "cine" && app.cine !== 0);
@@ -215,6 +216,7 @@ function run(action: Action, key = ""): void {
       vp.view = initialView();
       vp.invert = false;
       vp.overlays = true;
+      vp.shutters = true;
       vp.resetWindow();
       vp.requestFrame();
       vp.draw();
@@ -222,6 +224,10 @@ function run(action: Action, key = ""): void {
     case "invert":
       vp.invert = !vp.invert;
       vp.requestFrame(); // re-rendered from the shell's cache with the new polarity
+      return updateToolbar();
+    case "shutters":
+      vp.shutters = !vp.shutters;
+      vp.requestFrame(); // Rust applies the shutter (or not) from its cache of decoded frames
       return updateToolbar();
     case "overlays":
       vp.overlays = !vp.overlays;
@@ -842,6 +848,7 @@ window.__lucent = {
       firstPixel: vp.frame && vp.frame.channels === 1 ? vp.frame.pixels[0] : null,
       invert: vp.invert,
       overlays: vp.overlays,
+      shutters: vp.shutters,
       view: vp.view,
       spacing: vp.stack?.spacing ?? null,
       frameTimeMs: vp.stack?.frameTimeMs ?? null,

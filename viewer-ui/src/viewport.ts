@@ -119,6 +119,9 @@ export class Viewport {
   invert = false;
   /** Draw the file's overlay planes (PS3.3 C.9; burnt in by the shell): on unless turned off. */
   overlays = true;
+  /** Apply the file's display shutter (PS3.3 C.7.6.11, in Rust): on unless the reader lifts it
+   * to look behind it (Rust's note then says so in the corner). */
+  shutters = true;
   view: ViewState = initialView();
   frame: Frame | null = null;
   direction = 1;
@@ -246,6 +249,7 @@ export class Viewport {
     this.frame = null;
     this.invert = false;
     this.overlays = true;
+    this.shutters = true;
     this.draft = null;
     this.selected = null;
     this.values = { key: "", data: null, error: null };
@@ -334,9 +338,9 @@ export class Viewport {
     const large = se.size[0] * se.size[1] > 4_000_000;
     const window = this.requestedWindow();
     const direction = this.direction;
-    const overlays = this.overlays;
+    const { overlays, shutters } = this;
     this.frames.submit(async () => {
-      const request = { series: se.id, index, window, maxDim: large ? 1024 : null, direction, overlays };
+      const request = { series: se.id, index, window, maxDim: large ? 1024 : null, direction, overlays, shutters };
       const frame = parseFrame(await invoke<ArrayBuffer>("frame", { request }));
       return { frame, index, refine: frame.downsampled };
     });
@@ -656,6 +660,7 @@ export class Viewport {
             tx,
             ty,
             overlays: this.overlays,
+            shutters: this.shutters,
           };
           let tile: Frame;
           try {
@@ -681,7 +686,7 @@ export class Viewport {
 
   private tileKey(): string {
     const w = this.requestedWindow();
-    return `${this.series?.id}:${this.shownIndex}:${w ? `${w.center}:${w.width}` : "file"}:${this.invert}:${this.overlays}`;
+    return `${this.series?.id}:${this.shownIndex}:${w ? `${w.center}:${w.width}` : "file"}:${this.invert}:${this.overlays}:${this.shutters}`;
   }
 
   /** The window frames are asked for with: none while the file's own VOI is in use. */
