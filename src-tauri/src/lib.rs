@@ -354,8 +354,7 @@ async fn thumbnail(
     blocking(move || {
         let id = series_id(&session, &request.series)?;
         let mut s = lock(&session);
-        // The browser shows what a viewport shows by default: overlay planes drawn.
-        let pyramid = match s.thumbnail(id, 96, true) {
+        let pyramid = match s.thumbnail(id, 96) {
             Ok(p) => p,
             Err(e) => return Err(rejected(&mut s, e)),
         };

@@ -577,7 +577,7 @@ export class Viewport {
     const wl = colour ? "" : w ? `W ${windowText(w.width)} L ${windowText(w.center)}${this.presetName ? ` ${this.presetName}` : ""}` : "W/L file";
     // Rust's notes on how the frame on screen is shown (the window applied, an ignored
     // attribute, a mislabelled file): fixed sentences, never header text.
-    const notes = this.frame && this.shownIndex === this.index ? this.frame.notes : [];
+    const notes = this.notesOnScreen();
     const view = [
       m ? `Zoom ${Math.round(matrixScale(m) * 100)}%` : "",
       this.view.rotation ? `Rot ${this.view.rotation * 90}°` : "",
@@ -695,9 +695,10 @@ export class Viewport {
     return w && !this.windowFromFile ? { center: w.center, width: w.width } : null;
   }
 
-  /** The display notes of the frame on screen (what Rust says about how it is shown). */
+  /** The display notes of the frame on screen (what Rust says about how it is shown); none
+   * while another frame than the one the corner names is still on screen. */
   notesOnScreen(): string[] {
-    return this.frame?.notes ?? [];
+    return this.frame && this.shownIndex === this.index ? this.frame.notes : [];
   }
 }
 

@@ -370,13 +370,8 @@ impl Session {
     /// A small preview of a stack's middle frame for a study browser, no larger than `max_dim`
     /// a side. Covered by the study's listing record (a thumbnail is part of the list, not a
     /// study viewed); failures are recorded.
-    /// `overlays`: draw the overlay planes (PS3.3 C.9) as the viewport does by default.
-    pub fn thumbnail(
-        &mut self,
-        series: SeriesId,
-        max_dim: u32,
-        overlays: bool,
-    ) -> Result<Pyramid, CoreError> {
+    /// Overlay planes (PS3.3 C.9) are drawn, as a viewport draws them by default.
+    pub fn thumbnail(&mut self, series: SeriesId, max_dim: u32) -> Result<Pyramid, CoreError> {
         let stack = self.stack(series)?;
         if !self.listed_studies.contains(&stack.study_key) {
             // Every indexed study is listed when opened; this cannot happen, but fail closed.
@@ -387,7 +382,7 @@ impl Session {
             let (opened, decoded) = s.cache.frame_with_file(file, frame)?;
             let options = RenderOptions {
                 voi: VoiChoice::FromHeader,
-                overlays,
+                overlays: true,
                 shutters: true,
             };
             let full = s.renderer.render(&opened.info, &decoded, frame, options)?;

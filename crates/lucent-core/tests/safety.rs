@@ -178,7 +178,7 @@ fn listing_is_recorded_once_per_open_before_any_text_and_told_apart_from_viewing
     // Thumbnails belong to the listing: no study reads as viewed.
     let studies = session.studies();
     for s in &studies {
-        session.thumbnail(s.series[0].id, 96, true).unwrap();
+        session.thumbnail(s.series[0].id, 96).unwrap();
     }
     assert!(!bodies(&data).iter().any(viewed));
     // Viewing is recorded once per study.

@@ -2,7 +2,8 @@
 //! O(frame), never O(file).
 //!
 //! Native pixel data: frame k starts at `k × frame size` (PS3.5 8.1.1; 1-bit frames are packed
-//! and may start mid-byte, as may 12-bit frames: ACR-NEMA's two samples in three bytes). Encapsulated pixel data (PS3.5 A.4): the item headers are scanned
+//! and may start mid-byte, as may 12-bit frames: ACR-NEMA's two samples in three bytes).
+//! Encapsulated pixel data (PS3.5 A.4): the item headers are scanned
 //! once (8 bytes per fragment, the fragment bytes are skipped), and fragments are assigned to
 //! frames by, in order: one fragment per frame; a single frame; the Extended Offset Table; the
 //! Basic Offset Table; codec start markers (JPEG SOI, JPEG 2000 SOC / JP2 signature).
@@ -598,11 +599,9 @@ pub(crate) fn unpack_bits(packed: &[u8], first_bit: u64, count: u64) -> Vec<u8> 
         .collect()
 }
 
-/// Scans the items of encapsulated Pixel Data: the Basic Offset Table, then fragments until the
-/// sequence delimiter (PS3.5 A.4). Returns the Basic Offset Table and the fragments.
-/// The Basic Offset Table and the fragments of encapsulated Pixel Data starting at
-/// `value_offset`, up to its sequence delimiter or `file_len` (the end of the file, or of a
-/// defined-length value).
+/// Scans the items of encapsulated Pixel Data starting at `value_offset` (PS3.5 A.4): the Basic
+/// Offset Table, then fragments up to the sequence delimiter or `file_len` (the end of the file,
+/// or of a defined-length value). Returns the Basic Offset Table and the fragments.
 fn scan_fragments(
     file: &File,
     file_len: u64,
@@ -699,14 +698,16 @@ fn identify_mislabelled(
 ) -> Result<(), PixelError> {
     /// Enough of a codestream for its markers before the first SOF / SIZ (tables included).
     const SNIFF_BYTES: u32 = 64 * 1024;
-    let declared = info.transfer_syntax.clone();
     let first = fragments
         .first()
         .ok_or_else(|| PixelError::Malformed("encapsulated Pixel Data without fragments".into()))?;
     let mut head = vec![0u8; first.length.min(SNIFF_BYTES) as usize];
     file.read_exact_at(&mut head, first.offset)?;
-    let (actual, found) = crate::decode::identify_codestream(&head, info)
-        .ok_or(PixelError::UnrecognisedCodestream { declared })?;
+    let (actual, found) = crate::decode::identify_codestream(&head, info).ok_or_else(|| {
+        PixelError::UnrecognisedCodestream {
+            declared: info.transfer_syntax.clone(),
+        }
+    })?;
     let declared = transfer_syntax_name(&info.transfer_syntax);
     info.transfer_syntax = actual.to_string();
     info.lossy |= crate::info::LOSSY_SYNTAXES.contains(&actual);
@@ -744,7 +745,8 @@ pub fn transfer_syntax_name(uid: &str) -> &'static str {
 /// codestream (a mislabelled file written with the fragments' total length; as native data it
 /// is noise, or too short and refused as truncated): its fragments, with `info` switched to the
 /// codestream's syntax. `None` when the value does not start with an item, its items do not
-/// fill it, or the codestream is none Lucent knows — then it is read as native data. Only
+/// fill it, or the codestream is none Lucent knows — then it is read as native data and `info`
+/// is unchanged ([`identify_mislabelled`] changes it only once the codestream is known). Only
 /// little-endian, non-deflated data sets (PS3.5 A.4: encapsulation is little endian).
 fn mislabelled_defined_length(
     file: &File,
@@ -760,9 +762,7 @@ fn mislabelled_defined_length(
     }
     let end = value_offset.checked_add(length)?.min(file_len);
     let fragments = scan_fragments(file, end, value_offset).ok()?;
-    let mut probe = info.clone();
-    identify_mislabelled(file, &mut probe, &fragments.1).ok()?;
-    *info = probe;
+    identify_mislabelled(file, info, &fragments.1).ok()?;
     Some(fragments)
 }
 

@@ -8,7 +8,7 @@
 //! shutters, read by [`crate::shutter`]), C.9 (overlay planes, read by [`crate::overlay`]).
 
 use crate::error::PixelError;
-use crate::notes::DisplayNote;
+use crate::notes::{DisplayNote, note_once};
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 
@@ -239,8 +239,23 @@ fn frame_time_ms(obj: &InMemDicomObject) -> Option<f64> {
         .find_map(plausible)
 }
 
+/// An element of a data set; `None` when absent.
+pub(crate) fn element(
+    obj: &InMemDicomObject,
+    tag: dicom_core::Tag,
+) -> Option<&dicom_object::mem::InMemElement> {
+    obj.element_opt(tag).ok().flatten()
+}
+
 fn int(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<i64> {
-    obj.element_opt(tag).ok().flatten()?.to_int::<i64>().ok()
+    element(obj, tag)?.to_int::<i64>().ok()
+}
+
+/// The integer values of an element (IS as text, US/SS as numbers): `None` when absent, empty,
+/// or not all integers.
+pub(crate) fn ints(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<Vec<i64>> {
+    let values = element(obj, tag)?.to_multi_int::<i64>().ok()?;
+    (!values.is_empty()).then_some(values)
 }
 
 /// The text of an element that came with VR UN (PS3.5 6.2.2: a value of unknown VR keeps the
@@ -309,7 +324,8 @@ fn voi_function(s: Option<String>) -> VoiFunction {
 }
 
 /// The windows of a data set or functional group item (PS3.3 C.11.2.1.2). A pair without a
-/// positive finite width (or a finite centre) is not applied; it is named once in `notes`.
+/// positive width is not applied; it is named once in `notes` (non-finite values never get
+/// here: [`floats`] refuses them).
 fn windows_of(obj: &InMemDicomObject, notes: &mut Vec<DisplayNote>) -> Vec<Window> {
     let (Some(c), Some(w)) = (
         floats(obj, tags::WINDOW_CENTER),
@@ -320,7 +336,7 @@ fn windows_of(obj: &InMemDicomObject, notes: &mut Vec<DisplayNote>) -> Vec<Windo
     let function = voi_function(text(obj, tags::VOILUT_FUNCTION));
     let mut windows = Vec::new();
     for (center, width) in c.into_iter().zip(w) {
-        if center.is_finite() && width.is_finite() && width > 0.0 {
+        if width > 0.0 {
             windows.push(Window {
                 center,
                 width,
@@ -331,13 +347,6 @@ fn windows_of(obj: &InMemDicomObject, notes: &mut Vec<DisplayNote>) -> Vec<Windo
         }
     }
     windows
-}
-
-/// Adds a note unless an equal one is there (a note per frame of 3,000 would say nothing more).
-fn note_once(notes: &mut Vec<DisplayNote>, note: DisplayNote) {
-    if !notes.contains(&note) {
-        notes.push(note);
-    }
 }
 
 /// Reads a LUT (descriptor + data) from an item or the data set (PS3.3 C.11.1.1.1, C.7.6.3.1.5).

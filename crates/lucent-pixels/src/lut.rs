@@ -121,7 +121,8 @@ pub fn window_value(w: &Window, x: f64) -> f64 {
     let (c, width) = (w.center, w.width);
     match w.function {
         VoiFunction::Linear => {
-            // Width < 1 is not valid for LINEAR; treat as a threshold at the centre.
+            // Width < 1 is not valid for LINEAR: `render::resolve_voi` applies such a window as
+            // LINEAR_EXACT (and says so); the clamp only keeps a direct call finite.
             let width = width.max(1.0);
             if x <= c - 0.5 - (width - 1.0) / 2.0 {
                 0.0

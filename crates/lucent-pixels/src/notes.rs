@@ -87,6 +87,13 @@ pub enum DisplayNote {
     OverlaysNotDrawnOnColour,
 }
 
+/// Adds a note unless an equal one is there (a note per frame of 3,000 would say nothing more).
+pub(crate) fn note_once(notes: &mut Vec<DisplayNote>, note: DisplayNote) {
+    if !notes.contains(&note) {
+        notes.push(note);
+    }
+}
+
 /// A window value with as many digits as it needs: `40`, `0.215`, `5.6e-6`.
 fn number(x: f64) -> String {
     if !x.is_finite() {

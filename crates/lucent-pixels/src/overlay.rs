@@ -181,13 +181,11 @@ fn element(
     group: u16,
     elem: u16,
 ) -> Option<&dicom_object::mem::InMemElement> {
-    obj.element_opt(Tag(group, elem)).ok().flatten()
+    crate::info::element(obj, Tag(group, elem))
 }
 
 fn ints(obj: &InMemDicomObject, group: u16, elem: u16) -> Option<Vec<i64>> {
-    let e = element(obj, group, elem)?;
-    // IS arrives as text; US/SS as numbers (to_multi_int parses both).
-    e.to_multi_int::<i64>().ok().filter(|v| !v.is_empty())
+    crate::info::ints(obj, Tag(group, elem))
 }
 
 fn first_int(obj: &InMemDicomObject, group: u16, elem: u16) -> Option<i64> {

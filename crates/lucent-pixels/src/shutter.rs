@@ -22,7 +22,8 @@
 //! The visible column spans of every row are computed once per file (at most 65,535 rows, each
 //! a handful of spans) so that rendering a frame only fills the hidden runs.
 
-use crate::notes::DisplayNote;
+use crate::info::{element, ints};
+use crate::notes::{DisplayNote, note_once};
 use crate::render::RenderedFrame;
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
@@ -170,11 +171,7 @@ impl DisplayShutter {
         columns: u16,
         notes: &mut Vec<DisplayNote>,
     ) -> Option<DisplayShutter> {
-        let mut note = |n: DisplayNote| {
-            if !notes.contains(&n) {
-                notes.push(n);
-            }
-        };
+        let mut note = |n: DisplayNote| note_once(notes, n);
         let names = element(obj, tags::SHUTTER_SHAPE)
             .and_then(|e| e.to_multi_str().ok().map(|v| v.to_vec()))?;
         let mut kinds: Vec<ShapeKind> = Vec::new();
@@ -305,16 +302,6 @@ pub fn apply_outside(
         }
     }
     replaced
-}
-
-fn element(obj: &InMemDicomObject, tag: Tag) -> Option<&dicom_object::mem::InMemElement> {
-    obj.element_opt(tag).ok().flatten()
-}
-
-/// The integer values of an IS attribute: `None` when absent, empty, or not all integers.
-fn ints(obj: &InMemDicomObject, tag: Tag) -> Option<Vec<i64>> {
-    let values = element(obj, tag)?.to_multi_int::<i64>().ok()?;
-    (!values.is_empty()).then_some(values)
 }
 
 /// A single IS value within the 32-bit range the VR allows.

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{have, keep_failure_images, read_png};
+use common::{have, keep_failure_images, read_png, run};
 use lucent_pixels::{
     DisplayNote, OverlayProblem, PixelFile, RenderOptions, RenderedFrame, VoiChoice,
 };
@@ -687,16 +687,6 @@ fn twelve_bit_packed_pixel_data_matches_dcmtk() {
             );
         }
     }
-}
-
-/// Runs a dcmtk or GDCM converter, asserting success.
-fn run(program: &str, args: &[&std::ffi::OsStr]) {
-    let output = Command::new(program).args(args).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{program} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 /// The same data set with another transfer syntax in its meta header (dicom-object writes the

@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::{have, keep_failure_images, read_pgm, read_png};
+use common::{have, keep_failure_images, read_pgm, read_png, run};
 use dicom_core::value::PrimitiveValue;
 use dicom_core::{DataElement, Tag, VR};
 use dicom_dictionary_std::tags;
@@ -21,7 +21,6 @@ use lucent_pixels::shutter::ShapeKind;
 use lucent_pixels::{PixelFile, RenderOptions, RenderedFrame, Renderer, VoiChoice};
 use lucent_testdata::*;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const ROWS: u16 = 96;
 const COLUMNS: u16 = 128;
@@ -119,16 +118,6 @@ fn require_tools() {
     for tool in ["dcmp2pgm", "dcmj2pnm", "python3"] {
         assert!(have(tool), "{tool} is missing: run scripts/test.sh");
     }
-}
-
-fn run(program: &str, args: &[&std::ffi::OsStr]) -> String {
-    let out = Command::new(program).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{program} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
 }
 
 /// The reference's visible mask (true = shown), row-major.

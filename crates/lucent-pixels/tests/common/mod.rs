@@ -7,6 +7,17 @@ use lucent_pixels::RenderedFrame;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Runs a reference tool, asserting success; returns what it printed (stdout, then stderr).
+pub fn run(program: &str, args: &[&std::ffi::OsStr]) -> String {
+    let out = Command::new(program).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{program} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+}
+
 /// Whether a reference tool is installed.
 pub fn have(tool: &str) -> bool {
     Command::new(tool).arg("--version").output().is_ok()
