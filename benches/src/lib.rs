@@ -18,8 +18,10 @@ use std::path::{Path, PathBuf};
 pub mod harness {
     pub mod conformance;
     pub mod decode;
+    pub mod files;
     pub mod hostile;
     pub mod peers;
+    pub mod pixel_check;
     pub mod report;
     pub mod stats;
     pub mod viewer;

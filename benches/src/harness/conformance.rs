@@ -2,7 +2,7 @@
 //! spirit of a DICOM conformance statement (PS3.2): for every image under the inputs, Lucent's
 //! first frame against the reference decoder's (dcmtk's `dcmj2pnm`/`dcml2pnm`, else GDCM's
 //! `gdcmconv --raw` then dcmtk) under the same window, both drawing the overlay planes (PS3.3
-//! C.9: dcmtk's default, so Lucent is asked to as well; see `decode::compare`), grouped by
+//! C.9: dcmtk's default, so Lucent is asked to as well; see `pixel_check::compare`), grouped by
 //! transfer syntax × photometric interpretation × bits allocated/stored.
 //!
 //! A file is **matches** (mean absolute difference ≤ 1 grey level, ≤ 2 when lossy), **differs**
@@ -10,7 +10,8 @@
 //! an error code while a peer renders it), **Lucent only** (Lucent renders it, no peer does:
 //! float pixel data, HTJ2K, Deflated Image Frame Compression) or **no decoder** (neither does).
 
-use super::decode::{FileInfo, compare, image_files};
+use super::files::{FileInfo, image_files};
+use super::pixel_check::compare;
 use lucent_error::HasErrorCode;
 use lucent_pixels::frames::transfer_syntax_name;
 use serde::Serialize;

@@ -1,11 +1,12 @@
 //! `lucent-bench decode`: Lucent against dcmtk, GDCM and pydicom on the same files, with a check
 //! that Lucent's pixels match the reference decoder (a mismatch is not a win).
 
-use super::peers::{self, PythonPeer};
+use super::files::{FileInfo, image_files};
+use super::peers::{self, PythonPeer, dcmtk_args};
+use super::pixel_check::{lucent_voi, pixels_match};
 use super::report;
 use super::stats::{geometric_mean, percentile};
-use lucent_index::header::{read_header, tags};
-use lucent_pixels::{PixelFile, RenderOptions, RenderedFrame, VoiChoice};
+use lucent_pixels::{PixelFile, RenderedFrame, VoiChoice};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -130,62 +131,6 @@ pub struct Summary {
     pub files_without_reference: usize,
 }
 
-/// An image file found under the inputs, with the header facts the harness needs.
-pub(crate) struct FileInfo {
-    pub(crate) path: PathBuf,
-    pub(crate) transfer_syntax: String,
-    pub(crate) photometric: String,
-    pub(crate) frames: u32,
-    pub(crate) has_window: bool,
-    pub(crate) bits_allocated: u16,
-    pub(crate) bits_stored: u16,
-}
-
-/// Every file under `inputs` whose header reads and that has Pixel Data, sorted by name.
-pub(crate) fn image_files(inputs: &[PathBuf]) -> Vec<FileInfo> {
-    let mut out = Vec::new();
-    for input in inputs {
-        for entry in walkdir::WalkDir::new(input)
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-        {
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let Ok(h) = read_header(entry.path()) else {
-                continue;
-            };
-            if h.pixel_data.is_none() || h.transfer_syntax_uid.is_none() {
-                continue;
-            }
-            let frames = h
-                .dataset
-                .int(tags::NUMBER_OF_FRAMES)
-                .and_then(|f| u32::try_from(f).ok())
-                .unwrap_or(1)
-                .max(1);
-            out.push(FileInfo {
-                path: entry.into_path(),
-                transfer_syntax: h.transfer_syntax_uid.clone().unwrap_or_default(),
-                photometric: h
-                    .dataset
-                    .ascii(tags::PHOTOMETRIC_INTERPRETATION)
-                    .unwrap_or_default(),
-                frames,
-                has_window: h.dataset.element(tags::WINDOW_CENTER).is_some(),
-                bits_allocated: small(h.dataset.int(tags::BITS_ALLOCATED)),
-                bits_stored: small(h.dataset.int(tags::BITS_STORED)),
-            });
-        }
-    }
-    out
-}
-
-fn small(v: Option<i64>) -> u16 {
-    v.and_then(|v| u16::try_from(v).ok()).unwrap_or(0)
-}
-
 fn case(f: &FileInfo, frames: u32, tool: &'static str, mode: &'static str) -> Case {
     Case {
         file: f.path.display().to_string(),
@@ -212,14 +157,6 @@ fn fill(c: &mut Case, ms: &[f64], frames: u32) {
     c.ms_p95 = Some(percentile(ms, 0.95));
 }
 
-fn lucent_voi(f: &FileInfo) -> VoiChoice {
-    if f.has_window {
-        VoiChoice::FromHeader
-    } else {
-        VoiChoice::MinMax
-    }
-}
-
 fn lucent_render_all(path: &Path, frames: u32, voi: VoiChoice) -> Result<RenderedFrame, String> {
     let file = PixelFile::open(path).map_err(|e| e.to_string())?;
     let mut last = None;
@@ -227,158 +164,6 @@ fn lucent_render_all(path: &Path, frames: u32, voi: VoiChoice) -> Result<Rendere
         last = Some(file.render(k, voi).map_err(|e| e.to_string())?);
     }
     last.ok_or_else(|| "no frame".into())
-}
-
-fn read_png(path: &Path) -> Option<RenderedFrame> {
-    RenderedFrame::read_png(std::fs::File::open(path).ok()?).ok()
-}
-
-/// dcmtk's arguments: PNG, frame 1, the window; overlay planes drawn (dcmtk's default, `+O 0`),
-/// as `compare` asks Lucent to draw them.
-fn dcmtk_args(f: &FileInfo, input: &Path, out: &Path, window: Option<(f64, f64)>) -> Vec<String> {
-    let mut args = vec![
-        "+on".to_string(),
-        "+F".into(),
-        "1".into(),
-        "+O".into(),
-        "0".into(),
-    ];
-    if f.photometric.starts_with("MONOCHROME") {
-        match window {
-            Some((c, w)) => args.extend(["+Ww".into(), c.to_string(), w.to_string()]),
-            None if f.has_window => args.extend(["+Wi".into(), "1".into()]),
-            None => args.push("+Wm".into()),
-        }
-    }
-    args.push(input.display().to_string());
-    args.push(out.display().to_string());
-    args
-}
-
-/// The explicit window used to compare greyscale pixels: the file's first window, else Lucent's
-/// min–max window. Both decoders then apply the same LINEAR window, so the check is about the
-/// decoded values, not about VOI policy (dcmtk 3.6.7 ignores LINEAR_EXACT, functional-group
-/// windows and Pixel Padding Value, which Lucent honours).
-fn comparison_window(file: &PixelFile) -> Option<(f64, f64)> {
-    if !file.info.photometric.is_monochrome() {
-        return None;
-    }
-    if let Some(w) = file.info.default_window(0) {
-        return Some((w.center, w.width));
-    }
-    let decoded = file.decode_frame(0).ok()?;
-    match lucent_pixels::render::resolve_voi(&file.info, &decoded, 0, VoiChoice::MinMax).0 {
-        lucent_pixels::lut::VoiTransform::Window(w) => Some((w.center, w.width.max(1.0))),
-        lucent_pixels::lut::VoiTransform::Table(_) => None,
-    }
-}
-
-/// Lucent's first frame against the reference decoder's, under the same window.
-pub(crate) struct Comparison {
-    /// Which peer gave the reference image (`dcmtk`, or `gdcm` via `gdcmconv --raw` + dcmtk).
-    pub(crate) reference: Option<&'static str>,
-    /// Lucent's error when it could not render the frame.
-    pub(crate) lucent_error: Option<lucent_pixels::PixelError>,
-    /// Mean absolute difference (`None`: no reference, Lucent failed, or the sizes differ).
-    pub(crate) mad: Option<f64>,
-    /// The tolerance for this file: 1 grey level, 2 for lossy data.
-    pub(crate) tolerance: f64,
-}
-
-impl Comparison {
-    /// Whether Lucent's pixels match; `None` when no reference decoder rendered the file.
-    pub(crate) fn matches(&self) -> Option<bool> {
-        self.reference?;
-        Some(self.mad.is_some_and(|d| d <= self.tolerance))
-    }
-}
-
-/// Renders frame 0 with Lucent and with the reference decoder and compares. The reference is
-/// dcmtk; when Lucent does not match dcmtk (or dcmtk cannot render the file), GDCM is asked too
-/// and the closer of the two is kept (dcmtk 3.6.7 mis-reads 32-bit big endian data, for example,
-/// where GDCM and pydicom agree with Lucent).
-pub(crate) fn compare(f: &FileInfo, work: &Path) -> Comparison {
-    let file = PixelFile::open(&f.path);
-    let window = file.as_ref().ok().and_then(comparison_window);
-    let voi = match window {
-        Some((center, width)) => VoiChoice::Explicit { center, width },
-        None => lucent_voi(f),
-    };
-    // Like with like: dcmtk draws every overlay plane by default (`+O 0`, see `dcmtk_args`), so
-    // Lucent draws them too (PS3.3 C.9; what either viewer shows by default). pydicom, the third
-    // opinion, draws none: on a file with overlays it can only disagree with both.
-    let options = RenderOptions {
-        voi,
-        overlays: true,
-        shutters: true,
-    };
-    let lucent = file.and_then(|p| p.render(0, options));
-    let lossy = lucent.as_ref().is_ok_and(|l| l.lossy);
-    let tolerance = if lossy { 2.0 } else { 1.0 };
-    let reference = work.join("reference.png");
-    let by_dcmtk = || {
-        let _ = std::fs::remove_file(&reference);
-        peers::dcmtk_program(&f.transfer_syntax)
-            .and_then(|p| peers::time_process(p, &dcmtk_args(f, &f.path, &reference, window)).ok())
-            .and_then(|_| read_png(&reference))
-    };
-    let by_gdcm = || {
-        let _ = std::fs::remove_file(&reference);
-        let raw = work.join("raw.dcm");
-        peers::time_process(
-            "gdcmconv",
-            &[
-                "--raw".into(),
-                f.path.display().to_string(),
-                raw.display().to_string(),
-            ],
-        )
-        .ok()?;
-        peers::time_process("dcm2pnm", &dcmtk_args(f, &raw, &reference, window)).ok()?;
-        read_png(&reference)
-    };
-    let mad_to = |image: &RenderedFrame| lucent.as_ref().ok().and_then(|l| l.mean_abs_diff(image));
-    let mut best: Option<(&'static str, Option<f64>)> = by_dcmtk().map(|i| ("dcmtk", mad_to(&i)));
-    if !best.is_some_and(|(_, mad)| mad.is_some_and(|d| d <= tolerance))
-        && let Some(image) = by_gdcm()
-    {
-        let gdcm = ("gdcm", mad_to(&image));
-        let closer = match (best, gdcm.1) {
-            (None, _) => true,
-            (Some((_, None)), Some(_)) => true,
-            (Some((_, Some(d))), Some(g)) => g < d,
-            _ => false,
-        };
-        if closer {
-            best = Some(gdcm);
-        }
-    }
-    // Both peers disagree with Lucent on a greyscale image: pydicom decides (on the raw values
-    // the same window is applied to; see peers::pydicom_grey).
-    let matched = |b: Option<(&'static str, Option<f64>)>| {
-        b.is_some_and(|(_, mad)| mad.is_some_and(|d| d <= tolerance))
-    };
-    if !matched(best)
-        && lucent.is_ok()
-        && let Some((center, width)) = window
-        && let Some(image) = peers::pydicom_grey(&f.path, center, width, work)
-    {
-        let third = ("pydicom", mad_to(&image));
-        if matched(Some(third)) {
-            best = Some(third);
-        }
-    }
-    Comparison {
-        reference: best.map(|(peer, _)| peer),
-        lucent_error: lucent.err(),
-        mad: best.and_then(|(_, mad)| mad),
-        tolerance,
-    }
-}
-
-/// Lucent's first frame compared with the reference decoder's.
-fn pixels_match(f: &FileInfo, work: &Path) -> Option<bool> {
-    compare(f, work).matches()
 }
 
 /// Runs the decode benchmark.

@@ -6,6 +6,7 @@
 //! file): pydicom (with pylibjpeg) and GDCM's Python bindings (Debian `python3-gdcm`, used from
 //! Debian's `/usr/bin/python3`).
 
+use super::files::FileInfo;
 use lucent_pixels::RenderedFrame;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -263,4 +264,31 @@ pub fn pydicom_grey(path: &Path, center: f64, width: f64, work: &Path) -> Option
     let pixels = bytes[newline + 1..].to_vec();
     (pixels.len() as u64 == u64::from(width) * u64::from(height))
         .then(|| RenderedFrame::grey(width, height, pixels))
+}
+
+/// dcmtk's arguments: PNG, frame 1, the window; overlay planes drawn (dcmtk's default, `+O 0`),
+/// as `compare` asks Lucent to draw them.
+pub(crate) fn dcmtk_args(
+    f: &FileInfo,
+    input: &Path,
+    out: &Path,
+    window: Option<(f64, f64)>,
+) -> Vec<String> {
+    let mut args = vec![
+        "+on".to_string(),
+        "+F".into(),
+        "1".into(),
+        "+O".into(),
+        "0".into(),
+    ];
+    if f.photometric.starts_with("MONOCHROME") {
+        match window {
+            Some((c, w)) => args.extend(["+Ww".into(), c.to_string(), w.to_string()]),
+            None if f.has_window => args.extend(["+Wi".into(), "1".into()]),
+            None => args.push("+Wm".into()),
+        }
+    }
+    args.push(input.display().to_string());
+    args.push(out.display().to_string());
+    args
 }
