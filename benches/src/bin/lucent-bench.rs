@@ -221,7 +221,7 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             let summary = md
                 .lines()
-                .find(|l| l.starts_with("**"))
+                .find(|l| l.starts_with("**") && l.contains(" images: "))
                 .unwrap_or_default()
                 .trim_matches('*')
                 .to_string();

@@ -10,7 +10,8 @@
 //! reference decodes it; **finding**: only Lucent renders it and the file is from a malformed
 //! corpus or the reference, though it has a decoder for the transfer syntax, refuses it — a
 //! file to look at, not a success; **Lucent only**: no reference has a decoder for it (float
-//! pixel data in a render, HTJ2K, Deflated Image Frame Compression); **no decoder**: neither does.
+//! pixel data in a render, HTJ2K, Deflated Image Frame Compression); **no decoder**: neither
+//! Lucent nor the reference decodes it.
 //!
 //! The report is pinned to its inputs and its generator: its header records, per input, the
 //! number of image files and a digest of their names and SHA-256s ([`input_digest`]), the tool
@@ -44,7 +45,7 @@ pub enum Status {
     Finding,
     /// Rendered by Lucent; no reference has a decoder for it.
     LucentOnly,
-    /// Rendered by nobody.
+    /// Decoded neither by Lucent nor by the reference.
     NoDecoder,
 }
 
@@ -380,7 +381,8 @@ pub fn markdown(results: &[FileResult], inputs: &[PathBuf], tools: &str) -> Stri
          it (error code) while the reference decodes it; **finding** = only Lucent renders it and\n\
          the file is malformed (from a malformed corpus, or the reference refuses it although it\n\
          has a decoder for its transfer syntax): a file to look at, not a success; **Lucent only**\n\
-         = no reference has a decoder for it; **no decoder** = nobody decodes it.\n\n",
+         = no reference has a decoder for it; **no decoder** = neither Lucent nor the reference\n\
+         decodes it.\n\n",
     );
     md.push_str(
         "Inputs, pinned by hash (per input: its image files, and SHA-256 over the sorted lines \

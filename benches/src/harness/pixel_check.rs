@@ -6,7 +6,8 @@
 //! decoder for the transfer syntax ([`peers::dcmtk_program`]), GDCM (`gdcmconv --raw`, then
 //! dcmtk's `dcm2pnm` to render) where it has none. Where that reference is known to be wrong for
 //! a file, the committed exceptions list (`benches/reference-exceptions.toml`,
-//! [`super::exceptions`]) names the file by SHA-256 and the reference used instead, with the
+//! [`super::exceptions`]) names the file by SHA-256 and the reference used instead (GDCM, or
+//! pydicom's values rewritten as a native file, each then rendered by `dcm2pnm`), with the
 //! reason and the evidence. Never "whichever agrees".
 //!
 //! Two comparisons, both required when both can be made:
@@ -18,7 +19,7 @@
 //!   *reference's* decompressed values), both drawing the overlay planes, with the one metric of
 //!   [`lucent_pixels::compare`] (mean, fraction of samples > 1 level off, worst 32×32 tile).
 
-use super::exceptions::{self, Exception};
+use super::exceptions::{self, Exception, Scope};
 use super::files::FileInfo;
 use super::peers::{self, dcmtk_args};
 use lucent_pixels::compare::{self, Tolerance, Verdict};
@@ -65,7 +66,8 @@ pub(crate) enum Exact {
 
 /// Lucent's first frame against the reference decoder's.
 pub(crate) struct Comparison {
-    /// The reference asked (`dcmtk`, `gdcm`, or an exception's), whether or not it decoded.
+    /// The reference of the render (`dcmtk`, `gdcm`, or an exception's), decoded or not; the
+    /// exact comparison uses it too unless the exception serves the render only.
     pub(crate) reference: &'static str,
     /// The exception that replaced the designated reference, if any.
     pub(crate) exception: Option<&'static Exception>,
@@ -151,11 +153,11 @@ fn comparison_window(file: &PixelFile, reference_native: Option<&PixelFile>) -> 
 }
 
 /// The reference's render of frame 0 under `window`: dcmtk's converter on the file itself, or
-/// dcmtk's `dcm2pnm` on GDCM's decompressed file.
+/// dcmtk's `dcm2pnm` on the other reference's decompressed file (`native`).
 fn reference_render(
     reference: Reference,
     f: &FileInfo,
-    gdcm_native: Option<&Path>,
+    native: Option<&Path>,
     window: Option<(f64, f64)>,
     work: &Path,
 ) -> Result<RenderedFrame, String> {
@@ -167,9 +169,9 @@ fn reference_render(
                 .ok_or_else(|| format!("dcmtk has no decoder for {}", f.transfer_syntax))?,
             f.path.as_path(),
         ),
-        Reference::Gdcm => (
+        Reference::Gdcm | Reference::Pydicom => (
             "dcm2pnm",
-            gdcm_native.ok_or("gdcmconv --raw could not decompress it")?,
+            native.ok_or_else(|| format!("{} could not decompress it", reference.name()))?,
         ),
     };
     peers::time_process(program, &dcmtk_args(f, input, &out, window))?;
@@ -179,22 +181,32 @@ fn reference_render(
 /// Renders and decodes frame 0 with Lucent and compares with the file's one reference.
 pub(crate) fn compare(f: &FileInfo, work: &Path) -> Comparison {
     let exception = exceptions::for_file(&f.path);
-    let reference = exception
-        .map(|e| e.reference)
-        .unwrap_or_else(|| designated_reference(&f.transfer_syntax));
+    let designated = designated_reference(&f.transfer_syntax);
+    let reference = exception.map(|e| e.reference).unwrap_or(designated);
+    // The exact comparison's reference: the exception's, unless it serves the render only.
+    let exact_reference = match exception {
+        Some(e) if e.scope == Scope::Render => designated,
+        _ => reference,
+    };
     let file = PixelFile::open(&f.path);
     // The reference's decompressed file: the stored values to compare exactly, the values of
-    // the min–max window, and GDCM's input to dcm2pnm.
-    let native_path = work.join("reference-native.dcm");
-    let decompressed =
-        reference_tools::decompress(reference, &f.transfer_syntax, &f.path, &native_path);
-    let native = decompressed
-        .clone()
-        .and_then(|()| PixelFile::open(&native_path).map_err(|e| e.to_string()));
+    // the min–max window, and the input of dcm2pnm for GDCM and pydicom.
+    let decompress = |by: Reference, name: &str| {
+        let path = work.join(name);
+        reference_tools::decompress(by, &f.transfer_syntax, &f.path, &path)
+            .and_then(|()| PixelFile::open(&path).map_err(|e| e.to_string()))
+            .map(|file| (path, file))
+    };
+    let native = decompress(reference, "reference-native.dcm");
+    let exact_native = if exact_reference == reference {
+        None
+    } else {
+        Some(decompress(exact_reference, "exact-reference-native.dcm"))
+    };
     let window = file
         .as_ref()
         .ok()
-        .and_then(|p| comparison_window(p, native.as_ref().ok()));
+        .and_then(|p| comparison_window(p, native.as_ref().ok().map(|(_, n)| n)));
     let voi = match window {
         Some((center, width)) => VoiChoice::Explicit { center, width },
         None => lucent_voi(f),
@@ -212,9 +224,13 @@ pub(crate) fn compare(f: &FileInfo, work: &Path) -> Comparison {
         Ok((StoredValues::of(&p.info, &decoded), rendered))
     });
     let tolerance = Tolerance::for_lossy(lucent.as_ref().is_ok_and(|(_, r)| r.lossy));
-    let gdcm_native =
-        (reference == Reference::Gdcm && native.is_ok()).then_some(native_path.as_path());
-    let expected = reference_render(reference, f, gdcm_native, window, work);
+    let expected = reference_render(
+        reference,
+        f,
+        native.as_ref().ok().map(|(p, _)| p.as_path()),
+        window,
+        work,
+    );
     let render = match (&lucent, &expected) {
         (Ok((_, actual)), Ok(expected)) => Some(compare::compare(actual, expected, tolerance)),
         _ => None,
@@ -222,10 +238,10 @@ pub(crate) fn compare(f: &FileInfo, work: &Path) -> Comparison {
     let exact = if !stored::is_lossless_transfer_syntax(&f.transfer_syntax) {
         Exact::NotApplicable
     } else {
-        match (&lucent, &native) {
+        match (&lucent, exact_native.as_ref().unwrap_or(&native)) {
             (_, Err(why)) => Exact::NoReference(why.clone()),
             (Err(_), _) => Exact::NoReference("Lucent could not decode it".into()),
-            (Ok((actual, _)), Ok(native)) => match StoredValues::of_native(native, 0) {
+            (Ok((actual, _)), Ok((_, native))) => match StoredValues::of_native(native, 0) {
                 Err(e) => Exact::NoReference(format!("cannot read the reference's values: {e}")),
                 Ok(expected) => match stored::compare_exact(actual, &expected) {
                     Ok(()) => Exact::Equal,

@@ -7,7 +7,7 @@
 //! syntaxes, written as Explicit VR Little Endian), `dcmdjpeg +cn` (JPEG; `+cn`: never convert
 //! YCbCr to RGB, so the stored colour model is kept), `dcmdrle` (RLE), `dcmdjpls` (JPEG-LS);
 //! GDCM's `gdcmconv --raw` where dcmtk 3.6.7 has none (JPEG 2000). Nobody here decodes HTJ2K or
-//! Deflated Image Frame Compression.
+//! Deflated Image Frame Compression. pydicom only where a committed exception names it.
 
 use std::path::Path;
 use std::process::Command;
@@ -19,7 +19,32 @@ pub enum Reference {
     Dcmtk,
     /// GDCM.
     Gdcm,
+    /// pydicom (`pixel_array`, rewritten as Explicit VR Little Endian by [`PYDICOM_NATIVE`]):
+    /// only as a committed exception's reference, where dcmtk and GDCM are both wrong.
+    Pydicom,
 }
+
+/// pydicom's decoded frames written as a native Explicit VR Little Endian file: `pixel_array`
+/// (all frames; colour interleaved, YCbCr converted to RGB by PS3.3 C.7.6.3.1.2's equations),
+/// every element re-encoded little endian. Arguments: input, output.
+pub const PYDICOM_NATIVE: &str = r#"
+import sys, pydicom
+from pydicom.uid import ExplicitVRLittleEndian
+ds = pydicom.dcmread(sys.argv[1])
+arr = ds.pixel_array
+if int(ds.get("SamplesPerPixel", 1)) > 1:
+    ds.PlanarConfiguration = 0
+    if str(ds.PhotometricInterpretation).startswith("YBR"):
+        ds.PhotometricInterpretation = "RGB"
+ds.PixelData = arr.astype(arr.dtype.newbyteorder("<")).tobytes()
+ds["PixelData"].VR = "OB" if arr.dtype.itemsize == 1 else "OW"
+ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+out = pydicom.Dataset()
+for elem in ds:
+    out.add(elem)
+out.file_meta = ds.file_meta
+pydicom.dcmwrite(sys.argv[2], out, implicit_vr=False, little_endian=True, enforce_file_format=True)
+"#;
 
 impl Reference {
     /// The name used in reports (`dcmtk`, `gdcm`).
@@ -27,6 +52,7 @@ impl Reference {
         match self {
             Reference::Dcmtk => "dcmtk",
             Reference::Gdcm => "gdcm",
+            Reference::Pydicom => "pydicom",
         }
     }
 }
@@ -66,6 +92,7 @@ pub fn decompressor(
             Some(("gdcmconv", &["--raw"]))
         }
         (Reference::Gdcm, _) => None,
+        (Reference::Pydicom, _) => Some(("python3", &["-c", PYDICOM_NATIVE])),
     }
 }
 
