@@ -2,16 +2,18 @@
 # Proves that the shipped binaries carry no test-only code path: the release `lucent` and
 # `lucent-viewer` (built by setup-common.sh's build_viewer, without test features) must not
 # contain the name of any environment variable that only a test build honours. Then a control:
-# a binary built WITH the `test-override` feature (the debug `lucent` that `cargo test -p
-# lucent-cli` builds) must contain it, which shows the search finds the name when it is there.
+# a binary built WITH the `test-override` and `test-fault` features (the debug `lucent` that
+# `cargo test -p lucent-cli` builds) must contain them, which shows the search finds the name
+# when it is there.
 # Usage: scripts/check-release-binaries.sh [CONTROL_BINARY]
 #   With CONTROL_BINARY the control must pass; without it, target/debug/lucent is used when it
 #   exists and was built for the tests (a missing control is reported, not failed).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$repo/target}
-# Environment variables read only under a test feature (crates/lucent-policy: test-override).
-test_only=(LUCENT_TEST_POLICY_FILE)
+# Environment variables read only under a test feature (crates/lucent-policy: test-override;
+# crates/lucent-pixels: test-fault, the deliberately broken decoder).
+test_only=(LUCENT_TEST_POLICY_FILE LUCENT_TEST_FAULT)
 
 contains() { grep -a -q -F -e "$2" "$1"; }
 

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 pub mod harness {
     pub mod conformance;
     pub mod decode;
+    pub mod exceptions;
     pub mod files;
     pub mod hostile;
     pub mod peers;

@@ -224,3 +224,57 @@ fn conformance_classifies_each_file_and_groups_them() {
     );
     assert!(text.contains("cut.dcm"));
 }
+
+/// `lucent-bench decode`'s pixel check must catch a deliberately broken decoder (the test build
+/// of the harness carries lucent-pixels' `test-fault` feature; `LUCENT_TEST_FAULT` switches it
+/// on): on the textured phantom, a 64×64 block moved 16 pixels (caught by the render metric) and
+/// one stored value changed by 1 (caught only by the exact stored-value comparison) each give
+/// `pixels_match: false`; without a fault the same file matches.
+#[test]
+fn decode_pixel_check_catches_a_broken_decoder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = tmp.path().join("files");
+    textured_phantom_spec(&StudyIdentity::phantom(92, "PHANTOM^QA"), 92)
+        .write(&files.join("textured.dcm"))
+        .unwrap();
+    let run = |fault: Option<&str>| {
+        let json = tmp.path().join(format!("{}.json", fault.unwrap_or("none")));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lucent-bench"));
+        cmd.args(["decode", files.to_str().unwrap()])
+            .args(["--against", "dcmtk", "--repeat", "1"])
+            .args(["--json", json.to_str().unwrap()])
+            .env("LUCENT_DATA_DIR", tmp.path().join("data"))
+            .env_remove("LUCENT_TEST_FAULT");
+        if let Some(fault) = fault {
+            cmd.env("LUCENT_TEST_FAULT", fault);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+        let lucent: Vec<serde_json::Value> = r["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["tool"] == "lucent")
+            .map(|c| c["pixels_match"].clone())
+            .collect();
+        assert!(!lucent.is_empty(), "{r}");
+        lucent
+    };
+    assert!(
+        run(None).iter().all(|m| m == true),
+        "the correct decoder matches"
+    );
+    for fault in ["shift-block", "one-value"] {
+        let matched = run(Some(fault));
+        assert!(
+            matched.iter().all(|m| m == false),
+            "{fault}: the pixel check must report pixels_match false, got {matched:?}"
+        );
+    }
+    let _ = lucent_core::audit::Keychain::open(&tmp.path().join("data")).and_then(|k| k.forget());
+}

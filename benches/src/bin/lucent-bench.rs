@@ -215,18 +215,13 @@ fn run(cli: Cli) -> Result<(), String> {
         } => {
             let results = conformance::run(&inputs);
             write_json(&json, &results)?;
-            let tools = format!(
-                "dcmtk {}, GDCM {}",
-                peers::tool_version("dcmj2pnm").unwrap_or_else(|| "not installed".into()),
-                peers::tool_version("gdcmconv").unwrap_or_else(|| "not installed".into())
-            );
-            let md = conformance::markdown(&results, &inputs, &tools);
+            let md = conformance::markdown(&results, &inputs, &conformance::tools_text());
             if let Some(p) = &markdown {
                 std::fs::write(p, &md).map_err(|e| format!("{}: {e}", p.display()))?;
             }
             let summary = md
                 .lines()
-                .find(|l| l.starts_with("**"))
+                .find(|l| l.starts_with("**") && l.contains(" images: "))
                 .unwrap_or_default()
                 .trim_matches('*')
                 .to_string();

@@ -60,6 +60,23 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Write one frame's stored values (decoded samples) for QA, audited like `render`.
+    ///
+    /// Layout: rows × columns × samples, row-major, the samples of a pixel interleaved, little
+    /// endian; each integer sample is its stored value (Bits Stored bits ending at High Bit),
+    /// sign-extended when Pixel Representation is 1, in Bits Allocated rounded up to 8, 16 or
+    /// 32 bits; float data as IEEE values. Colour as the decoder delivers it (JPEG, JPEG-LS and
+    /// JPEG 2000 as RGB, otherwise as stored). The layout is printed on stderr.
+    Decode {
+        /// The DICOM file.
+        file: PathBuf,
+        /// Frame number, counted from 0.
+        #[arg(long, default_value_t = 0)]
+        frame: u32,
+        /// Output file for the raw stored values.
+        #[arg(long)]
+        raw: PathBuf,
+    },
     /// The audit trail: verify it, show it, find a study's accesses.
     Audit {
         #[command(subcommand)]
@@ -175,6 +192,32 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             for note in &rendered.notes {
                 let _ = writeln!(err, "note: {note}");
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Decode { file, frame, raw } => {
+            let mut session = Session::new();
+            let values = session.decode_file(&file, frame).map_err(|e| CliError {
+                code: e.code(),
+                message: format!("{}: {e}", file.display()),
+            })?;
+            output::write_owner_only(&raw, values.le_bytes()).map_err(|e| CliError {
+                code: ErrorCode::Io,
+                message: format!("{}: cannot write: {e}", raw.display()),
+            })?;
+            let _ = writeln!(
+                std::io::stderr(),
+                "layout: {} rows, {} columns, {} samples of {} bits ({}), {:?}, little endian",
+                values.rows,
+                values.columns,
+                values.len(),
+                values.container_bits,
+                match (values.float, values.signed) {
+                    (true, _) => "float",
+                    (false, true) => "signed",
+                    (false, false) => "unsigned",
+                },
+                values.color
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Info { paths, json } => {

@@ -800,6 +800,36 @@ impl Session {
         frame: u32,
         options: impl Into<RenderOptions>,
     ) -> Result<RenderedFrame, CoreError> {
+        let (file, study) = self.open_single_file(path)?;
+        self.render_audited(&file, &study, frame, options.into())
+    }
+
+    /// Decodes frame `frame` of a file outside any index to its stored values
+    /// ([`lucent_pixels::StoredValues`], for QA: `lucent decode --raw`), audited exactly like
+    /// [`Session::render_file`]: the viewing is recorded before any pixel is read, a failure is
+    /// recorded too, and without an audit log nothing is decoded.
+    pub fn decode_file(
+        &mut self,
+        path: &Path,
+        frame: u32,
+    ) -> Result<lucent_pixels::StoredValues, CoreError> {
+        let (file, study) = self.open_single_file(path)?;
+        self.audit_viewed(&study, &single_file_key(&study))?;
+        match file.decode_frame(frame) {
+            Ok(decoded) => Ok(lucent_pixels::StoredValues::of(&file.info, &decoded)),
+            Err(e) => {
+                self.audit_failure(Some(&study), &e)?;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Opens a file outside any index and the study it belongs to; a file that cannot be opened
+    /// is recorded as a failed access.
+    fn open_single_file(
+        &mut self,
+        path: &Path,
+    ) -> Result<(lucent_pixels::PixelFile, StudyObject), CoreError> {
         let file = match lucent_pixels::PixelFile::open(path) {
             Ok(file) => file,
             Err(e) => {
@@ -817,7 +847,7 @@ impl Session {
             modality: identity.modality,
             instances: 1,
         };
-        self.render_audited(&file, &study, frame, options.into())
+        Ok((file, study))
     }
 
     fn render_audited(
@@ -827,14 +857,7 @@ impl Session {
         frame: u32,
         options: RenderOptions,
     ) -> Result<RenderedFrame, CoreError> {
-        // Keyed like a study of the index: the UID and the patient.
-        let key = format!(
-            "file:{}|{}|{}",
-            study.identity.study_instance_uid,
-            study.identity.patient_id.as_deref().unwrap_or(""),
-            study.identity.patient_name.as_deref().unwrap_or("")
-        );
-        self.audit_viewed(study, &key)?;
+        self.audit_viewed(study, &single_file_key(study))?;
         self.render_recorded(file, study, frame, options)
     }
 
@@ -901,4 +924,15 @@ impl Session {
             .find(|i| &i.path == path)
             .ok_or(CoreError::UnknownId { kind: "instance" })
     }
+}
+
+/// The viewed-studies key of a file opened outside any index, keyed like a study of the index:
+/// the UID and the patient.
+fn single_file_key(study: &StudyObject) -> String {
+    format!(
+        "file:{}|{}|{}",
+        study.identity.study_instance_uid,
+        study.identity.patient_id.as_deref().unwrap_or(""),
+        study.identity.patient_name.as_deref().unwrap_or("")
+    )
 }

@@ -258,7 +258,7 @@ impl PixelDataObject for OneFrame<'_> {
     }
 }
 
-fn color_of(info: &ImageInfo, codec_made_rgb: bool) -> Result<ColorModel, PixelError> {
+pub(crate) fn color_of(info: &ImageInfo, codec_made_rgb: bool) -> Result<ColorModel, PixelError> {
     Ok(match info.photometric {
         Photometric::Monochrome1 | Photometric::Monochrome2 => ColorModel::Monochrome,
         Photometric::PaletteColor => ColorModel::Palette,
@@ -274,7 +274,7 @@ fn color_of(info: &ImageInfo, codec_made_rgb: bool) -> Result<ColorModel, PixelE
     })
 }
 
-fn samples_from_le_or_be(
+pub(crate) fn samples_from_le_or_be(
     bytes: Vec<u8>,
     info: &ImageInfo,
     big_endian: bool,
@@ -344,6 +344,14 @@ fn samples_from_le_or_be(
 impl PixelFile {
     /// Decodes frame `k` (0-based).
     pub fn decode_frame(&self, k: u32) -> Result<DecodedFrame, PixelError> {
+        #[cfg_attr(not(feature = "test-fault"), allow(unused_mut))]
+        let mut frame = self.decode_frame_as_stored(k)?;
+        #[cfg(feature = "test-fault")]
+        crate::fault::inject(&mut frame);
+        Ok(frame)
+    }
+
+    fn decode_frame_as_stored(&self, k: u32) -> Result<DecodedFrame, PixelError> {
         let info = &self.info;
         if let Some(samples) = self.read_native_u16(k) {
             return Ok(DecodedFrame {

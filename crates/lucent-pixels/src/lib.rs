@@ -11,8 +11,11 @@
 //! never escapes (`E_DECODE_FAILED`).
 
 pub mod cache;
+pub mod compare;
 pub mod decode;
 pub mod error;
+#[cfg(feature = "test-fault")]
+pub mod fault;
 pub mod frames;
 pub mod info;
 pub mod lut;
@@ -23,10 +26,12 @@ pub mod render;
 pub mod rle;
 pub mod safe_math;
 pub mod shutter;
+pub mod stored;
 pub mod tiles;
 pub mod values;
 
 pub use cache::{FrameCache, IndexedFile};
+pub use compare::{Difference, Tolerance, Verdict};
 pub use decode::{ColorModel, DecodedFrame, SampleBuf, Samples};
 pub use error::PixelError;
 pub use frames::PixelFile;
@@ -35,6 +40,7 @@ pub use notes::DisplayNote;
 pub use overlay::{OverlayKind, OverlayMask, OverlayPlane, OverlayProblem};
 pub use render::{RenderOptions, RenderedFrame, Renderer, VoiChoice};
 pub use shutter::DisplayShutter;
+pub use stored::StoredValues;
 pub use tiles::{Pyramid, Tile};
 pub use values::{FrameValues, ModalityValues};
 

@@ -130,20 +130,6 @@ impl RenderedFrame {
             notes: Vec::new(),
         })
     }
-
-    /// Mean absolute difference per sample; `None` when the sizes or channel counts differ.
-    pub fn mean_abs_diff(&self, other: &RenderedFrame) -> Option<f64> {
-        ((self.width, self.height, self.channels) == (other.width, other.height, other.channels))
-            .then(|| {
-                let sum: u64 = self
-                    .pixels
-                    .iter()
-                    .zip(&other.pixels)
-                    .map(|(a, b)| u64::from(a.abs_diff(*b)))
-                    .sum();
-                sum as f64 / self.pixels.len().max(1) as f64
-            })
-    }
 }
 
 fn validate_window(center: f64, width: f64) -> Result<(), PixelError> {

@@ -13,6 +13,7 @@
 //! ([`malformed`]).
 
 pub mod malformed;
+pub mod reference;
 
 use dicom_core::value::{DataSetSequence, PrimitiveValue};
 use dicom_core::{DataElement, Length, Tag, VR};
@@ -1024,6 +1025,33 @@ pub fn mr_series_specs(study: &StudyIdentity, seed: u64, slices: usize) -> Vec<I
             s
         })
         .collect()
+}
+
+/// A textured phantom: a 512×512 unsigned 12-bit MR whose every region differs from its
+/// neighbours (a product of sinusoids plus noise), window 2048/4096. For the tests that prove the
+/// pixel checks catch a wrong region: on a smooth phantom a moved block would look the same.
+pub fn textured_phantom_spec(study: &StudyIdentity, seed: u64) -> ImageSpec {
+    let mut s = mr_series_specs(study, seed, 1).remove(0);
+    s.sop_instance_uid = uid(seed, &[6, 0x7e47]);
+    s.series_description = b"PHANTOM TEXTURED".to_vec();
+    s.rows = 512;
+    s.columns = 512;
+    let mut rng = Rng::new(seed ^ 0x7e47);
+    let values = (0..512 * 512)
+        .map(|i| {
+            let (r, c) = ((i / 512) as f64, (i % 512) as f64);
+            let wave = 600.0 * (c * 0.7).sin() * (r * 0.45).cos();
+            let noise = rng.below(401) as f64 - 200.0;
+            (2048.0 + wave + noise).clamp(0.0, 4095.0) as u16
+        })
+        .collect();
+    s.pixels = Pixels::Mono16 {
+        signed: false,
+        bits_stored: 12,
+        values,
+    };
+    s.windows = vec![(2048.0, 4096.0, "FULL")];
+    s
 }
 
 /// An enhanced MR multi-frame (one file, `frames` frames) with per-frame positions.

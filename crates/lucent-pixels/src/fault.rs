@@ -1,0 +1,106 @@
+//! A deliberately broken decoder, for tests only (cargo feature `test-fault`; release binaries
+//! are built without it and `scripts/check-release-binaries.sh` proves the variable's name is
+//! absent from them). It proves the pixel checks can fail: the golden tests and
+//! `lucent-bench decode`'s pixel check must catch each fault.
+//!
+//! [`Fault::ShiftBlock`] moves one 64×64 block of every decoded frame 16 pixels to the right (a
+//! wrong region the mean absolute difference alone hides); [`Fault::OneValue`] changes one stored
+//! value by 1 (its lowest bit flipped) (invisible in a render, caught only by the exact stored-value comparison).
+//! The fault is chosen per thread ([`with`]) or, for a whole process such as the harness binary,
+//! by the environment variable `LUCENT_TEST_FAULT` (`shift-block` or `one-value`).
+
+use crate::decode::{DecodedFrame, Samples};
+use std::cell::Cell;
+
+/// The environment variable that switches a fault on for a process.
+pub const FAULT_VARIABLE: &str = "LUCENT_TEST_FAULT";
+
+/// The side of the moved block, and how far it moves.
+pub const BLOCK: usize = 64;
+/// How far the block moves to the right.
+pub const SHIFT: usize = 16;
+
+/// A fault injected after decoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The 64×64 block at [`block_origin`] is drawn 16 pixels to the right of where it belongs.
+    ShiftBlock,
+    /// The first sample of the frame's centre pixel differs by 1 (lowest bit flipped).
+    OneValue,
+}
+
+impl Fault {
+    fn from_env() -> Option<Fault> {
+        match std::env::var(FAULT_VARIABLE).ok()?.as_str() {
+            "shift-block" => Some(Fault::ShiftBlock),
+            "one-value" => Some(Fault::OneValue),
+            _ => None,
+        }
+    }
+}
+
+thread_local! {
+    static ACTIVE: Cell<Option<Fault>> = Cell::new(Fault::from_env());
+}
+
+/// Runs `f` with `fault` injected into every frame this thread decodes.
+pub fn with<R>(fault: Fault, f: impl FnOnce() -> R) -> R {
+    let before = ACTIVE.with(|a| a.replace(Some(fault)));
+    let result = f();
+    ACTIVE.with(|a| a.set(before));
+    result
+}
+
+/// Top-left pixel of the moved block: (64, 64), or as near as the image allows.
+pub fn block_origin(rows: usize, columns: usize) -> Option<(usize, usize)> {
+    let x = 64.min(columns.checked_sub(BLOCK + SHIFT)?);
+    let y = 64.min(rows.checked_sub(BLOCK)?);
+    Some((x, y))
+}
+
+fn shift_block<T: Copy>(s: &mut [T], rows: usize, columns: usize, spp: usize) {
+    let Some((x0, y0)) = block_origin(rows, columns) else {
+        return;
+    };
+    for y in y0..y0 + BLOCK {
+        let row = y * columns * spp;
+        let from = row + x0 * spp;
+        s.copy_within(from..from + BLOCK * spp, from + SHIFT * spp);
+    }
+}
+
+/// Applies this thread's fault, if any, to a decoded frame (interleaved or by plane: the
+/// block moves in the first plane only when by plane, which is still a wrong region).
+pub(crate) fn inject(frame: &mut DecodedFrame) {
+    let Some(fault) = ACTIVE.with(Cell::get) else {
+        return;
+    };
+    let (rows, columns) = (usize::from(frame.rows), usize::from(frame.columns));
+    let pixels = rows * columns;
+    let spp = if pixels == 0 || frame.planar {
+        1
+    } else {
+        (frame.samples.len() / pixels).max(1)
+    };
+    let centre = (rows / 2 * columns + columns / 2) * spp;
+    macro_rules! apply {
+        ($s:expr, $one:expr) => {{
+            let s = $s.as_mut_slice();
+            match fault {
+                Fault::ShiftBlock => shift_block(s, rows, columns, spp),
+                Fault::OneValue => {
+                    if let Some(v) = s.get_mut(centre) {
+                        *v = $one(*v);
+                    }
+                }
+            }
+        }};
+    }
+    match &mut frame.samples {
+        Samples::U8(s) => apply!(s, |v: u8| v ^ 1),
+        Samples::U16(s) => apply!(s, |v: u16| v ^ 1),
+        Samples::U32(s) => apply!(s, |v: u32| v ^ 1),
+        Samples::F32(s) => apply!(s, |v: f32| v + 1.0),
+        Samples::F64(s) => apply!(s, |v: f64| v + 1.0),
+    }
+}
