@@ -12,6 +12,8 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$repo/target}
 # Environment variables read only under a test feature (crates/lucent-policy: test-override).
 test_only=(LUCENT_TEST_POLICY_FILE)
+# crates/lucent-pixels: test-panic (a codec panic inside the containment, for the hostile tests).
+test_only+=(LUCENT_TEST_CODEC_PANIC)
 
 contains() { grep -a -q -F -e "$2" "$1"; }
 
