@@ -233,8 +233,6 @@ fn crash_suite_killed_appenders_lose_no_acknowledged_record() {
         state = state
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        // 20–320 ms: some children die opening the log (about 150–270 ms here), most while appending.
-        let delay = Duration::from_micros(20_000 + (state >> 40) % 300_000);
         let mut child = Command::new(env!("CARGO_BIN_EXE_lucent-audit-stress"))
             .arg(&data)
             .arg("100000")
@@ -244,17 +242,33 @@ fn crash_suite_killed_appenders_lose_no_acknowledged_record() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let (opened_tx, opened_rx) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .filter_map(|l| {
-                    let (seq, payload) = l.strip_prefix("ack ")?.split_once(' ')?;
-                    Some((seq.parse::<u64>().ok()?, payload.to_string()))
-                })
-                .collect::<Vec<_>>()
+            let mut acks = Vec::new();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line == "opened" {
+                    let _ = opened_tx.send(());
+                }
+                if let Some((seq, payload)) = line
+                    .strip_prefix("ack ")
+                    .and_then(|l| l.split_once(' '))
+                    .and_then(|(seq, payload)| Some((seq.parse::<u64>().ok()?, payload)))
+                {
+                    acks.push((seq, payload.to_string()));
+                }
+            }
+            acks
         });
-        std::thread::sleep(delay);
+        // One kill in four at 0-300 ms from the start (most of them while the log is opened,
+        // which takes 150-300 ms, more under load); the others 0-60 ms after the log is open,
+        // while appending (an append takes 3-30 ms), so the kills land there whatever the load.
+        let jitter = (state >> 40) % 1000;
+        if run % 4 == 0 {
+            std::thread::sleep(Duration::from_micros(jitter * 300));
+        } else {
+            let _ = opened_rx.recv_timeout(Duration::from_secs(30));
+            std::thread::sleep(Duration::from_micros(jitter * 60));
+        }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         for (seq, payload) in reader.join().unwrap() {
