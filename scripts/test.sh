@@ -4,7 +4,8 @@
 # it needs first (idempotent; a failed install stops the script, since nothing after it can run).
 #
 # Every step then runs even when an earlier one failed (each in its own subshell with `set -e`, so
-# a step stops at its own first error, never the suite), its output is kept in
+# a step stops at its own first error, never the suite; cargo test runs every test binary even
+# after one fails, --no-fail-fast), its output is kept in
 # $TMPDIR/lucent-test-logs/STEP.log, and the end prints a table (step, ok/FAILED, seconds) and the
 # line `lucent: N passed, N failed`, always (also after a failed install). N counts tests, read
 # from each runner's own summary line (cargo's `test result:`, vitest's `Tests`, the E2E script's
@@ -108,7 +109,7 @@ step "cargo clippy --all-targets -- -D warnings" clippy \
 step "cargo deny check bans licenses sources" deny \
   cargo deny --log-level error check bans licenses sources
 step "cargo test (private D-Bus session, unlocked gnome-keyring)" cargo-test \
-  scripts/with-keyring.sh cargo test --workspace --quiet
+  scripts/with-keyring.sh cargo test --workspace --quiet --no-fail-fast
 step "the shipped binaries carry no test-only code path" release-binaries \
   scripts/check-release-binaries.sh "$target/debug/lucent"
 step "hostile input: 300 files of the malformed corpus (4 GiB, 15 s each)" hostile \
