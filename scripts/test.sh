@@ -42,10 +42,10 @@ summary() {
   [ "$summary_printed" = 1 ] && return
   summary_printed=1
   local passed=0 failed=0 any_failed=0 entry name result seconds log p f
-  printf '\n%-48s %-7s %8s\n' step result seconds
+  printf '\n%-66s %-7s %8s\n' step result seconds
   for entry in "${steps[@]}"; do
     IFS='|' read -r name result seconds log <<<"$entry"
-    printf '%-48s %-7s %8s\n' "$name" "$result" "$seconds"
+    printf '%-66s %-7s %8s\n' "$name" "$result" "$seconds"
     read -r p f <<<"$(count_tests "$log")"
     passed=$((passed + p))
     if [ "$result" = ok ]; then
