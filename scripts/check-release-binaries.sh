@@ -12,8 +12,9 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$repo/target}
 # Environment variables read only under a test feature (crates/lucent-policy: test-override;
-# crates/lucent-pixels: test-fault, the deliberately broken decoder).
-test_only=(LUCENT_TEST_POLICY_FILE LUCENT_TEST_FAULT)
+# crates/lucent-pixels: test-fault, the deliberately broken decoder, and test-panic, a codec
+# panic inside the containment for the hostile tests).
+test_only=(LUCENT_TEST_POLICY_FILE LUCENT_TEST_FAULT LUCENT_TEST_CODEC_PANIC)
 
 contains() { grep -a -q -F -e "$2" "$1"; }
 

@@ -2,7 +2,10 @@
 # The hostile-input run: generates the malformed corpus (lucent-testdata malformed: ≥ 5,000
 # files from the phantoms and the fetched pydicom files) and puts every file through
 # `lucent info --json` and `lucent render`, one process each, 4 GiB address space, 15 s
-# (lucent-bench hostile). Exits 1 on any panic, crash, hang or untyped error.
+# (lucent-bench hostile). Exits 1 on any panic (a codec panic caught by lucent-pixels included:
+# E_INTERNAL), crash, hang or untyped error, on any keychain/audit/policy error (the run's
+# environment is broken: nothing was decoded), and when fewer than the floor of renders produce
+# an image (lucent-bench's --min-rendered-percent; see DEFAULT_MIN_RENDERED_PERCENT).
 #   scripts/hostile.sh [--limit N]    (N files spread over the corpus; CI uses 300)
 # Report: $target/hostile.md and .json. Run inside a keychain session (render audits every open):
 # the README's test command does; by hand: scripts/with-keyring.sh scripts/hostile.sh

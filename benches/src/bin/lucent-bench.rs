@@ -5,7 +5,7 @@
 //!                            [--all-frames] [--json OUT.json] [--report OUT.md] [--plot OUT.svg]
 //! lucent-bench conformance DIR... [--markdown OUT.md] [--json OUT.json]
 //! lucent-bench hostile DIR... [--as-gib 4] [--timeout-s 15] [--jobs 2] [--limit N]
-//!                            [--json OUT.json] [--report OUT.md]
+//!                            [--min-rendered-percent P] [--json OUT.json] [--report OUT.md]
 //! lucent-bench viewer DIR... [--cache-mb 1024] [--json OUT.json]
 //! lucent-bench scale [--slices 500,1000,3000] [--cache-mb 256] [--json OUT.json]
 //! ```
@@ -84,6 +84,9 @@ enum Command {
         /// At most this many files, spread evenly over the corpus (0: all).
         #[arg(long, default_value_t = 0)]
         limit: usize,
+        /// Fail unless at least this percentage of the files render to an image.
+        #[arg(long, default_value_t = hostile::DEFAULT_MIN_RENDERED_PERCENT)]
+        min_rendered_percent: f64,
         /// JSON result.
         #[arg(long)]
         json: Option<PathBuf>,
@@ -173,6 +176,7 @@ fn run(cli: Cli) -> Result<(), String> {
             timeout_s,
             jobs,
             limit,
+            min_rendered_percent,
             json,
             report,
         } => {
@@ -183,6 +187,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 timeout: std::time::Duration::from_secs(timeout_s),
                 jobs,
                 limit,
+                min_rendered_percent,
             };
             let result = hostile::run(&opts);
             write_json(&json, &result)?;
@@ -200,11 +205,12 @@ fn run(cli: Cli) -> Result<(), String> {
             for (command, totals) in &result.totals {
                 println!("  {command}: {totals:?}");
             }
-            if result.failure_count() > 0 {
-                for f in result.failures.iter().take(20) {
-                    println!("  FAIL {} {}: {:?}", f.command, f.file, f.outcome);
-                }
-                return Err(format!("{} failing runs", result.failure_count()));
+            for f in result.failures.iter().take(20) {
+                println!("  FAIL {} {}: {:?}", f.command, f.file, f.outcome);
+            }
+            let problems = result.problems();
+            if !problems.is_empty() {
+                return Err(problems.join("; "));
             }
             Ok(())
         }

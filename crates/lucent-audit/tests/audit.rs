@@ -225,34 +225,57 @@ fn crc32(data: &[u8]) -> u32 {
 fn crash_suite_killed_appenders_lose_no_acknowledged_record() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let mut acknowledged = 0u64;
+    // Every record a child acknowledged before it was killed: sequence number → its payload.
+    let mut acknowledged: std::collections::BTreeMap<u64, String> = Default::default();
     let mut state = 12345u64;
     let runs = 200;
-    for _ in 0..runs {
+    for run in 0..runs {
         state = state
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        let delay = Duration::from_micros(20_000 + (state >> 40) % 100_000);
         let mut child = Command::new(env!("CARGO_BIN_EXE_lucent-audit-stress"))
             .arg(&data)
             .arg("100000")
+            .arg(format!("run{run}"))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let (opened_tx, opened_rx) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .filter_map(|l| l.strip_prefix("ack ").and_then(|s| s.parse::<u64>().ok()))
-                .max()
+            let mut acks = Vec::new();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line == "opened" {
+                    let _ = opened_tx.send(());
+                }
+                if let Some((seq, payload)) = line
+                    .strip_prefix("ack ")
+                    .and_then(|l| l.split_once(' '))
+                    .and_then(|(seq, payload)| Some((seq.parse::<u64>().ok()?, payload)))
+                {
+                    acks.push((seq, payload.to_string()));
+                }
+            }
+            acks
         });
-        std::thread::sleep(delay);
+        // One kill in four at 0-300 ms from the start (most of them while the log is opened,
+        // which takes 150-300 ms, more under load); the others 0-60 ms after the log is open,
+        // while appending (an append takes 3-30 ms), so the kills land there whatever the load.
+        let jitter = (state >> 40) % 1000;
+        if run % 4 == 0 {
+            std::thread::sleep(Duration::from_micros(jitter * 300));
+        } else {
+            let _ = opened_rx.recv_timeout(Duration::from_secs(30));
+            std::thread::sleep(Duration::from_micros(jitter * 60));
+        }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        if let Some(seq) = reader.join().unwrap() {
-            acknowledged = acknowledged.max(seq);
+        for (seq, payload) in reader.join().unwrap() {
+            // A sequence number acknowledged twice would be two records claiming one place.
+            if let Some(earlier) = acknowledged.insert(seq, payload.clone()) {
+                panic!("seq {seq} acknowledged for {earlier:?} and again for {payload:?}");
+            }
         }
     }
     // The next appender repairs any torn tail (recording 110113); then the whole log verifies.
@@ -262,17 +285,23 @@ fn crash_suite_killed_appenders_lose_no_acknowledged_record() {
     let v = check(&data);
     assert!(v.intact(), "{v:?}");
     let bodies = read_bodies(&data.join("audit")).unwrap();
-    assert!(acknowledged > 0, "the children never got to append");
+    assert!(!acknowledged.is_empty(), "the children never got to append");
+    let logged: std::collections::BTreeMap<u64, Option<&str>> = bodies
+        .iter()
+        .map(|b| (b.seq, b.detail.as_deref()))
+        .collect();
+    let lost: Vec<String> = acknowledged
+        .iter()
+        .filter(|(seq, payload)| logged.get(seq) != Some(&Some(payload.as_str())))
+        .map(|(seq, payload)| format!("{seq} {payload:?}: logged as {:?}", logged.get(seq)))
+        .collect();
     assert!(
-        bodies.iter().filter(|b| b.event_code == "110103").count() as u64
-            >= acknowledged.min(bodies.len() as u64) / 2,
-        "acknowledged records missing"
+        lost.is_empty(),
+        "{} of {} acknowledged records are not in the log with their payload: {lost:?}",
+        lost.len(),
+        acknowledged.len()
     );
     let seqs: Vec<u64> = bodies.iter().map(|b| b.seq).collect();
-    assert!(
-        seqs.contains(&acknowledged),
-        "acknowledged record {acknowledged} missing"
-    );
     assert_eq!(
         seqs,
         (1..=seqs.len() as u64).collect::<Vec<_>>(),
@@ -280,8 +309,9 @@ fn crash_suite_killed_appenders_lose_no_acknowledged_record() {
     );
     let _ = Keychain::open(&data).unwrap().forget();
     eprintln!(
-        "crash suite: {runs} kills, {} records, last acknowledged {acknowledged}",
-        bodies.len()
+        "crash suite: {runs} kills, {} records, {} acknowledged, all found with their payload",
+        bodies.len(),
+        acknowledged.len()
     );
 }
 

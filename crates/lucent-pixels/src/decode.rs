@@ -8,8 +8,10 @@
 //! colour transform follows the Photometric Interpretation, PS3.5 8.2.1) and RLE by
 //! [`crate::rle`] (PS3.5 Annex G, any Bits Allocated).
 //!
-//! Containment: a panic in a codec is caught and becomes `E_DECODE_FAILED`. The C/C++ codecs
-//! (OpenJPEG, CharLS) run in this process; see `docs/ARCHITECTURE.md` for the boundary decision.
+//! Containment: a panic in a codec is caught ([`contain_codec_panic`]) and becomes
+//! `E_INTERNAL` (a bug, contained: the viewer shows a typed error, and the hostile-input run
+//! counts it as a failure, never as a codec's rejection). The C/C++ codecs (OpenJPEG, CharLS) run
+//! in this process; see `docs/ARCHITECTURE.md` for the boundary decision.
 
 use crate::error::PixelError;
 use crate::frames::{
@@ -465,6 +467,32 @@ fn decode_error(info: &ImageInfo, frame: u32, reason: String) -> PixelError {
     }
 }
 
+/// Runs a codec with its panics caught: a panic becomes [`PixelError::CodecPanicked`]
+/// (`E_INTERNAL`), distinct from the codec rejecting the data (`E_DECODE_FAILED`), so that no
+/// caller (the viewer, the hostile-input run, the conformance report) can mistake a contained bug
+/// for a malformed file.
+///
+/// With the `test-panic` feature (tests only; release builds never have it, see
+/// `scripts/check-release-binaries.sh`), `LUCENT_TEST_CODEC_PANIC=1` makes every codec call panic
+/// here, so the tests can show that a panic is contained and counted.
+fn contain_codec_panic<T>(
+    info: &ImageInfo,
+    k: u32,
+    codec: impl FnOnce() -> T,
+) -> Result<T, PixelError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        #[cfg(feature = "test-panic")]
+        if std::env::var_os("LUCENT_TEST_CODEC_PANIC").is_some_and(|v| v == "1") {
+            panic!("LUCENT_TEST_CODEC_PANIC: a codec panic injected for a test");
+        }
+        codec()
+    }))
+    .map_err(|_| PixelError::CodecPanicked {
+        frame: k,
+        transfer_syntax: info.transfer_syntax.clone(),
+    })
+}
+
 fn decode_with_registry(info: &ImageInfo, k: u32, data: Vec<u8>) -> Result<Vec<u8>, PixelError> {
     let ts = TransferSyntaxRegistry
         .get(&info.transfer_syntax)
@@ -493,20 +521,17 @@ fn decode_with_registry(info: &ImageInfo, k: u32, data: Vec<u8>) -> Result<Vec<u
             "Bits Allocated 1, but the codestream's precision is not 1 bit".into(),
         ));
     }
-    let run = |data: Vec<u8>| -> Result<Vec<u8>, String> {
+    // Outer error: the codec panicked (never retried); inner: the codec rejected the data.
+    let run = |data: Vec<u8>| -> Result<Result<Vec<u8>, String>, PixelError> {
         let frame = OneFrame {
             info,
             bits_allocated,
             data,
         };
         let mut out = Vec::new();
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            reader.decode_frame(&frame, 0, &mut out)
-        }));
-        match result {
-            Ok(Ok(())) => Ok(out),
-            Ok(Err(e)) => Err(error_chain(&e)),
-            Err(_) => Err("the codec panicked (contained)".into()),
+        match contain_codec_panic(info, k, || reader.decode_frame(&frame, 0, &mut out))? {
+            Ok(()) => Ok(Ok(out)),
+            Err(e) => Ok(Err(error_chain(&e))),
         }
     };
     let jpeg_ls = matches!(
@@ -516,11 +541,11 @@ fn decode_with_registry(info: &ImageInfo, k: u32, data: Vec<u8>) -> Result<Vec<u
     let retry = jpeg_ls
         .then(|| without_zero_bytes_before_eoi(&data))
         .flatten();
-    match run(data) {
+    match run(data)? {
         Ok(out) => Ok(out),
-        // Retried only after a failure, so a stream whose last data byte really is 0x00 is never
-        // altered.
-        Err(first) => match retry.map(run) {
+        // Retried only after a rejection, so a stream whose last data byte really is 0x00 is
+        // never altered.
+        Err(first) => match retry.map(run).transpose()? {
             Some(Ok(out)) => Ok(out),
             _ => Err(decode_error(info, k, first)),
         },
@@ -579,25 +604,20 @@ fn decode_jpeg(info: &ImageInfo, k: u32, data: Vec<u8>) -> Result<Vec<u8>, Pixel
         return decode_jpeg_12bit(info, k, &data, expected);
     }
     let no_transform = jpeg_needs_no_colour_transform(info, &data);
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let result = contain_codec_panic(info, k, || {
         let mut decoder = jpeg_decoder::Decoder::new(data.as_slice());
         decoder.set_max_decoding_buffer_size(expected.max(1));
         if no_transform {
             decoder.set_color_transform(jpeg_decoder::ColorTransform::RGB);
         }
         decoder.decode()
-    }));
+    })?;
     match result {
-        Ok(Ok(mut out)) => {
+        Ok(mut out) => {
             out.truncate(expected);
             Ok(out)
         }
-        Ok(Err(e)) => Err(decode_error(info, k, format!("JPEG decoder: {e}"))),
-        Err(_) => Err(decode_error(
-            info,
-            k,
-            "the codec panicked (contained)".into(),
-        )),
+        Err(e) => Err(decode_error(info, k, format!("JPEG decoder: {e}"))),
     }
 }
 
@@ -638,18 +658,12 @@ fn decode_jpeg_12bit(
         max_scans: 1024,
         max_memory: Some(safe_math::MAX_FRAME_BYTES.saturating_mul(4)),
     };
-    let result =
-        std::panic::catch_unwind(|| libjpeg_turbo_rs::decompress_12bit_with_limits(data, &limits));
+    let result = contain_codec_panic(info, k, || {
+        libjpeg_turbo_rs::decompress_12bit_with_limits(data, &limits)
+    })?;
     let image = match result {
-        Ok(Ok(image)) => image,
-        Ok(Err(e)) => return Err(decode_error(info, k, format!("12-bit JPEG decoder: {e}"))),
-        Err(_) => {
-            return Err(decode_error(
-                info,
-                k,
-                "the codec panicked (contained)".into(),
-            ));
-        }
+        Ok(image) => image,
+        Err(e) => return Err(decode_error(info, k, format!("12-bit JPEG decoder: {e}"))),
     };
     if (image.width, image.height, image.num_components)
         != (

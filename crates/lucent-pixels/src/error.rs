@@ -60,6 +60,17 @@ pub enum PixelError {
         /// What the codec said.
         reason: String,
     },
+    /// The codec panicked on the frame (a bug in it or in Lucent, caught and contained): not a
+    /// rejection of the data, so it is `E_INTERNAL`, not `E_DECODE_FAILED`.
+    #[error(
+        "cannot decode frame {frame} ({transfer_syntax}): the codec panicked (a bug, contained; please report it)"
+    )]
+    CodecPanicked {
+        /// Frame number.
+        frame: u32,
+        /// Transfer syntax UID.
+        transfer_syntax: String,
+    },
     /// A window with width ≤ 0 or a non-finite value.
     #[error("invalid window: {0}")]
     InvalidWindow(String),
@@ -86,6 +97,7 @@ impl HasErrorCode for PixelError {
             PixelError::UnrecognisedCodestream { .. } => ErrorCode::UnrecognisedCodestream,
             PixelError::TooLarge(_) => ErrorCode::ImageTooLarge,
             PixelError::Decode { .. } => ErrorCode::DecodeFailed,
+            PixelError::CodecPanicked { .. } => ErrorCode::Internal,
             PixelError::InvalidWindow(_) => ErrorCode::InvalidArgument,
             PixelError::FileChanged(_) => ErrorCode::FileChanged,
         }

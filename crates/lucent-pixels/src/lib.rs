@@ -8,7 +8,7 @@
 //!
 //! Architecture invariants: no Tauri, no audit (the facade orders audit before pixels); every
 //! size from a header goes through [`safe_math`] and its caps before allocation; a codec panic
-//! never escapes (`E_DECODE_FAILED`).
+//! never escapes (it becomes `E_INTERNAL`, a contained bug, never a codec's `E_DECODE_FAILED`).
 
 pub mod cache;
 pub mod compare;

@@ -42,6 +42,8 @@ pub mod sop_class {
     pub const RT_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.481.1";
     /// Basic Text SR Storage (no pixel data).
     pub const BASIC_TEXT_SR: &str = "1.2.840.10008.5.1.4.1.1.88.11";
+    /// Secondary Capture Image Storage.
+    pub const SECONDARY_CAPTURE: &str = "1.2.840.10008.5.1.4.1.1.7";
     /// Media Storage Directory Storage (DICOMDIR).
     pub const MEDIA_STORAGE_DIRECTORY: &str = "1.2.840.10008.1.3.10";
 }
@@ -1348,10 +1350,81 @@ pub fn write_native_image(
     (bits_allocated, bits_stored, signed): (u16, u16, bool),
     pixel_data: Vec<u8>,
 ) -> io::Result<()> {
+    let mut o = secondary_capture_image(
+        sop_instance,
+        (rows, columns, frames),
+        (bits_allocated, bits_stored, signed),
+    );
+    // OW as 16-bit words, so that a big-endian file stores each word byte-swapped (PS3.5 7.3).
+    let words: Vec<u16> = pixel_data
+        .chunks(2)
+        .map(|c| u16::from_le_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+        .collect();
+    o.put(DataElement::new(
+        tags::PIXEL_DATA,
+        VR::OW,
+        PrimitiveValue::U16(words.into()),
+    ));
+    write_secondary_capture(o, path, transfer_syntax, sop_instance)
+}
+
+/// Writes a MONOCHROME2 Secondary Capture file whose Pixel Data is encapsulated (PS3.5 A.4): an
+/// empty Basic Offset Table, then one fragment per frame, each padded to even length.
+pub fn write_encapsulated_image(
+    path: &Path,
+    transfer_syntax: &str,
+    sop_instance: &str,
+    (rows, columns): (u16, u16),
+    (bits_allocated, bits_stored, signed): (u16, u16, bool),
+    frames: Vec<Vec<u8>>,
+) -> io::Result<()> {
+    let mut o = secondary_capture_image(
+        sop_instance,
+        (rows, columns, frames.len() as u32),
+        (bits_allocated, bits_stored, signed),
+    );
+    let fragments: Vec<Vec<u8>> = frames
+        .into_iter()
+        .map(|mut f| {
+            if f.len() % 2 == 1 {
+                f.push(0);
+            }
+            f
+        })
+        .collect();
+    o.put(DataElement::new(
+        tags::PIXEL_DATA,
+        VR::OB,
+        dicom_core::value::PixelFragmentSequence::new(Vec::<u32>::new(), fragments),
+    ));
+    write_secondary_capture(o, path, transfer_syntax, sop_instance)
+}
+
+/// One frame of Deflated Image Frame Compression (`1.2.840.10008.1.2.8.1`, PS3.5 A.4.11): the
+/// frame's native little-endian bytes as a raw deflate stream (RFC 1951, no zlib header).
+pub fn deflate_image_frame(native: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder =
+        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder
+        .write_all(native)
+        .expect("writing to a Vec cannot fail");
+    encoder.finish().expect("writing to a Vec cannot fail")
+}
+
+/// The attributes of a MONOCHROME2 Secondary Capture image, without Pixel Data.
+fn secondary_capture_image(
+    sop_instance: &str,
+    (rows, columns, frames): (u16, u16, u32),
+    (bits_allocated, bits_stored, signed): (u16, u16, bool),
+) -> InMemDicomObject {
     let mut o = InMemDicomObject::new_empty();
     let mut put = |tag, vr, value: PrimitiveValue| o.put(DataElement::new(tag, vr, value));
-    let sop_class = "1.2.840.10008.5.1.4.1.1.7";
-    put(tags::SOP_CLASS_UID, VR::UI, sop_class.into());
+    put(
+        tags::SOP_CLASS_UID,
+        VR::UI,
+        sop_class::SECONDARY_CAPTURE.into(),
+    );
     put(tags::SOP_INSTANCE_UID, VR::UI, sop_instance.into());
     put(tags::STUDY_INSTANCE_UID, VR::UI, "2.25.1718".into());
     put(tags::SERIES_INSTANCE_UID, VR::UI, "2.25.1719".into());
@@ -1369,16 +1442,19 @@ pub fn write_native_image(
     put(tags::BITS_STORED, VR::US, bits_stored.into());
     put(tags::HIGH_BIT, VR::US, (bits_stored - 1).into());
     put(tags::PIXEL_REPRESENTATION, VR::US, u16::from(signed).into());
-    // OW as 16-bit words, so that a big-endian file stores each word byte-swapped (PS3.5 7.3).
-    let words: Vec<u16> = pixel_data
-        .chunks(2)
-        .map(|c| u16::from_le_bytes([c[0], *c.get(1).unwrap_or(&0)]))
-        .collect();
-    put(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(words.into()));
+    o
+}
+
+fn write_secondary_capture(
+    o: InMemDicomObject,
+    path: &Path,
+    transfer_syntax: &str,
+    sop_instance: &str,
+) -> io::Result<()> {
     o.with_meta(
         FileMetaTableBuilder::new()
             .transfer_syntax(transfer_syntax)
-            .media_storage_sop_class_uid(sop_class)
+            .media_storage_sop_class_uid(sop_class::SECONDARY_CAPTURE)
             .media_storage_sop_instance_uid(sop_instance),
     )
     .map_err(io::Error::other)?

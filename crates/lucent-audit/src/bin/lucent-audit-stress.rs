@@ -1,7 +1,10 @@
-//! `lucent-audit-stress DATA_DIR COUNT`: appends COUNT audit records one by one, printing
-//! `ack SEQ` after each append is acknowledged (after fsync and the keychain anchor), then the
-//! append latency p50/p95/p99. Used by the crash and concurrency tests (as the child that is
-//! killed or run twice at once) and as the append benchmark.
+//! `lucent-audit-stress DATA_DIR COUNT [TAG]`: appends COUNT audit records one by one, printing
+//! `ack SEQ PAYLOAD` after each append is acknowledged (after fsync and the keychain anchor; an
+//! alert the append recorded first is printed as `ack SEQ`), then the append latency
+//! p50/p95/p99; `opened` is printed once the log is open. Each record carries a unique payload in its Detail, `stress TAG-I` (TAG defaults
+//! to the process id), so a test can find every acknowledged record by its content, not only by
+//! its sequence number. Used by the crash and concurrency tests (as the child that is killed or
+//! run twice at once) and as the append benchmark.
 
 use lucent_audit::{Action, AuditLog, Event, EventId, StudyIdentity, StudyObject};
 use std::io::Write;
@@ -9,14 +12,18 @@ use std::time::Instant;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.len() != 3 {
-        eprintln!("usage: lucent-audit-stress DATA_DIR COUNT");
+    if !(3..=4).contains(&args.len()) {
+        eprintln!("usage: lucent-audit-stress DATA_DIR COUNT [TAG]");
         std::process::exit(2);
     }
     let count: u64 = args[2].parse().unwrap_or_else(|_| {
         eprintln!("COUNT must be a number");
         std::process::exit(2)
     });
+    let tag = args
+        .get(3)
+        .cloned()
+        .unwrap_or_else(|| std::process::id().to_string());
     let opened = Instant::now();
     let log = match AuditLog::open(std::path::Path::new(&args[1]), "lucent-audit-stress") {
         Ok(log) => log,
@@ -27,6 +34,9 @@ fn main() {
     };
     let open_ms = opened.elapsed().as_secs_f64() * 1000.0;
     let mut out = std::io::stdout().lock();
+    // For the crash suite, which times most of its kills from here (opening costs 150-300 ms).
+    let _ = writeln!(out, "opened");
+    let _ = out.flush();
     let mut times = Vec::with_capacity(count as usize);
     for i in 0..count {
         let study = StudyObject {
@@ -38,16 +48,22 @@ fn main() {
             modality: Some("CT".into()),
             instances: 1,
         };
+        let payload = format!("stress {tag}-{i}");
         let event = Event {
             objects: vec![study],
+            detail: Some(payload.clone()),
             ..Event::new(EventId::InstancesAccessed, Action::Read)
         };
         let started = Instant::now();
         match log.append(&[event]) {
             Ok(appended) => {
                 times.push(started.elapsed());
-                for seq in appended.seqs {
-                    let _ = writeln!(out, "ack {seq}");
+                // Alerts first, then this one event (log.rs, `Appended`).
+                if let Some((event_seq, alerts)) = appended.seqs.split_last() {
+                    for seq in alerts {
+                        let _ = writeln!(out, "ack {seq}");
+                    }
+                    let _ = writeln!(out, "ack {event_seq} {payload}");
                 }
                 let _ = out.flush();
             }
