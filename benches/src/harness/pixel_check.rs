@@ -24,7 +24,7 @@ fn read_png(path: &Path) -> Option<RenderedFrame> {
 /// min–max window. Both decoders then apply the same LINEAR window, so the check is about the
 /// decoded values, not about VOI policy (dcmtk 3.6.7 ignores LINEAR_EXACT, functional-group
 /// windows and Pixel Padding Value, which Lucent honours).
-fn comparison_window(file: &PixelFile) -> Option<(f64, f64)> {
+pub(crate) fn comparison_window(file: &PixelFile) -> Option<(f64, f64)> {
     if !file.info.photometric.is_monochrome() {
         return None;
     }
