@@ -211,17 +211,18 @@ fn decode_one_thread_mode_runs_on_one_thread() {
     std::fs::create_dir_all(&files).unwrap();
     std::fs::write(files.join("jpeg.dcm"), jpeg_baseline_file()).unwrap();
     let json = tmp.path().join("out.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_lucent-bench"))
-        .args(["decode", files.to_str().unwrap(), "--against", "none"])
-        .args(["--repeat", "20", "--json", json.to_str().unwrap()])
-        .env("LUCENT_DATA_DIR", tmp.path().join("data"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (dir, json_path) = (files.to_str().unwrap(), json.to_str().unwrap());
+    let args = [
+        "decode",
+        dir,
+        "--against",
+        "none",
+        "--repeat",
+        "20",
+        "--json",
+        json_path,
+    ];
+    bench(&args, &tmp.path().join("data"));
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let lucent = |mode: &str| {
         r["cases"]

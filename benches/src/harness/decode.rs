@@ -325,20 +325,26 @@ fn time_python(
     window: Option<(f64, f64)>,
 ) {
     let t = Instant::now();
-    let mut answers = Vec::new();
-    let sent: Result<(), String> = peers
+    let sent: Vec<Result<(), String>> = peers
         .iter_mut()
-        .try_for_each(|p| p.send(path, 0, count, repeat, window));
-    if let Err(e) = sent {
-        c.error = Some(e);
-        return;
-    }
-    for p in peers.iter_mut() {
-        answers.push(p.receive());
-    }
+        .map(|p| p.send(path, 0, count, repeat, window))
+        .collect();
+    let answers: Vec<Result<PeerTiming, String>> = peers
+        .iter_mut()
+        .zip(sent)
+        .map(|(p, s)| s.and_then(|()| p.receive()))
+        .collect();
     let wall = t.elapsed().as_secs_f64() * 1000.0;
-    let answers: Result<Vec<PeerTiming>, String> = answers.into_iter().collect();
-    match answers {
+    // A peer that died on this file (GDCM crashes on some) is started again, so that the files
+    // after it are still measured.
+    for (p, a) in peers.iter_mut().zip(&answers) {
+        if a.as_ref().is_err_and(|e| e.starts_with(peers::PEER_GONE))
+            && let Some(fresh) = p.restart()
+        {
+            *p = fresh;
+        }
+    }
+    match answers.into_iter().collect::<Result<Vec<PeerTiming>, String>>() {
         Ok(a) => {
             let ms: Vec<f64> = a.iter().flat_map(|t| t.ms.iter().copied()).collect();
             let cpu: f64 = a.iter().flat_map(|t| t.cpu_ms.iter()).sum();
@@ -355,6 +361,9 @@ fn time_python(
         Err(e) => c.error = Some(e),
     }
 }
+
+/// A program and its arguments.
+type Invocation = (String, Vec<String>);
 
 /// A command per process: `repeat` rounds of `c.workers` processes at once.
 fn time_command(c: &mut Case, program: &str, args: &[String], repeat: usize) {
@@ -497,7 +506,7 @@ pub fn run(opts: &DecodeOptions) -> DecodeResult {
 
         // Per process, frame 1 only: lucent render (audited open included), dcmtk, gdcmconv.
         let out_png = work.path().join("out.png");
-        let mut commands: Vec<(&'static str, Result<(String, Vec<String>), String>)> = Vec::new();
+        let mut commands: Vec<(&'static str, Result<Invocation, String>)> = Vec::new();
         let mut lucent_args = vec![
             "--threads".to_string(),
             "1".into(),

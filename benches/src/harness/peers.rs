@@ -162,6 +162,10 @@ pub fn timed(tool: &str) -> &'static str {
     }
 }
 
+/// How an error of [`PythonPeer::send`] or [`PythonPeer::receive`] starts when the process
+/// itself is gone (crashed, killed), not when the library reported an error.
+pub const PEER_GONE: &str = "the peer's process died on this file: ";
+
 /// A persistent Python process running [`PYTHON_HELPER`].
 pub struct PythonPeer {
     child: Child,
@@ -169,6 +173,8 @@ pub struct PythonPeer {
     stdout: BufReader<ChildStdout>,
     /// Version string for the report.
     pub version: String,
+    /// How it was started (python, mode, helper), to start it again after a crash.
+    start: (String, String, PathBuf),
 }
 
 impl PythonPeer {
@@ -198,7 +204,14 @@ impl PythonPeer {
             stdin,
             stdout,
             version,
+            start: (python.to_string(), mode.to_string(), helper.to_path_buf()),
         })
+    }
+
+    /// A fresh process started as this one was.
+    pub fn restart(&self) -> Option<Self> {
+        let (python, mode, helper) = &self.start;
+        PythonPeer::start(python, mode, helper)
     }
 
     /// Sends one timing request: `frame` (0-based) when `count` is `Some(1)`, every frame from
@@ -212,16 +225,20 @@ impl PythonPeer {
         window: Option<(f64, f64)>,
     ) -> Result<(), String> {
         let req = serde_json::json!({"file": file, "frame": frame, "count": count, "repeat": repeat, "window": window.map(|(c, w)| [c, w])});
-        writeln!(self.stdin, "{req}").map_err(|e| e.to_string())?;
-        self.stdin.flush().map_err(|e| e.to_string())
+        writeln!(self.stdin, "{req}").map_err(|e| format!("{PEER_GONE}{e}"))?;
+        self.stdin.flush().map_err(|e| format!("{PEER_GONE}{e}"))
     }
 
     /// The answer to the last [`PythonPeer::send`], or the peer's error.
     pub fn receive(&mut self) -> Result<PeerTiming, String> {
         let mut line = String::new();
-        self.stdout
+        let read = self
+            .stdout
             .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| format!("{PEER_GONE}{e}"))?;
+        if read == 0 {
+            return Err(format!("{PEER_GONE}it exited"));
+        }
         let v: serde_json::Value =
             serde_json::from_str(&line).map_err(|e| format!("{e}: {line}"))?;
         let numbers = |key: &str| -> Option<Vec<f64>> {
