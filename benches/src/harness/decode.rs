@@ -344,7 +344,10 @@ fn time_python(
             *p = fresh;
         }
     }
-    match answers.into_iter().collect::<Result<Vec<PeerTiming>, String>>() {
+    match answers
+        .into_iter()
+        .collect::<Result<Vec<PeerTiming>, String>>()
+    {
         Ok(a) => {
             let ms: Vec<f64> = a.iter().flat_map(|t| t.ms.iter().copied()).collect();
             let cpu: f64 = a.iter().flat_map(|t| t.cpu_ms.iter()).sum();
