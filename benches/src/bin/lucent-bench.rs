@@ -25,7 +25,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Decode + modality LUT + window to 8 bits: Lucent against the peers, per file.
+    /// Decode + modality LUT + window to 8 bits: Lucent against the peers, per file, like with
+    /// like (the same window and frames; one thread against one process, N threads against N
+    /// processes).
     Decode {
         /// Folders or files (scanned recursively for images).
         #[arg(required = true)]
@@ -36,10 +38,11 @@ enum Command {
         /// Repetitions per file and mode.
         #[arg(long, default_value_t = 5)]
         repeat: usize,
-        /// Threads for Lucent's all-cores mode (0: all cores).
+        /// Workers of the all-cores modes: Lucent's threads and each peer's processes (0: cores).
         #[arg(long, default_value_t = 0)]
         threads: usize,
-        /// Time all frames of multi-frame files, not just the first.
+        /// Time all frames of multi-frame files in process, not just the first (per process
+        /// still times frame 1).
         #[arg(long)]
         all_frames: bool,
         /// JSON result.
@@ -153,20 +156,29 @@ fn run(cli: Cli) -> Result<(), String> {
             let result = decode::run(&opts);
             decode::write_outputs(&result, json.as_deref(), report.as_deref(), plot.as_deref())
                 .map_err(|e| e.to_string())?;
-            println!(
-                "{} files ({} matching the reference); speedups: {}",
-                result.summary.files,
-                result.summary.files_matching,
-                result
-                    .summary
-                    .speedup_vs
+            let show = |ratios: &std::collections::BTreeMap<String, decode::Ratio>| {
+                ratios
                     .iter()
-                    .map(|(k, v)| format!(
-                        "{k} {}",
-                        v.map(|x| format!("{x:.2}×")).unwrap_or_else(|| "–".into())
-                    ))
+                    .map(|(k, r)| {
+                        format!(
+                            "{k} {} over {} files",
+                            r.speedup
+                                .map(|x| format!("{x:.2}×"))
+                                .unwrap_or_else(|| "–".into()),
+                            r.files
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join(", ")
+            };
+            println!(
+                "{} files ({} matching the reference); Lucent 1 thread vs 1: {}; Lucent {} threads vs {} processes: {}",
+                result.summary.files,
+                result.summary.files_matching,
+                show(&result.summary.one_thread),
+                result.workers,
+                result.workers,
+                show(&result.summary.all_cores),
             );
             Ok(())
         }

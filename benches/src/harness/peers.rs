@@ -14,64 +14,157 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Instant;
 
 /// The in-process timing helper, run by Python (`pydicom` or `gdcm` mode). It reads one JSON
-/// request per line (`{"file", "frame", "repeat", "window": [c, w] | null}`) and answers one JSON
-/// line with the milliseconds of each repetition (read + decode + modality LUT + window to 8 bits).
+/// request per line (`{"file", "frame", "count": 1 | null, "repeat", "window": [c, w] | null}`;
+/// `count` null: every frame) and answers one JSON line: the wall milliseconds of each repetition,
+/// the process CPU milliseconds of each (`time.process_time`, all threads), the frames decoded
+/// per repetition and the reader used. What one repetition does is [`timed`]'s text for the mode.
 pub const PYTHON_HELPER: &str = r#"
 import sys, json, time
 mode = sys.argv[1]
 import numpy as np
 
-def to8(arr, window):
-    arr = arr.astype(np.float64)
-    if window is not None:
-        c, w = window
-        lo, hi = c - w / 2.0, c + w / 2.0
-    else:
-        lo, hi = float(arr.min()), float(arr.max())
-    return (np.clip((arr - lo) / max(hi - lo, 1e-9), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+def linear_lut(x, c, w, invert):
+    # PS3.3 C.11.2.1.2.1, the LINEAR window, to 8 bits; MONOCHROME1 inverted.
+    y = ((x - (c - 0.5)) / max(w - 1.0, 1.0) + 0.5) * 255.0
+    y = np.clip(np.rint(y), 0, 255).astype(np.uint8)
+    return 255 - y if invert else y
+
+UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32}
+
+def to8(arr, bits_stored, signed, slope, intercept, window, invert):
+    # Greyscale: one 8-bit table over the 2^BitsStored stored codes (modality LUT and window
+    # folded in, as Lucent does), then one lookup per pixel. Colour: no VOI, as is.
+    if window is None or arr.ndim == 3:
+        return arr.astype(np.uint8, copy=False)
+    c, w = window
+    if arr.dtype.kind in "iu" and 1 <= bits_stored <= 16 and arr.dtype.itemsize in UNSIGNED:
+        n = 1 << bits_stored
+        codes = np.arange(n, dtype=np.float64)
+        if signed:
+            codes[n // 2:] -= n
+        lut = linear_lut(codes * slope + intercept, c, w, invert)
+        raw = arr.view(UNSIGNED[arr.dtype.itemsize])
+        if n != 1 << (8 * arr.dtype.itemsize):
+            raw = raw & (n - 1)
+        return lut[raw]
+    return linear_lut(arr.astype(np.float64) * slope + intercept, c, w, invert)
+
+def ybr_full_to_rgb(a):
+    # PS3.3 C.7.6.3.1.2 (YBR_FULL, YBR_FULL_422 once upsampled), what pydicom and Lucent apply.
+    y = a[..., 0].astype(np.float32)
+    cb = a[..., 1].astype(np.float32) - 128.0
+    cr = a[..., 2].astype(np.float32) - 128.0
+    rgb = np.stack([y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr, y + 1.772 * cb], axis=-1)
+    return np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
 
 if mode == "pydicom":
-    import pydicom
-    from pydicom.pixels import pixel_array, apply_modality_lut
-    def render(path, frame, window):
-        ds = pydicom.dcmread(path, stop_before_pixels=True)
-        arr = pixel_array(path, index=frame)
-        if int(ds.get("SamplesPerPixel", 1)) == 1:
-            return to8(apply_modality_lut(arr, ds), window)
-        return arr.astype(np.uint8)
+    from pydicom import Dataset
+    from pydicom.pixels import pixel_array, iter_pixels
+    def render(path, frame, count, window):
+        ds = Dataset()
+        if count == 1:
+            arrays, via = [pixel_array(path, index=frame, ds_out=ds)], "pixel_array(index)"
+        else:
+            arrays, via = iter_pixels(path, ds_out=ds), "iter_pixels"
+        n, attrs = 0, None
+        for arr in arrays:
+            if attrs is None:
+                attrs = (int(ds.get("BitsStored", 8)), int(ds.get("PixelRepresentation", 0)) == 1,
+                         float(ds.get("RescaleSlope", 1) or 1), float(ds.get("RescaleIntercept", 0) or 0))
+                invert = ds.get("PhotometricInterpretation") == "MONOCHROME1"
+            to8(arr, *attrs, window, invert)
+            n += 1
+        return n, via
 else:
     import gdcm
-    def render(path, frame, window):
-        r = gdcm.ImageReader()
-        r.SetFileName(path)
-        if not r.Read():
-            raise RuntimeError("gdcm cannot read")
-        img = r.GetImage()
-        buf = img.GetBuffer().encode("utf-8", errors="surrogateescape")
+    DTYPE = {(8, 0): np.uint8, (8, 1): np.int8, (16, 0): np.uint16, (16, 1): np.int16, (32, 0): np.uint32, (32, 1): np.int32}
+    def frames_of(img, buf, first, count):
         pf = img.GetPixelFormat()
-        dtype = {(8, 0): np.uint8, (8, 1): np.int8, (16, 0): np.uint16, (16, 1): np.int16, (32, 0): np.uint32, (32, 1): np.int32}[(pf.GetBitsAllocated(), pf.GetPixelRepresentation())]
         dims = img.GetDimensions()
         spp = pf.GetSamplesPerPixel()
-        arr = np.frombuffer(buf, dtype=dtype)
+        arr = np.frombuffer(buf, dtype=DTYPE[(pf.GetBitsAllocated(), pf.GetPixelRepresentation())])
         per_frame = dims[0] * dims[1] * spp
-        arr = arr[frame * per_frame:(frame + 1) * per_frame]
-        if spp == 1:
-            return to8(arr * img.GetSlope() + img.GetIntercept(), window)
-        return arr.astype(np.uint8)
+        total = len(arr) // per_frame
+        shape = (dims[1], dims[0], spp) if spp > 1 else (dims[1], dims[0])
+        for k in range(first, total if count is None else min(first + count, total)):
+            yield arr[k * per_frame:(k + 1) * per_frame].reshape(shape)
+    def render(path, frame, count, window):
+        img, buf, first, via = None, None, frame, None
+        if count == 1:
+            r = gdcm.ImageRegionReader()
+            r.SetFileName(path)
+            if not r.ReadInformation():
+                raise RuntimeError("gdcm cannot read")
+            dims = gdcm.ImageHelper.GetDimensionsValue(r.GetFile())
+            box = gdcm.BoxRegion()
+            box.SetDomain(0, dims[0] - 1, 0, dims[1] - 1, frame, frame)
+            r.SetRegion(box)
+            region = bytearray(r.ComputeBufferLength())
+            if r.ReadIntoBuffer(region):
+                img, buf, first, via = r.GetImage(), region, 0, "ImageRegionReader"
+            elif dims[2] > 1:
+                raise RuntimeError("GDCM's ImageRegionReader cannot read one frame of this file (ImageReader.GetBuffer would decode every frame): not timed")
+        if img is None:
+            r = gdcm.ImageReader()
+            r.SetFileName(path)
+            if not r.Read():
+                raise RuntimeError("gdcm cannot read")
+            img = r.GetImage()
+            buf = img.GetBuffer().encode("utf-8", errors="surrogateescape")
+            via = "ImageReader.GetBuffer" + (" (single-frame file; ImageRegionReader failed)" if count == 1 else "")
+        pf = img.GetPixelFormat()
+        pi = img.GetPhotometricInterpretation().GetString().strip()
+        slope, intercept = img.GetSlope(), img.GetIntercept()
+        n = 0
+        for arr in frames_of(img, buf, first, count):
+            if arr.ndim == 3 and pi.startswith("YBR_FULL"):
+                ybr_full_to_rgb(arr)
+            else:
+                to8(arr, pf.GetBitsStored(), pf.GetPixelRepresentation() == 1, slope, intercept, window, pi == "MONOCHROME1")
+            n += 1
+        return n, via
 
 print(json.dumps({"ready": True}), flush=True)
 for line in sys.stdin:
     req = json.loads(line)
-    times = []
+    times, cpu, frames, via = [], [], 0, None
     try:
         for _ in range(req["repeat"]):
-            t = time.perf_counter()
-            render(req["file"], req["frame"], req["window"])
+            t, c = time.perf_counter(), time.process_time()
+            frames, via = render(req["file"], req["frame"], req["count"], req["window"])
             times.append((time.perf_counter() - t) * 1000.0)
-        print(json.dumps({"ms": times}), flush=True)
+            cpu.append((time.process_time() - c) * 1000.0)
+        print(json.dumps({"ms": times, "cpu_ms": cpu, "frames": frames, "via": via}), flush=True)
     except Exception as e:
         print(json.dumps({"error": str(e)[:200]}), flush=True)
 "#;
+
+/// What one repetition of a tool in a mode does: the text the JSON (`timed`), the Markdown
+/// report and the README give. One place for the fact.
+pub fn timed(tool: &str) -> &'static str {
+    match tool {
+        "lucent" => {
+            "in process: PixelFile::open + render of the frame(s) with the explicit window (decode, modality LUT and window folded into one 8-bit table, MONOCHROME1 inverted, colour converted to RGB); per process: `lucent --threads 1 render FILE --window C,W --overlays -o OUT.png` (process start, keychain, audited open, decode, window, overlays, PNG write)"
+        }
+        "pydicom" => {
+            "pixel_array(path, index=k, ds_out) for one frame, iter_pixels(path) once for all frames (pydicom's default plugins: pylibjpeg, pylibjpeg-openjpeg, pylibjpeg-rle, numpy); then one numpy 8-bit table over the 2^BitsStored stored codes with Rescale Slope/Intercept and the same explicit LINEAR window, one lookup per pixel; colour as decoded (pydicom converts YBR to RGB)"
+        }
+        "gdcm" => {
+            "gdcm.ImageRegionReader with a one-frame BoxRegion for one frame (ImageReader.GetBuffer on single-frame files it cannot read; not timed on multi-frame files it cannot read), ImageReader.GetBuffer once for all frames; then the same numpy 8-bit table as pydicom (GDCM's slope/intercept); YBR_FULL colour converted to RGB in numpy"
+        }
+        "dcmtk" => {
+            "`dcmj2pnm` (`dcml2pnm` for JPEG-LS) `+on +F 1 +O 0 +Ww C W FILE OUT.png` per process: process start, parse, decode of frame 1, overlays, window, PNG write"
+        }
+        "gdcmconv" => {
+            "decompress only: `gdcmconv --raw FILE OUT.dcm` per process (process start, decode of every frame, DICOM write; no window, no 8-bit output): not comparable with a render, kept out of both ratios"
+        }
+        _ => "",
+    }
+}
+
+/// How an error of [`PythonPeer::send`] or [`PythonPeer::receive`] starts when the process
+/// itself is gone (crashed, killed), not when the library reported an error.
+pub const PEER_GONE: &str = "the peer's process died on this file: ";
 
 /// A persistent Python process running [`PYTHON_HELPER`].
 pub struct PythonPeer {
@@ -80,6 +173,8 @@ pub struct PythonPeer {
     stdout: BufReader<ChildStdout>,
     /// Version string for the report.
     pub version: String,
+    /// How it was started (python, mode, helper), to start it again after a crash.
+    start: (String, String, PathBuf),
 }
 
 impl PythonPeer {
@@ -109,35 +204,83 @@ impl PythonPeer {
             stdin,
             stdout,
             version,
+            start: (python.to_string(), mode.to_string(), helper.to_path_buf()),
         })
     }
 
-    /// Milliseconds of each repetition, or the peer's error.
-    pub fn time(
+    /// A fresh process started as this one was.
+    pub fn restart(&self) -> Option<Self> {
+        let (python, mode, helper) = &self.start;
+        PythonPeer::start(python, mode, helper)
+    }
+
+    /// Sends one timing request: `frame` (0-based) when `count` is `Some(1)`, every frame from
+    /// the first when it is `None`; `repeat` repetitions under `window`.
+    pub fn send(
         &mut self,
         file: &Path,
         frame: u32,
+        count: Option<u32>,
         repeat: usize,
         window: Option<(f64, f64)>,
-    ) -> Result<Vec<f64>, String> {
-        let req = serde_json::json!({"file": file, "frame": frame, "repeat": repeat, "window": window.map(|(c, w)| [c, w])});
-        writeln!(self.stdin, "{req}").map_err(|e| e.to_string())?;
-        self.stdin.flush().map_err(|e| e.to_string())?;
+    ) -> Result<(), String> {
+        let req = serde_json::json!({"file": file, "frame": frame, "count": count, "repeat": repeat, "window": window.map(|(c, w)| [c, w])});
+        writeln!(self.stdin, "{req}").map_err(|e| format!("{PEER_GONE}{e}"))?;
+        self.stdin.flush().map_err(|e| format!("{PEER_GONE}{e}"))
+    }
+
+    /// The answer to the last [`PythonPeer::send`], or the peer's error.
+    pub fn receive(&mut self) -> Result<PeerTiming, String> {
         let mut line = String::new();
-        self.stdout
+        let read = self
+            .stdout
             .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| format!("{PEER_GONE}{e}"))?;
+        if read == 0 {
+            return Err(format!("{PEER_GONE}it exited"));
+        }
         let v: serde_json::Value =
             serde_json::from_str(&line).map_err(|e| format!("{e}: {line}"))?;
-        match v.get("ms").and_then(|m| m.as_array()) {
-            Some(ms) => Ok(ms.iter().filter_map(|x| x.as_f64()).collect()),
-            None => Err(v
+        let numbers = |key: &str| -> Option<Vec<f64>> {
+            Some(
+                v.get(key)?
+                    .as_array()?
+                    .iter()
+                    .filter_map(|x| x.as_f64())
+                    .collect(),
+            )
+        };
+        match (numbers("ms"), numbers("cpu_ms")) {
+            (Some(ms), Some(cpu_ms)) => Ok(PeerTiming {
+                ms,
+                cpu_ms,
+                frames: v
+                    .get("frames")
+                    .and_then(|f| f.as_u64())
+                    .and_then(|f| u32::try_from(f).ok())
+                    .unwrap_or(0),
+                via: v.get("via").and_then(|f| f.as_str()).map(str::to_string),
+            }),
+            _ => Err(v
                 .get("error")
                 .and_then(|e| e.as_str())
                 .unwrap_or("unknown error")
                 .to_string()),
         }
     }
+}
+
+/// One answer of the Python helper.
+#[derive(Debug, Clone)]
+pub struct PeerTiming {
+    /// Wall milliseconds of each repetition.
+    pub ms: Vec<f64>,
+    /// Process CPU milliseconds of each repetition (all threads).
+    pub cpu_ms: Vec<f64>,
+    /// Frames decoded per repetition.
+    pub frames: u32,
+    /// The reader the peer used.
+    pub via: Option<String>,
 }
 
 impl Drop for PythonPeer {
@@ -165,32 +308,84 @@ pub fn tool_version(program: &str) -> Option<String> {
 
 /// One timed run of a command; wall milliseconds and peak RSS (MiB) when GNU time is present.
 pub fn time_process(program: &str, args: &[String]) -> Result<(f64, Option<f64>), String> {
+    let run = time_processes(program, args, 1)?;
+    Ok((run.wall_ms, run.each.first().and_then(|p| p.peak_rss_mb)))
+}
+
+/// One child of [`time_processes`], as GNU time saw it.
+#[derive(Debug, Clone, Copy)]
+pub struct ProcessTiming {
+    /// Wall milliseconds from spawn to exit, as this harness saw it.
+    pub ms: f64,
+    /// Peak resident memory, MiB.
+    pub peak_rss_mb: Option<f64>,
+    /// User + system CPU milliseconds (GNU time's 10 ms resolution).
+    pub cpu_ms: Option<f64>,
+}
+
+/// `copies` concurrent runs of a command, started together.
+#[derive(Debug, Clone)]
+pub struct ProcessRun {
+    /// Wall milliseconds from the first spawn to the last exit.
+    pub wall_ms: f64,
+    /// Each child.
+    pub each: Vec<ProcessTiming>,
+}
+
+/// Runs `copies` instances of a command at once (each under GNU time when present, for peak
+/// RSS and CPU time) and waits for all; the first failure is the error.
+pub fn time_processes(program: &str, args: &[String], copies: usize) -> Result<ProcessRun, String> {
     let gnu_time = Path::new("/usr/bin/time").exists();
-    let mut cmd = if gnu_time {
-        let mut c = Command::new("/usr/bin/time");
-        c.args(["-f", "LUCENT_MAXRSS_KB %M", program]);
-        c
-    } else {
-        Command::new(program)
-    };
-    cmd.args(args).stdout(Stdio::null()).stderr(Stdio::piped());
     let started = Instant::now();
-    let out = cmd.output().map_err(|e| format!("{program}: {e}"))?;
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() {
-        let reason = stderr
-            .lines()
-            .find(|l| !l.starts_with("LUCENT_MAXRSS_KB") && !l.starts_with("Command exited"))
-            .unwrap_or("failed");
-        return Err(format!("{program}: {reason}"));
+    let mut children = Vec::new();
+    for _ in 0..copies.max(1) {
+        let mut cmd = if gnu_time {
+            let mut c = Command::new("/usr/bin/time");
+            c.args(["-f", "LUCENT_TIME %M %U %S", program]);
+            c
+        } else {
+            Command::new(program)
+        };
+        cmd.args(args).stdout(Stdio::null()).stderr(Stdio::piped());
+        let child = cmd.spawn().map_err(|e| format!("{program}: {e}"))?;
+        children.push((Instant::now(), child));
     }
-    let rss = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("LUCENT_MAXRSS_KB "))
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .map(|kb| kb / 1024.0);
-    Ok((ms, rss))
+    let mut each = Vec::new();
+    let mut error = None;
+    for (spawned, child) in children {
+        let out = child
+            .wait_with_output()
+            .map_err(|e| format!("{program}: {e}"))?;
+        let ms = spawned.elapsed().as_secs_f64() * 1000.0;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() {
+            let reason = stderr
+                .lines()
+                .find(|l| !l.starts_with("LUCENT_TIME") && !l.starts_with("Command exited"))
+                .unwrap_or("failed");
+            error.get_or_insert_with(|| format!("{program}: {reason}"));
+            continue;
+        }
+        let fields: Vec<f64> = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("LUCENT_TIME "))
+            .map(|v| {
+                v.split_whitespace()
+                    .filter_map(|x| x.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        each.push(ProcessTiming {
+            ms,
+            peak_rss_mb: fields.first().map(|kb| kb / 1024.0),
+            cpu_ms: (fields.len() == 3).then(|| (fields[1] + fields[2]) * 1000.0),
+        });
+    }
+    let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match error {
+        Some(e) => Err(e),
+        None => Ok(ProcessRun { wall_ms, each }),
+    }
 }
 
 /// The `lucent` binary beside this harness (same build), or on PATH.

@@ -81,6 +81,9 @@ pub(crate) struct Comparison {
     pub(crate) exact: Exact,
     /// The render tolerance for this file (lossy when Lucent's render says so).
     pub(crate) tolerance: Tolerance,
+    /// The explicit window both sides applied (`None`: colour, or a VOI table); the decode
+    /// benchmark gives every tool this same window.
+    pub(crate) window: Option<(f64, f64)>,
 }
 
 impl Comparison {
@@ -258,10 +261,6 @@ pub(crate) fn compare(f: &FileInfo, work: &Path) -> Comparison {
         render_unavailable: expected.err(),
         exact,
         tolerance,
+        window,
     }
-}
-
-/// Lucent's first frame compared with the reference decoder's.
-pub(crate) fn pixels_match(f: &FileInfo, work: &Path) -> Option<bool> {
-    compare(f, work).matches()
 }

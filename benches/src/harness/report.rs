@@ -2,8 +2,11 @@
 //! bars and labels needs no plotting library, and plotters would need a font backend to lay out
 //! SVG text).
 
-use super::decode::DecodeResult;
+use super::decode::{
+    DecodeResult, IN_PROCESS_1, IN_PROCESS_ALL, PER_PROCESS_1, PER_PROCESS_ALL, Ratio,
+};
 use super::stats::geometric_mean;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 fn num(v: Option<f64>, digits: usize) -> String {
@@ -11,54 +14,112 @@ fn num(v: Option<f64>, digits: usize) -> String {
         .unwrap_or_else(|| "–".into())
 }
 
-/// Targets from the performance issue, by summary key.
-fn target(key: &str) -> f64 {
-    match key {
-        "pydicom" | "gdcm" => 2.0,
-        _ => 1.0,
+fn ratio_cell(r: Option<&Ratio>) -> String {
+    match r {
+        Some(r) if r.files > 0 => format!(
+            "{}× ({} files, {}–{})",
+            num(r.speedup, 2),
+            r.files,
+            num(r.min, 2),
+            num(r.max, 2)
+        ),
+        _ => "–".into(),
     }
+}
+
+fn ratio_table(s: &mut String, title: &str, ratios: &BTreeMap<String, Ratio>) {
+    let _ = writeln!(
+        s,
+        "### {title}\n\n| Lucent vs | mode (both sides) | speedup: geometric mean (files, per-file min–max) |\n|---|---|---|"
+    );
+    for (k, r) in ratios {
+        let _ = writeln!(s, "| {k} | {} | {} |", r.mode, ratio_cell(Some(r)));
+    }
+    let _ = writeln!(s);
 }
 
 /// The Markdown report of a decode run.
 pub fn decode_markdown(r: &DecodeResult) -> String {
     let mut s = String::new();
+    let m = &r.machine;
+    let load = |l: Option<[f64; 3]>| {
+        l.map(|l| format!("{:.2} {:.2} {:.2}", l[0], l[1], l[2]))
+            .unwrap_or_else(|| "–".into())
+    };
     let _ = writeln!(s, "# Lucent decode benchmark\n");
     let _ = writeln!(
         s,
-        "Machine: {} CPUs, {} GB, {}. Repetitions: {}.\n",
-        r.machine.cpus, r.machine.memory_gb, r.machine.os, r.repeat
+        "Run {} on {} ({} cores, {} GB, {}, kernel {}); load average (1, 5, 15 min) {} before, {} after. Repetitions: {}; all-cores modes: {} workers; {}.\n\nCommand: `{}`\n",
+        r.date,
+        m.cpu_model,
+        m.cores,
+        m.memory_gb,
+        m.os,
+        m.kernel,
+        load(r.load_before),
+        load(r.load_after),
+        r.repeat,
+        r.workers,
+        if r.all_frames {
+            "every frame in process (frame 1 per process)"
+        } else {
+            "frame 1"
+        },
+        r.command.join(" ")
     );
-    let _ = writeln!(s, "| tool | version |\n|---|---|");
+    let _ = writeln!(s, "| tool | version | one repetition |\n|---|---|---|");
     for (t, v) in &r.tools {
-        let _ = writeln!(s, "| {t} | {} |", v.as_deref().unwrap_or("not installed"));
-    }
-    let _ = writeln!(
-        s,
-        "\n## Summary\n\n{} image files; Lucent's pixels match the reference decoder on {}; {} had no reference.\n",
-        r.summary.files, r.summary.files_matching, r.summary.files_without_reference
-    );
-    let _ = writeln!(
-        s,
-        "| Lucent vs | compared modes | speedup (geometric mean) | target | met |\n|---|---|---|---|---|"
-    );
-    for (k, v) in &r.summary.speedup_vs {
-        let modes = match k.as_str() {
-            "pydicom" | "gdcm" => "Lucent in-process-all / peer in-process",
-            _ => "per process / per process",
-        };
-        let met = v
-            .map(|x| if x >= target(k) { "yes" } else { "no" })
-            .unwrap_or("–");
         let _ = writeln!(
             s,
-            "| {k} | {modes} | {}× | ≥ {}× | {met} |",
-            num(*v, 2),
-            target(k)
+            "| {t} | {} | {} |",
+            v.as_deref().unwrap_or("not installed"),
+            r.timed.get(t).map(String::as_str).unwrap_or("")
         );
     }
     let _ = writeln!(
         s,
-        "\n## Cases\n\n| file | transfer syntax | photometric | tool | mode | frames/s | p50 ms | p95 ms | peak RSS MB | pixels match | error |\n|---|---|---|---|---|---|---|---|---|---|---|"
+        "\nModes: `in-process-1` one thread (Lucent, inside a one-thread pool) or one Python process; `in-process-all` Lucent on N threads, each Python peer as N processes decoding the same file at once; `per-process-1` one process per file; `per-process-all` N processes per file at once. Every tool gets the same explicit window (the pixel check's) and the same frames. Throughput = frames decoded by all workers / wall time.\n"
+    );
+    let _ = writeln!(
+        s,
+        "## Summary\n\n{} image files; Lucent's pixels match the reference decoder on {}; {} had no reference. Ratios are over files whose pixels match and that both tools decoded; `gdcmconv --raw` only decompresses and is in no ratio.\n",
+        r.summary.files, r.summary.files_matching, r.summary.files_without_reference
+    );
+    ratio_table(
+        &mut s,
+        "1 vs 1: Lucent on one thread against each peer on one thread / one process",
+        &r.summary.one_thread,
+    );
+    ratio_table(
+        &mut s,
+        &format!(
+            "All cores: Lucent on {} threads against {} peer processes",
+            r.workers, r.workers
+        ),
+        &r.summary.all_cores,
+    );
+    let keys: Vec<&String> = r.summary.one_thread.keys().collect();
+    let _ = write!(s, "## By transfer syntax\n\n| transfer syntax | files |");
+    for k in &keys {
+        let _ = write!(s, " 1 vs 1 {k} |");
+    }
+    for k in &keys {
+        let _ = write!(s, " all cores {k} |");
+    }
+    let _ = writeln!(s, "\n|---|---|{}", "---|".repeat(keys.len() * 2));
+    for (ts, class) in &r.summary.by_class {
+        let _ = write!(s, "| {} `{ts}` | {} |", class.name, class.files);
+        for k in &keys {
+            let _ = write!(s, " {} |", ratio_cell(class.one_thread.get(*k)));
+        }
+        for k in &keys {
+            let _ = write!(s, " {} |", ratio_cell(class.all_cores.get(*k)));
+        }
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(
+        s,
+        "\n## Cases\n\n| file | transfer syntax | photometric | tool | mode | workers | frames | frames/s | ms min / median / max | CPU/wall | threads | peak RSS MB | pixels match | note or error |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for c in &r.cases {
         let name = std::path::Path::new(&c.file)
@@ -67,19 +128,29 @@ pub fn decode_markdown(r: &DecodeResult) -> String {
             .unwrap_or_default();
         let _ = writeln!(
             s,
-            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             c.transfer_syntax,
             c.photometric,
             c.tool,
             c.mode,
+            c.workers,
+            c.frames,
             num(c.frames_per_s, 1),
-            num(c.ms_p50, 2),
-            num(c.ms_p95, 2),
+            c.ms.map(|m| format!("{:.2} / {:.2} / {:.2}", m.min, m.median, m.max))
+                .unwrap_or_else(|| "–".into()),
+            num(c.cpu_per_wall, 2),
+            c.threads_observed
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "–".into()),
             num(c.peak_rss_mb, 0),
             c.pixels_match
                 .map(|m| if m { "yes" } else { "NO" })
                 .unwrap_or("–"),
-            c.error.as_deref().unwrap_or("").replace('|', "/"),
+            c.error
+                .as_deref()
+                .or(c.note.as_deref())
+                .unwrap_or("")
+                .replace('|', "/"),
         );
     }
     s
@@ -95,13 +166,18 @@ fn escape(text: &str) -> String {
 pub fn decode_svg(r: &DecodeResult) -> String {
     let mut groups: Vec<(String, f64)> = Vec::new();
     for (tool, mode) in [
-        ("lucent", "in-process-1"),
-        ("lucent", "in-process-all"),
-        ("pydicom", "in-process-1"),
-        ("gdcm", "in-process-1"),
-        ("lucent", "per-process"),
-        ("dcmtk", "per-process"),
-        ("gdcm", "per-process"),
+        ("lucent", IN_PROCESS_1),
+        ("pydicom", IN_PROCESS_1),
+        ("gdcm", IN_PROCESS_1),
+        ("lucent", IN_PROCESS_ALL),
+        ("pydicom", IN_PROCESS_ALL),
+        ("gdcm", IN_PROCESS_ALL),
+        ("lucent", PER_PROCESS_1),
+        ("dcmtk", PER_PROCESS_1),
+        ("gdcmconv", PER_PROCESS_1),
+        ("lucent", PER_PROCESS_ALL),
+        ("dcmtk", PER_PROCESS_ALL),
+        ("gdcmconv", PER_PROCESS_ALL),
     ] {
         let values: Vec<f64> = r
             .cases
@@ -110,10 +186,15 @@ pub fn decode_svg(r: &DecodeResult) -> String {
             .filter_map(|c| c.frames_per_s)
             .collect();
         if let Some(g) = geometric_mean(&values) {
-            groups.push((format!("{tool} {mode}"), g));
+            let label = if tool == "gdcmconv" {
+                format!("gdcmconv --raw {mode} (decompress only)")
+            } else {
+                format!("{tool} {mode}")
+            };
+            groups.push((label, g));
         }
     }
-    let (w, bar, left, top) = (900.0, 28.0, 220.0, 50.0);
+    let (w, bar, left, top) = (980.0, 28.0, 340.0, 50.0);
     let h = top + bar * groups.len() as f64 + 40.0;
     let max = groups.iter().map(|g| g.1).fold(1.0, f64::max);
     let mut s = format!(
