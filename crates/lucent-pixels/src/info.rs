@@ -239,12 +239,15 @@ fn frame_time_ms(obj: &InMemDicomObject) -> Option<f64> {
         .find_map(plausible)
 }
 
-/// An element of a data set; `None` when absent.
+/// An element of a data set; `None` when absent. Through `get`, never `element_opt`: dicom-object
+/// 0.10's `element_opt` builds (and discards) an error with a captured backtrace for every absent
+/// tag, which cost most of the time of opening a small file (a profile of `lucent-bench decode`:
+/// 408 of 432 samples in `Backtrace::force_capture`).
 pub(crate) fn element(
     obj: &InMemDicomObject,
     tag: dicom_core::Tag,
 ) -> Option<&dicom_object::mem::InMemElement> {
-    obj.element_opt(tag).ok().flatten()
+    obj.get(tag)
 }
 
 fn int(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<i64> {
@@ -274,7 +277,7 @@ fn un_text(e: &dicom_object::mem::InMemElement) -> Option<String> {
 }
 
 fn floats(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<Vec<f64>> {
-    let e = obj.element_opt(tag).ok().flatten()?;
+    let e = obj.get(tag)?;
     let v = match un_text(e) {
         Some(text) => text
             .split('\\')
@@ -286,7 +289,7 @@ fn floats(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<Vec<f64>> {
 }
 
 fn text(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<String> {
-    let e = obj.element_opt(tag).ok().flatten()?;
+    let e = obj.get(tag)?;
     let s = match un_text(e) {
         Some(text) => text,
         None => e.to_str().ok()?.trim().to_string(),
@@ -308,11 +311,7 @@ fn lookup_table(first_mapped: i64, bits: u16, mut data: Vec<u16>) -> LookupTable
 }
 
 fn items(obj: &InMemDicomObject, tag: dicom_core::Tag) -> &[InMemDicomObject] {
-    obj.element_opt(tag)
-        .ok()
-        .flatten()
-        .and_then(|e| e.items())
-        .unwrap_or(&[])
+    obj.get(tag).and_then(|e| e.items()).unwrap_or(&[])
 }
 
 fn voi_function(s: Option<String>) -> VoiFunction {
@@ -357,7 +356,7 @@ fn descriptor(
     descriptor: dicom_core::Tag,
     signed_input: bool,
 ) -> Result<Option<(usize, i64, u16)>, PixelError> {
-    let Some(d) = obj.element_opt(descriptor).ok().flatten() else {
+    let Some(d) = obj.get(descriptor) else {
         return Ok(None);
     };
     let d: Vec<i64> = d
@@ -398,7 +397,7 @@ fn lut(
     let Some((entries, first, bits)) = descriptor(obj, descriptor_tag, signed_input)? else {
         return Ok(None);
     };
-    let Some(data_el) = obj.element_opt(data).ok().flatten() else {
+    let Some(data_el) = obj.get(data) else {
         return Err(PixelError::InvalidAttributes(
             "LUT descriptor without LUT data".into(),
         ));
@@ -434,7 +433,7 @@ fn palette_lut(
     data: dicom_core::Tag,
     segmented: dicom_core::Tag,
 ) -> Result<Option<LookupTable>, PixelError> {
-    let has = |t| obj.element_opt(t).ok().flatten().is_some();
+    let has = |t| obj.get(t).is_some();
     if has(data) {
         return lut(obj, descriptor_tag, data, false);
     }
@@ -453,9 +452,7 @@ fn palette_lut(
         }
     };
     let words: Vec<u16> = obj
-        .element_opt(segmented)
-        .ok()
-        .flatten()
+        .get(segmented)
         .map(|e| e.to_multi_int::<i64>())
         .transpose()
         .map_err(|e| {
@@ -559,7 +556,7 @@ impl ImageInfo {
                 "{photometric_text} with {samples_per_pixel} samples per pixel"
             )));
         }
-        let frames = match obj.element_opt(tags::NUMBER_OF_FRAMES).ok().flatten() {
+        let frames = match obj.get(tags::NUMBER_OF_FRAMES) {
             None => 1,
             Some(e) => {
                 let text = e.to_str().map(|s| s.trim().to_string()).unwrap_or_default();
@@ -672,10 +669,8 @@ impl ImageInfo {
         let lossy = text(obj, tags::LOSSY_IMAGE_COMPRESSION).as_deref() == Some("01")
             || LOSSY_SYNTAXES.contains(&transfer_syntax);
         let extended_offsets = match (
-            obj.element_opt(tags::EXTENDED_OFFSET_TABLE).ok().flatten(),
-            obj.element_opt(tags::EXTENDED_OFFSET_TABLE_LENGTHS)
-                .ok()
-                .flatten(),
+            obj.get(tags::EXTENDED_OFFSET_TABLE),
+            obj.get(tags::EXTENDED_OFFSET_TABLE_LENGTHS),
         ) {
             (Some(o), Some(l)) => {
                 let words = |e: &dicom_object::mem::InMemElement| -> Option<Vec<u64>> {
