@@ -315,6 +315,11 @@ fn no_error_the_webview_can_receive_names_a_path_or_a_file() {
         "bench_report",
         serde_json::json!({"report": {}}),
     );
+    refused(
+        "benchmark cold start outside benchmark mode",
+        "bench_cold",
+        r(serde_json::json!({"series": later_series})),
+    );
 
     // Files that change after indexing: one becomes a folder (unreadable), one is cut short,
     // one is deleted. Every frame, the values, the stack and the thumbnail then fail.
