@@ -3,28 +3,7 @@
 //! (Assertions on structure and correctness only: speed targets are read from the reports.)
 
 use lucent_testdata::*;
-use std::path::Path;
 use std::process::Command;
-
-fn bench(args: &[&str], data: &Path) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_lucent-bench"))
-        .args(args)
-        .env("LUCENT_DATA_DIR", data)
-        .output()
-        .expect("run lucent-bench");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(
-        out.stdout
-            .split(|&b| b == b'\n')
-            .rfind(|l| !l.is_empty())
-            .unwrap_or(&[]),
-    )
-    .unwrap_or(serde_json::Value::Null)
-}
 
 fn geometric_mean(v: &[f64]) -> Option<f64> {
     (!v.is_empty()).then(|| (v.iter().map(|x| x.ln()).sum::<f64>() / v.len() as f64).exp())

@@ -669,11 +669,19 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    app.run(|handle, event| {
-        if let tauri::RunEvent::Exit = event {
+    // The status `AppHandle::exit` is given (the benchmark's) is kept from ExitRequested: tauri's
+    // `run` ends the process with 0 whatever it was, and tauri-runtime-wry 2.11 drops it from
+    // the value `run_return` returns (ControlFlow::Exit).
+    let requested = std::rc::Rc::new(std::cell::Cell::new(0));
+    let kept = requested.clone();
+    let status = app.run_return(move |handle, event| match event {
+        tauri::RunEvent::ExitRequested { code: Some(c), .. } => kept.set(c),
+        tauri::RunEvent::Exit => {
             let _ = handle.state::<Viewer>().session().audit_application(false);
         }
+        _ => {}
     });
+    std::process::exit(if status != 0 { status } else { requested.get() });
 }
 
 #[cfg(test)]
