@@ -11,6 +11,7 @@ fn main() {
         "thumbnail",
         "values",
         "app_mode",
+        "bench_cold",
         "bench_report",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

@@ -52,10 +52,16 @@ impl Pyramids {
     }
 }
 
+/// How often the in-app benchmark samples the memory of the viewer's process tree.
+const BENCH_MEMORY_SAMPLE_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// The shell's state: one session, shared with the blocking pool.
 pub struct Viewer {
     session: Arc<Mutex<Session>>,
     bench_out: Option<PathBuf>,
+    /// Benchmark mode: samples the memory of this process and its descendants (WebKit's web and
+    /// network processes hold the canvases) from launch to the report.
+    bench_memory: Mutex<Option<lucent_core::process_memory::Sampler>>,
     launched_epoch_ms: f64,
     /// When the first open request arrived (ms since the epoch, as f64 bits; 0 = none yet).
     first_open_epoch_ms: Arc<std::sync::atomic::AtomicU64>,
@@ -76,9 +82,17 @@ fn epoch_ms() -> f64 {
 impl Viewer {
     /// A viewer over a session; `bench_out` turns on the in-app benchmark.
     pub fn new(session: Session, bench_out: Option<PathBuf>) -> Self {
+        let bench_memory = bench_out.as_ref().and_then(|_| {
+            lucent_core::process_memory::Sampler::start(
+                std::process::id(),
+                BENCH_MEMORY_SAMPLE_INTERVAL,
+            )
+            .ok()
+        });
         Viewer {
             session: Arc::new(Mutex::new(session)),
             bench_out,
+            bench_memory: Mutex::new(bench_memory),
             launched_epoch_ms: epoch_ms(),
             first_open_epoch_ms: Arc::new(std::sync::atomic::AtomicU64::new(0)),
             deferred_open: Mutex::new(Vec::new()),
@@ -391,7 +405,56 @@ async fn app_mode<R: Runtime>(
     }))
 }
 
-/// Receives the in-app benchmark's result, writes it and quits.
+/// The benchmark commands outside benchmark mode: refused and audited.
+fn not_benchmarking(session: &Arc<Mutex<Session>>) -> IpcError {
+    let _ = lock(session).audit_rejected_request("benchmark command outside benchmark mode");
+    IpcError::new(ErrorCode::InvalidArgument, "not in benchmark mode")
+}
+
+/// The in-app benchmark's cold start, before its cold pass: the shell's pyramids and the
+/// session's frame cache emptied, the stack's files evicted from the page cache (with the pages
+/// still resident counted, see `lucent_core::page_cache`).
+#[tauri::command]
+async fn bench_cold(
+    state: tauri::State<'_, Viewer>,
+    request: SeriesRequest,
+) -> Result<serde_json::Value, IpcError> {
+    let session = state.session.clone();
+    if state.bench_out.is_none() {
+        return Err(not_benchmarking(&session));
+    }
+    let pyramids = state.pyramid.clone();
+    blocking(move || {
+        let id = series_id(&session, &request.series)?;
+        pyramids.lock().unwrap_or_else(|p| p.into_inner()).0.clear();
+        let mut s = lock(&session);
+        let cold = match s.make_cold(id) {
+            Ok(c) => c,
+            Err(e) => return Err(rejected(&mut s, e)),
+        };
+        serde_json::to_value(cold).map_err(|_| IpcError::new(ErrorCode::Internal, "internal error"))
+    })
+    .await
+}
+
+/// The in-app benchmark's exit status: 0 only for a report with no error whose scroll passes
+/// all showed every frame (a pass without a `frames_failed` count fails too: fail closed).
+fn bench_exit_code(report: &serde_json::Value) -> i32 {
+    let passes_clean = report["passes"].as_array().is_some_and(|passes| {
+        !passes.is_empty()
+            && passes
+                .iter()
+                .all(|p| p["frames_failed"].as_u64() == Some(0))
+    });
+    if report.get("error").is_none() && passes_clean {
+        0
+    } else {
+        1
+    }
+}
+
+/// Receives the in-app benchmark's result, adds the process tree's peak memory, writes it and
+/// quits: with status 1 when the run had an error or any frame failed ([`bench_exit_code`]).
 #[tauri::command]
 async fn bench_report<R: Runtime>(
     app: AppHandle<R>,
@@ -399,19 +462,24 @@ async fn bench_report<R: Runtime>(
     report: serde_json::Value,
 ) -> Result<(), IpcError> {
     let Some(out) = &state.bench_out else {
-        return Err(IpcError::new(
-            ErrorCode::InvalidArgument,
-            "not in benchmark mode",
-        ));
+        return Err(not_benchmarking(&state.session));
     };
     let mut report = report;
-    report["rss_anon_mb"] = serde_json::json!(lucent_core::rss_anon_mb());
+    let code = bench_exit_code(&report);
+    let memory = state
+        .bench_memory
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+        .map(|sampler| sampler.finish());
+    report["memory"] = serde_json::to_value(memory).unwrap_or_default();
+    report["exit_status"] = serde_json::json!(code);
     std::fs::write(
         out,
         serde_json::to_string_pretty(&report).unwrap_or_default(),
     )
     .map_err(|_| IpcError::new(ErrorCode::Io, "cannot write the benchmark report"))?;
-    app.exit(0);
+    app.exit(code);
     Ok(())
 }
 
@@ -520,6 +588,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         thumbnail,
         values,
         app_mode,
+        bench_cold,
         bench_report
     ])
 }
@@ -600,16 +669,52 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    app.run(|handle, event| {
-        if let tauri::RunEvent::Exit = event {
+    // The status `AppHandle::exit` is given (the benchmark's) is kept from ExitRequested: tauri's
+    // `run` ends the process with 0 whatever it was, and tauri-runtime-wry 2.11 drops it from
+    // the value `run_return` returns (ControlFlow::Exit).
+    let requested = std::rc::Rc::new(std::cell::Cell::new(0));
+    let kept = requested.clone();
+    let status = app.run_return(move |handle, event| match event {
+        tauri::RunEvent::ExitRequested { code: Some(c), .. } => kept.set(c),
+        tauri::RunEvent::Exit => {
             let _ = handle.state::<Viewer>().session().audit_application(false);
         }
+        _ => {}
     });
+    std::process::exit(if status != 0 { status } else { requested.get() });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bench_exits_non_zero_on_an_error_or_a_failed_frame() {
+        let pass = |failed: serde_json::Value| serde_json::json!({"kind": "cold", "frames_failed": failed});
+        let report =
+            |passes: Vec<serde_json::Value>| serde_json::json!({"frames": 10, "passes": passes});
+        assert_eq!(
+            bench_exit_code(&report(vec![pass(0.into()), pass(0.into())])),
+            0
+        );
+        assert_eq!(
+            bench_exit_code(&report(vec![pass(0.into()), pass(1.into())])),
+            1
+        );
+        assert_eq!(
+            bench_exit_code(&report(vec![pass(serde_json::Value::Null)])),
+            1,
+            "no count: fails"
+        );
+        assert_eq!(bench_exit_code(&report(vec![])), 1, "no pass ran");
+        assert_eq!(
+            bench_exit_code(&serde_json::json!({"error": "frame 3 not shown"})),
+            1
+        );
+        let mut with_error = report(vec![pass(0.into())]);
+        with_error["error"] = "late".into();
+        assert_eq!(bench_exit_code(&with_error), 1);
+    }
 
     fn allowed(url: &str) -> bool {
         allowed_navigation(&url.parse().unwrap())

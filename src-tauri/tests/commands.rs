@@ -315,6 +315,11 @@ fn no_error_the_webview_can_receive_names_a_path_or_a_file() {
         "bench_report",
         serde_json::json!({"report": {}}),
     );
+    refused(
+        "benchmark cold start outside benchmark mode",
+        "bench_cold",
+        r(serde_json::json!({"series": later_series})),
+    );
 
     // Files that change after indexing: one becomes a folder (unreadable), one is cut short,
     // one is deleted. Every frame, the values, the stack and the thumbnail then fail.
@@ -388,7 +393,7 @@ fn no_error_the_webview_can_receive_names_a_path_or_a_file() {
     errors.push(("open-error event for a vanished folder".into(), event));
 
     // The scan: no temporary folder, file or folder name, and no path fragment at all.
-    assert_eq!(errors.len(), 26, "every provoked error is collected");
+    assert_eq!(errors.len(), 27, "every provoked error is collected");
     let mut leaks = Vec::new();
     for (what, e) in &errors {
         let text = match e {

@@ -111,6 +111,9 @@ export class Viewport {
   stack: StackDto | null = null;
   index = 0;
   shownIndex = -1;
+  /** The last frame request that failed (index and error code) since a frame was shown: the
+   * in-app benchmark counts these instead of waiting for a frame that never comes. */
+  failed: { index: number; code: string } | null = null;
   /** The window shown and where a W/L drag starts; null: the file's own VOI (no window). */
   window: Window | null = null;
   /** `window` is the file's own (frames are asked for with the file's VOI, not this window). */
@@ -341,8 +344,14 @@ export class Viewport {
     const { overlays, shutters } = this;
     this.frames.submit(async () => {
       const request = { series: se.id, index, window, maxDim: large ? 1024 : null, direction, overlays, shutters };
-      const frame = parseFrame(await invoke<ArrayBuffer>("frame", { request }));
-      return { frame, index, refine: frame.downsampled };
+      try {
+        const frame = parseFrame(await invoke<ArrayBuffer>("frame", { request }));
+        return { frame, index, refine: frame.downsampled };
+      } catch (e) {
+        const code = (e as IpcError | null)?.code;
+        this.failed = { index, code: typeof code === "string" ? code : "parse" };
+        throw e;
+      }
     });
   }
 
@@ -619,6 +628,7 @@ export class Viewport {
     }
     this.frame = frame;
     this.shownIndex = index;
+    this.failed = null;
     this.badgeLossy.hidden = !frame.lossy;
     this.badgeDownsampled.hidden = !frame.downsampled;
     this.showMessage(null);

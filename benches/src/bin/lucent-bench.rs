@@ -257,7 +257,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 "{}",
                 serde_json::to_string(&result).map_err(|e| e.to_string())?
             );
-            Ok(())
+            match result.frames_failed() {
+                0 => Ok(()),
+                n => Err(format!("{n} frame(s) failed: the run does not count")),
+            }
         }
         Command::Scale {
             slices,
@@ -268,7 +271,10 @@ fn run(cli: Cli) -> Result<(), String> {
             if one {
                 let r = viewer::scale_one(slices[0], cache_mb, None)?;
                 println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
-                return Ok(());
+                return match r.frames_failed {
+                    0 => Ok(()),
+                    n => Err(format!("{n} frame(s) failed")),
+                };
             }
             let exe = std::env::current_exe().map_err(|e| e.to_string())?;
             let mut runs = Vec::new();
@@ -285,18 +291,21 @@ fn run(cli: Cli) -> Result<(), String> {
                     ])
                     .output()
                     .map_err(|e| e.to_string())?;
-                if !out.status.success() {
-                    return Err(format!(
-                        "scale run for {n} slices failed: {}",
-                        String::from_utf8_lossy(&out.stderr)
-                    ));
-                }
-                let r: viewer::ScaleRun =
-                    serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+                // A run whose frames failed still reports them (and fails the command below).
+                let r = match serde_json::from_slice::<viewer::ScaleRun>(&out.stdout) {
+                    Ok(r) if out.status.success() || r.frames_failed > 0 => r,
+                    _ => {
+                        return Err(format!(
+                            "scale run for {n} slices failed: {}",
+                            String::from_utf8_lossy(&out.stderr)
+                        ));
+                    }
+                };
                 runs.push(r);
             }
+            let failed: usize = runs.iter().map(|r| r.frames_failed).sum();
             let result = viewer::ScaleResult {
-                schema: "lucent-bench/scale/1",
+                schema: "lucent-bench/scale/2",
                 cache_mb,
                 runs,
             };
@@ -305,7 +314,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 "{}",
                 serde_json::to_string(&result).map_err(|e| e.to_string())?
             );
-            Ok(())
+            match failed {
+                0 => Ok(()),
+                n => Err(format!("{n} frame(s) failed: the run does not count")),
+            }
         }
     }
 }

@@ -1,24 +1,39 @@
 //! `lucent-bench viewer` and `scale`: the viewer's access pattern through the facade (the same
 //! code as the app, minus IPC): time to first image, then scrolling forward and back with
-//! prefetch, per-frame latency warm and cold, cache hit rate, peak `RssAnon`.
+//! prefetch, per-frame latency cold and warm, cache hit rate, peak memory of the process tree.
+//!
+//! A frame that fails is counted per error code and its time is left out of the latencies (an
+//! error returns fast: timed, it would flatter the pass); the command then exits non-zero. The
+//! cold pass starts from [`lucent_core::Session::make_cold`]: frame cache emptied, the stack's
+//! files evicted from the page cache, the pages still resident counted in the JSON.
 
-use super::stats::{percentile, rss_anon_mb};
-use lucent_core::{Session, VoiChoice};
-use serde::Serialize;
+use super::stats::percentile;
+use lucent_core::page_cache::ColdStart;
+use lucent_core::process_memory::{PeakMemory, Sampler};
+use lucent_core::{HasErrorCode, Session, VoiChoice};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Frames prefetched ahead in the scroll direction.
 pub const PREFETCH_AHEAD: usize = 8;
 
+/// How often the process tree's memory is sampled.
+pub const MEMORY_SAMPLE_INTERVAL: Duration = Duration::from_millis(50);
+
 /// Latency of one scroll pass.
 #[derive(Debug, Clone, Serialize)]
 pub struct Pass {
-    /// `cold` (empty cache, files dropped from the page cache) or `warm`.
+    /// `cold` (after [`Session::make_cold`]) or `warm`.
     pub kind: &'static str,
-    /// Frames shown.
+    /// Frames asked for (forward and back).
     pub frames: usize,
-    /// Median per-frame latency (ms).
+    /// Frames that failed; they are not in the latencies.
+    pub frames_failed: usize,
+    /// Failed frames per error code.
+    pub errors: BTreeMap<String, usize>,
+    /// Median per-frame latency of the frames shown (ms).
     pub ms_p50: f64,
     /// 95th percentile.
     pub ms_p95: f64,
@@ -39,21 +54,20 @@ pub struct ViewerResult {
     pub first_image_ms: f64,
     /// Of which indexing.
     pub index_ms: f64,
+    /// How cold the cold pass started.
+    pub cold_start: ColdStart,
     /// Scroll passes (forward and back each).
     pub passes: Vec<Pass>,
-    /// Peak resident anonymous memory sampled during the run (MiB).
-    pub peak_rss_anon_mb: f64,
+    /// Peak memory of this process and its descendants, sampled during the run.
+    pub memory: PeakMemory,
     /// Frame cache cap (MiB).
     pub cache_mb: u64,
 }
 
-/// Drops the files of a stack from the page cache (`posix_fadvise(DONTNEED)`).
-fn drop_page_cache(paths: &[PathBuf]) {
-    for p in paths {
-        if let Ok(f) = std::fs::File::open(p) {
-            let _ = f.sync_all();
-            let _ = rustix::fs::fadvise(&f, 0, None, rustix::fs::Advice::DontNeed);
-        }
+impl ViewerResult {
+    /// Frames that failed over all passes: the run fails if this is not 0.
+    pub fn frames_failed(&self) -> usize {
+        self.passes.iter().map(|p| p.frames_failed).sum()
     }
 }
 
@@ -62,37 +76,36 @@ fn scroll(
     series: lucent_core::SeriesId,
     n: usize,
     kind: &'static str,
-    peak: &mut f64,
 ) -> Pass {
-    session
-        .cache()
+    let cache = session.cache();
+    cache
         .stats
         .hits
         .store(0, std::sync::atomic::Ordering::Relaxed);
-    session
-        .cache()
+    cache
         .stats
         .misses
         .store(0, std::sync::atomic::Ordering::Relaxed);
     let voi = VoiChoice::FromHeader;
     let order: Vec<usize> = (0..n).chain((0..n).rev()).collect();
     let mut ms = Vec::with_capacity(order.len());
+    let mut errors: BTreeMap<String, usize> = BTreeMap::new();
     let mut previous = 0usize;
-    for (step, &i) in order.iter().enumerate() {
+    for &i in &order {
         let direction = if i >= previous { 1 } else { -1 };
         let t = Instant::now();
-        let _ = session.stack_frame(series, i, voi);
-        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        match session.stack_frame(series, i, voi) {
+            Ok(_) => ms.push(t.elapsed().as_secs_f64() * 1000.0),
+            Err(e) => *errors.entry(e.code().as_str().to_string()).or_default() += 1,
+        }
         let _ = session.prefetch(series, i, direction, PREFETCH_AHEAD);
         previous = i;
-        if step % 64 == 0 {
-            *peak = peak.max(rss_anon_mb().unwrap_or(0.0));
-        }
     }
-    *peak = peak.max(rss_anon_mb().unwrap_or(0.0));
     Pass {
         kind,
-        frames: ms.len(),
+        frames: order.len(),
+        frames_failed: errors.values().sum(),
+        errors,
         ms_p50: percentile(&ms, 0.5),
         ms_p95: percentile(&ms, 0.95),
         ms_p99: percentile(&ms, 0.99),
@@ -100,7 +113,9 @@ fn scroll(
     }
 }
 
-/// Opens `inputs`, shows the first frame of the largest stack, scrolls it cold then warm.
+/// Opens `inputs`, shows the first frame of the largest stack, scrolls it cold then warm. An
+/// error before the scroll (nothing to open, the first frame) is an `Err`; failed frames while
+/// scrolling are counted in the result ([`ViewerResult::frames_failed`]).
 pub fn run(
     inputs: &[PathBuf],
     cache_mb: u64,
@@ -113,7 +128,8 @@ pub fn run(
     session.set_cache_bytes(cache_mb * 1024 * 1024);
     // Open the audit trail before timing (process start and keychain set-up are excluded).
     session.audit_log().map_err(|e| e.to_string())?;
-    let mut peak = rss_anon_mb().unwrap_or(0.0);
+    let sampler =
+        Sampler::start(std::process::id(), MEMORY_SAMPLE_INTERVAL).map_err(|e| e.to_string())?;
     let started = Instant::now();
     session.open(inputs).map_err(|e| e.to_string())?;
     let index_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -126,41 +142,41 @@ pub fn run(
         .ok_or("no image found")?;
     session
         .stack_frame(series, 0, VoiChoice::FromHeader)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| format!("first frame: {e}"))?;
     let first_image_ms = started.elapsed().as_secs_f64() * 1000.0;
     let n = session.frame_count(series).map_err(|e| e.to_string())?;
-    let paths: Vec<PathBuf> = session
-        .frames(series)
-        .map_err(|e| e.to_string())?
-        .iter()
-        .filter_map(|f| session.instance(f.instance).ok().map(|i| i.path.clone()))
-        .collect();
-    session.cache().clear();
-    drop_page_cache(&paths);
-    let cold = scroll(&mut session, series, n, "cold", &mut peak);
-    let warm = scroll(&mut session, series, n, "warm", &mut peak);
+    let cold_start = session.make_cold(series).map_err(|e| e.to_string())?;
+    let cold = scroll(&mut session, series, n, "cold");
+    let warm = scroll(&mut session, series, n, "warm");
     Ok(ViewerResult {
-        schema: "lucent-bench/viewer/1",
+        schema: "lucent-bench/viewer/2",
         frames: n,
         first_image_ms,
         index_ms,
+        cold_start,
         passes: vec![cold, warm],
-        peak_rss_anon_mb: peak,
+        memory: sampler.finish(),
         cache_mb,
     })
 }
 
 /// One point of the scale benchmark.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScaleRun {
     /// Slices in the generated series.
     pub slices: usize,
     /// Open + first image (ms).
     pub first_image_ms: f64,
-    /// Scroll p95 per frame (ms), forward and back, prefetching.
+    /// Scroll p95 per frame (ms), forward and back, prefetching; the worse of the passes.
     pub scroll_ms_p95: f64,
-    /// Peak `RssAnon` (MiB).
-    pub peak_rss_anon_mb: f64,
+    /// Frames that failed over both passes (the run fails unless 0).
+    pub frames_failed: usize,
+    /// Pages of the series' files still resident when the cold pass started.
+    pub cold_resident_pages: Option<u64>,
+    /// Peak `RssAnon` summed over the process tree (MiB).
+    pub peak_tree_rss_anon_mb: f64,
+    /// Peak `Pss` summed over the process tree (MiB), when readable.
+    pub peak_tree_pss_mb: Option<f64>,
 }
 
 /// The scale benchmark's result.
@@ -199,6 +215,9 @@ pub fn scale_one(
         slices,
         first_image_ms: r.first_image_ms,
         scroll_ms_p95: r.passes.iter().map(|p| p.ms_p95).fold(0.0, f64::max),
-        peak_rss_anon_mb: r.peak_rss_anon_mb,
+        frames_failed: r.frames_failed(),
+        cold_resident_pages: r.cold_start.page_cache.resident_pages_after,
+        peak_tree_rss_anon_mb: r.memory.tree_rss_anon_mb,
+        peak_tree_pss_mb: r.memory.tree_pss_mb,
     })
 }

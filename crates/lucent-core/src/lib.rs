@@ -11,10 +11,13 @@
 //! error code. The audit log is opened on the first pixel read (`LUCENT_DATA_DIR`).
 //!
 //! Architecture invariant: no dependency on Tauri or on any serialization for IPC; errors are
-//! typed ([`CoreError`]) with a stable code.
+//! typed ([`CoreError`]) with a stable code. (The benchmarks' measurement types in
+//! [`process_memory`] and [`page_cache`] derive `Serialize` for their JSON reports, not for IPC.)
 
 pub mod hardening;
 pub mod ids;
+pub mod page_cache;
+pub mod process_memory;
 
 /// The audit trail, for local tools (the CLI's `audit` commands).
 pub use lucent_audit as audit;
