@@ -7,7 +7,6 @@
 //! Debian's `/usr/bin/python3`).
 
 use super::files::FileInfo;
-use lucent_pixels::RenderedFrame;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -409,56 +408,6 @@ pub fn dcmtk_program(transfer_syntax: &str) -> Option<&'static str> {
         "1.2.840.10008.1.2.8.1" => None,
         _ => Some("dcmj2pnm"),
     }
-}
-
-/// pydicom as the third reference for greyscale images, used only when dcmtk and GDCM both
-/// disagree with Lucent: `pixel_array` of frame 0, Rescale Slope/Intercept, the same LINEAR
-/// window (PS3.3 C.11.2.1.2.1), MONOCHROME1 inverted. Writes `width height\n` then 8-bit pixels.
-const PYDICOM_GREY: &str = r#"
-import sys, numpy as np, pydicom
-path, out, center, width = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
-ds = pydicom.dcmread(path)
-a = ds.pixel_array
-if int(getattr(ds, "NumberOfFrames", 1) or 1) > 1:
-    a = a[0]
-x = a.astype(np.float64) * float(getattr(ds, "RescaleSlope", 1) or 1) + float(getattr(ds, "RescaleIntercept", 0) or 0)
-w = max(width, 1.0)
-y = ((x - (center - 0.5)) / (w - 1 if w > 1 else 1) + 0.5) * 255
-y = np.where(x <= center - 0.5 - (w - 1) / 2, 0, np.where(x > center - 0.5 + (w - 1) / 2, 255, y))
-y = np.clip(np.rint(y), 0, 255).astype(np.uint8)
-if ds.PhotometricInterpretation == "MONOCHROME1":
-    y = 255 - y
-with open(out, "wb") as f:
-    f.write(f"{y.shape[1]} {y.shape[0]}\n".encode())
-    f.write(y.tobytes())
-"#;
-
-/// Frame 0 of a greyscale file rendered by pydicom under an explicit window (see
-/// [`PYDICOM_GREY`]); `None` when pydicom or numpy is missing or cannot read it.
-pub fn pydicom_grey(path: &Path, center: f64, width: f64, work: &Path) -> Option<RenderedFrame> {
-    let out = work.join("pydicom-grey.raw");
-    let _ = std::fs::remove_file(&out);
-    let status = Command::new("python3")
-        .args(["-c", PYDICOM_GREY])
-        .arg(path)
-        .arg(&out)
-        .arg(center.to_string())
-        .arg(width.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .ok()?;
-    if !status.success() {
-        return None;
-    }
-    let bytes = std::fs::read(&out).ok()?;
-    let newline = bytes.iter().position(|&b| b == b'\n')?;
-    let header = std::str::from_utf8(&bytes[..newline]).ok()?;
-    let mut dims = header.split(' ').map(|v| v.parse::<u32>().ok());
-    let (width, height) = (dims.next()??, dims.next()??);
-    let pixels = bytes[newline + 1..].to_vec();
-    (pixels.len() as u64 == u64::from(width) * u64::from(height))
-        .then(|| RenderedFrame::grey(width, height, pixels))
 }
 
 /// dcmtk's arguments: PNG, frame 1, the window; overlay planes drawn (dcmtk's default, `+O 0`),
