@@ -52,7 +52,7 @@ fn commands_answer_with_ids_pixels_and_typed_errors() {
         None,
     )
     .unwrap();
-    let mut session = lucent_core::Session::new().with_data_dir(dir.path().join("data"));
+    let session = lucent_core::Session::new().with_data_dir(dir.path().join("data"));
     session.open(&[dir.path().join("ct")]).unwrap();
     let (_app, webview) = mock_viewer(session);
 
@@ -222,7 +222,7 @@ fn no_error_the_webview_can_receive_names_a_path_or_a_file() {
     let vanishing = dir.path().join("folder-that-vanishes");
     std::fs::create_dir(&vanishing).unwrap();
     let data = dir.path().join("lucent-data-dir");
-    let mut session = lucent_core::Session::new().with_data_dir(data.clone());
+    let session = lucent_core::Session::new().with_data_dir(data.clone());
     session.open(&[broken.clone(), intact.clone()]).unwrap();
     // Write the audit log now (its file must exist to be tampered with below).
     session.audit_application(true).unwrap();
@@ -454,7 +454,7 @@ fn a_study_uid_shared_by_two_patients_is_two_flagged_studies_in_the_browser() {
         )
         .unwrap();
     }
-    let mut session = lucent_core::Session::new().with_data_dir(dir.path().join("data"));
+    let session = lucent_core::Session::new().with_data_dir(dir.path().join("data"));
     session
         .open(&[dir.path().join("a"), dir.path().join("b")])
         .unwrap();
@@ -522,7 +522,7 @@ fn overlays_are_drawn_in_frames_and_tiles_unless_turned_off() {
         bits: lucent_testdata::OverlayBits::Separate(lucent_testdata::overlay_pattern(300, 300, 1)),
     }];
     large.write(&dir.path().join("ov/dx.dcm")).unwrap();
-    let mut session = lucent_core::Session::new().with_data_dir(dir.path().join("data"));
+    let session = lucent_core::Session::new().with_data_dir(dir.path().join("data"));
     session.open(&[dir.path().join("ov")]).unwrap();
     let (_app, webview) = mock_viewer(session);
     let studies = get_ipc_response(&webview, request("studies", serde_json::json!({})))

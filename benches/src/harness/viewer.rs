@@ -77,15 +77,7 @@ fn scroll(
     n: usize,
     kind: &'static str,
 ) -> Pass {
-    let cache = session.cache();
-    cache
-        .stats
-        .hits
-        .store(0, std::sync::atomic::Ordering::Relaxed);
-    cache
-        .stats
-        .misses
-        .store(0, std::sync::atomic::Ordering::Relaxed);
+    session.reset_cache_stats();
     let voi = VoiChoice::FromHeader;
     let order: Vec<usize> = (0..n).chain((0..n).rev()).collect();
     let mut ms = Vec::with_capacity(order.len());
@@ -109,7 +101,7 @@ fn scroll(
         ms_p50: percentile(&ms, 0.5),
         ms_p95: percentile(&ms, 0.95),
         ms_p99: percentile(&ms, 0.99),
-        cache_hit_rate: session.cache().hit_rate(),
+        cache_hit_rate: session.cache_stats().hit_rate,
     }
 }
 

@@ -170,7 +170,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 overlays,
                 shutters: true,
             };
-            let mut session = Session::new();
+            let session = Session::new();
             let with_path = |e: lucent_core::CoreError| CliError {
                 code: e.code(),
                 message: format!("{}: {e}", file.display()),
@@ -195,7 +195,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Decode { file, frame, raw } => {
-            let mut session = Session::new();
+            let session = Session::new();
             let values = session.decode_file(&file, frame).map_err(|e| CliError {
                 code: e.code(),
                 message: format!("{}: {e}", file.display()),
@@ -221,16 +221,16 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Info { paths, json } => {
-            let mut session = Session::new();
+            let session = Session::new();
             session.open(&paths)?;
             let mut out = std::io::stdout().lock();
             let written = if json {
-                let doc = info_json::InfoDocument::from_index(session.index());
+                let doc = info_json::InfoDocument::from_index(&session.index());
                 serde_json::to_writer(&mut out, &doc)
                     .map_err(std::io::Error::from)
                     .and_then(|_| writeln!(out))
             } else {
-                tree::write_tree(&mut out, session.index())
+                tree::write_tree(&mut out, &session.index())
             };
             match written {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),

@@ -64,7 +64,7 @@ opaque_id!(
 );
 
 /// Issues ids for keys, the same id for the same key for the life of the session.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct IdTable<K, V> {
     by_key: HashMap<K, V>,
     by_id: HashMap<V, K>,
@@ -91,6 +91,11 @@ impl<K: Eq + Hash + Clone, V: Eq + Hash + Copy + From<u64>> IdTable<K, V> {
                 return id;
             }
         }
+    }
+
+    /// The id already issued for `key`, if any (never issues one).
+    pub(crate) fn get(&self, key: &K) -> Option<V> {
+        self.by_key.get(key).copied()
     }
 
     pub(crate) fn key_of(&self, id: V) -> Option<&K> {

@@ -11,7 +11,6 @@ use crate::{CoreError, SeriesId, Session};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::Ordering;
 
 /// What evicting a set of files from the page cache achieved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -104,12 +103,12 @@ pub struct ColdStart {
 
 impl Session {
     /// The distinct files of a stack, in display order.
-    pub fn stack_paths(&mut self, series: SeriesId) -> Result<Vec<PathBuf>, CoreError> {
+    pub fn stack_paths(&self, series: SeriesId) -> Result<Vec<PathBuf>, CoreError> {
         let mut paths: Vec<PathBuf> = Vec::new();
         for f in self.frames(series)? {
-            let path = &self.instance(f.instance)?.path;
-            if paths.last() != Some(path) {
-                paths.push(path.clone());
+            let path = self.instance(f.instance)?.path;
+            if paths.last() != Some(&path) {
+                paths.push(path);
             }
         }
         Ok(paths)
@@ -119,16 +118,13 @@ impl Session {
     /// and the ones running have finished (so none lands afterwards), the frame cache is
     /// emptied (frames, open files and the hit counters), and the stack's files are evicted
     /// from the page cache, with the pages left resident counted.
-    pub fn make_cold(&mut self, series: SeriesId) -> Result<ColdStart, CoreError> {
+    pub fn make_cold(&self, series: SeriesId) -> Result<ColdStart, CoreError> {
         let paths = self.stack_paths(series)?;
-        // A prefetch job checks the generation before each frame; one running finishes its
-        // current frame, so wait for every worker of the pool to be between jobs.
-        self.prefetch_generation.fetch_add(1, Ordering::SeqCst);
-        rayon::broadcast(|_| ());
-        self.cache.clear();
+        self.cancel_prefetches();
+        self.clear_cache();
         let page_cache = evict(&paths);
         Ok(ColdStart {
-            frame_cache_bytes_after: self.cache.bytes(),
+            frame_cache_bytes_after: self.cache_stats().bytes,
             page_cache,
         })
     }

@@ -23,7 +23,7 @@ fn every_event_the_product_emits_exports_schema_valid() {
     write_all(&dir.path().join("ct"), &ct_series_specs(&study, &p), None).unwrap();
     std::fs::write(dir.path().join("junk.dcm"), b"not dicom at all").unwrap();
 
-    let mut session = Session::new().with_data_dir(data.clone());
+    let session = Session::new().with_data_dir(data.clone());
     session.audit_application(true).unwrap();
     session.open(&[dir.path().join("ct")]).unwrap();
     let series = session.studies()[0].series[0].id;

@@ -63,7 +63,7 @@ fn a_file_replaced_by_another_patients_file_after_indexing_is_refused_and_audite
     let data = dir.path().join("lucent-data");
     let a = ct(&dir.path().join("a"), 21, "PATIENT^ALPHA", 3);
     let b = ct(&dir.path().join("b"), 22, "PATIENT^BRAVO", 3);
-    let mut session = Session::new().with_data_dir(data.clone());
+    let session = Session::new().with_data_dir(data.clone());
     session.open(&[dir.path().join("a")]).unwrap();
     let series = session.studies()[0].series[0].id;
     // Another patient's slice is copied over slice 1 of the indexed study (a swapped file on a
@@ -94,7 +94,7 @@ fn a_header_rewritten_in_place_with_its_size_and_time_kept_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("lucent-data");
     let a = ct(&dir.path().join("a"), 23, "PATIENT^ALPHA", 2);
-    let mut session = Session::new().with_data_dir(data.clone());
+    let session = Session::new().with_data_dir(data.clone());
     session.open(&[dir.path().join("a")]).unwrap();
     let series = session.studies()[0].series[0].id;
     // Same SOP Instance, same size, same modification time: only the patient's name differs.
@@ -123,7 +123,7 @@ fn a_file_written_to_while_open_is_refused_for_frames_not_yet_read() {
     // One multi-frame file would be ideal; two reads of one single-frame file through the
     // cache show the same: the open descriptor is re-checked before every read.
     let a = ct(&dir.path().join("a"), 24, "PATIENT^ALPHA", 2);
-    let mut session = Session::new().with_data_dir(data.clone());
+    let session = Session::new().with_data_dir(data.clone());
     session.open(&[dir.path().join("a")]).unwrap();
     let series = session.studies()[0].series[0].id;
     // Opening the stack's geometry opens (and caches) the first file without decoding a frame.
@@ -144,7 +144,7 @@ fn opening_the_folder_again_after_a_replacement_shows_the_new_file_under_its_own
     let data = dir.path().join("lucent-data");
     let a = ct(&dir.path().join("a"), 25, "PATIENT^ALPHA", 1);
     let b = ct(&dir.path().join("b"), 26, "PATIENT^BRAVO", 1);
-    let mut session = Session::new().with_data_dir(data.clone());
+    let session = Session::new().with_data_dir(data.clone());
     session.open(&[dir.path().join("a")]).unwrap();
     let series = session.studies()[0].series[0].id;
     session.stack_frame(series, 0, WINDOW).unwrap();
@@ -165,7 +165,7 @@ fn listing_is_recorded_once_per_open_before_any_text_and_told_apart_from_viewing
     let data = dir.path().join("lucent-data");
     ct(&dir.path().join("a"), 27, "PATIENT^ALPHA", 2);
     ct(&dir.path().join("b"), 28, "PATIENT^BRAVO", 2);
-    let mut session = Session::new().with_data_dir(data.clone());
+    let session = Session::new().with_data_dir(data.clone());
     session
         .open(&[dir.path().join("a"), dir.path().join("b")])
         .unwrap();
@@ -199,7 +199,7 @@ fn an_open_whose_listing_cannot_be_recorded_discloses_nothing() {
     ct(&dir.path().join("a"), 29, "PATIENT^ALPHA", 1);
     std::fs::write(dir.path().join("plain-file"), b"x").unwrap();
     // The audit folder cannot be created (its parent is a file): appends fail.
-    let mut session = Session::new().with_data_dir(dir.path().join("plain-file").join("data"));
+    let session = Session::new().with_data_dir(dir.path().join("plain-file").join("data"));
     let err = session.open(&[dir.path().join("a")]).unwrap_err();
     assert_eq!(err.code(), ErrorCode::AuditUnavailable, "{err}");
     assert!(

@@ -27,7 +27,7 @@ fn assert_one_access_record_then_forget_key(data: &std::path::Path) {
 fn ui_views_carry_ids_and_display_text_but_never_paths() {
     let dir = tempfile::tempdir().unwrap();
     write_sample_study(dir.path()).unwrap();
-    let mut session = Session::new();
+    let session = Session::new();
     session.open(&[dir.path().to_path_buf()]).unwrap();
     let studies = session.studies();
     assert_eq!(studies.len(), 1);
@@ -50,7 +50,7 @@ fn ui_views_carry_ids_and_display_text_but_never_paths() {
 fn frames_expand_multi_frame_instances_in_display_order() {
     let dir = tempfile::tempdir().unwrap();
     write_sample_study(dir.path()).unwrap();
-    let mut session = Session::new();
+    let session = Session::new();
     session.open(&[dir.path().to_path_buf()]).unwrap();
     let studies = session.studies();
     let ct = &studies[0].series[0];
@@ -80,7 +80,7 @@ fn ids_survive_a_second_open_and_forged_ids_are_refused() {
         ..CtSeries::default()
     };
     write_all(&dir.path().join("a"), &ct_series_specs(&study, &p), None).unwrap();
-    let mut session = Session::new();
+    let session = Session::new();
     session.open(&[dir.path().join("a")]).unwrap();
     let before = session.studies();
     let other = StudyIdentity::phantom(4, "PHANTOM^OTHER");
@@ -108,7 +108,7 @@ fn ids_survive_a_second_open_and_forged_ids_are_refused() {
 
 #[test]
 fn opening_a_missing_path_is_a_typed_error() {
-    let mut session = Session::new();
+    let session = Session::new();
     let err = session.open(&["/no/such/folder".into()]).unwrap_err();
     assert_eq!(err.code(), ErrorCode::PathNotFound);
 }
@@ -124,7 +124,7 @@ fn frames_render_by_id_through_the_pipeline() {
         ..CtSeries::default()
     };
     write_all(&dir.path().join("ct"), &ct_series_specs(&study, &p), None).unwrap();
-    let mut session = Session::new().with_data_dir(dir.path().join("lucent-data"));
+    let session = Session::new().with_data_dir(dir.path().join("lucent-data"));
     session.open(&[dir.path().join("ct")]).unwrap();
     let series = session.studies()[0].series[0].id;
     let frames = session.frames(series).unwrap();
@@ -156,7 +156,7 @@ fn no_pixel_without_an_audit_record() {
     };
     let paths = write_all(&dir.path().join("ct"), &ct_series_specs(&study, &p), None).unwrap();
     std::fs::write(dir.path().join("plain-file"), b"x").unwrap();
-    let mut session = Session::new().with_data_dir(dir.path().join("plain-file").join("data"));
+    let session = Session::new().with_data_dir(dir.path().join("plain-file").join("data"));
     let err = session
         .render_file(&paths[0], 0, lucent_core::VoiChoice::FromHeader)
         .unwrap_err();
@@ -174,7 +174,7 @@ fn stack_frames_come_from_a_bounded_cache_and_prefetch_warms_neighbours() {
         ..CtSeries::default()
     };
     write_all(&dir.path().join("ct"), &ct_series_specs(&study, &p), None).unwrap();
-    let mut session = Session::new().with_data_dir(dir.path().join("lucent-data"));
+    let session = Session::new().with_data_dir(dir.path().join("lucent-data"));
     session.open(&[dir.path().join("ct")]).unwrap();
     let series = session.studies()[0].series[0].id;
     assert_eq!(session.frame_count(series).unwrap(), 12);
@@ -186,36 +186,36 @@ fn stack_frames_come_from_a_bounded_cache_and_prefetch_warms_neighbours() {
     let direct = session.render_frame(frames[3], voi).unwrap();
     let cached = session.stack_frame(series, 3, voi).unwrap();
     assert_eq!(direct, cached, "the cached path renders the same pixels");
-    session.cache().clear();
+    session.clear_cache();
     session.stack_frame(series, 0, voi).unwrap();
     session.stack_frame(series, 0, voi).unwrap();
     assert!(
-        (session.cache().hit_rate() - 0.5).abs() < 1e-9,
+        (session.cache_stats().hit_rate - 0.5).abs() < 1e-9,
         "second access is a hit"
     );
     // Prefetch the next 5 in the scroll direction, then they are hits.
     session.prefetch(series, 0, 1, 5).unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while session.cache().bytes() < 6 * 64 * 64 * 2 && std::time::Instant::now() < deadline {
+    while session.cache_stats().bytes < 6 * 64 * 64 * 2 && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    session.cache().clear();
+    session.clear_cache();
     session.prefetch(series, 0, 1, 5).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
     for i in 1..=5 {
         session.stack_frame(series, i, voi).unwrap();
     }
     assert!(
-        session.cache().hit_rate() > 0.99,
+        session.cache_stats().hit_rate > 0.99,
         "prefetched frames are hits: {}",
-        session.cache().hit_rate()
+        session.cache_stats().hit_rate
     );
     // The cap holds: 4 frames of 8 KiB.
     session.set_cache_bytes(4 * 64 * 64 * 2);
     for i in 0..12 {
         session.stack_frame(series, i, voi).unwrap();
     }
-    assert!(session.cache().bytes() <= 4 * 64 * 64 * 2);
+    assert!(session.cache_stats().bytes <= 4 * 64 * 64 * 2);
     assert!(
         session.stack_frame(series, 12, voi).is_err(),
         "past the last frame"
@@ -231,7 +231,7 @@ fn a_large_image_comes_as_a_coarse_level_and_tiles() {
     large_dx_spec(&study, 10)
         .write(&dir.path().join("dx").join("LARGE.dcm"))
         .unwrap();
-    let mut session = Session::new().with_data_dir(dir.path().join("lucent-data"));
+    let session = Session::new().with_data_dir(dir.path().join("lucent-data"));
     session.open(&[dir.path().join("dx")]).unwrap();
     let series = session.studies()[0].series[0].id;
     let pyramid = session
@@ -260,7 +260,7 @@ fn a_large_image_comes_as_a_coarse_level_and_tiles() {
 fn reading_tools_get_full_resolution_values_geometry_and_frame_time() {
     let dir = tempfile::tempdir().unwrap();
     write_sample_study(&dir.path().join("sample")).unwrap();
-    let mut session = Session::new().with_data_dir(dir.path().join("lucent-data"));
+    let session = Session::new().with_data_dir(dir.path().join("lucent-data"));
     session.open(&[dir.path().join("sample")]).unwrap();
     let series = session.studies()[0].series.clone();
     let by = |modality: &str, frames: u64| {

@@ -346,6 +346,8 @@ pub(crate) fn samples_from_le_or_be(
 impl PixelFile {
     /// Decodes frame `k` (0-based).
     pub fn decode_frame(&self, k: u32) -> Result<DecodedFrame, PixelError> {
+        #[cfg(feature = "test-fault")]
+        crate::fault::wait_if_held(&self.sop_instance_uid);
         #[cfg_attr(not(feature = "test-fault"), allow(unused_mut))]
         let mut frame = self.decode_frame_as_stored(k)?;
         #[cfg(feature = "test-fault")]

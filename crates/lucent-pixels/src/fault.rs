@@ -104,3 +104,82 @@ pub(crate) fn inject(frame: &mut DecodedFrame) {
         Samples::F64(s) => apply!(s, |v: f64| v + 1.0),
     }
 }
+
+/// A decode that waits, for the concurrency tests: while a [`DecodeHold`] is armed for a SOP
+/// Instance UID, a decode of that instance (on any thread) says it has started and then waits
+/// until the hold is released (or dropped). A test can so keep one stack busy inside its decoder
+/// for as long as it likes, deterministically, and check that another stack is not held up.
+#[derive(Debug)]
+pub struct DecodeHold {
+    /// One hold at a time: a second `arm` (another test thread) waits for this one to end.
+    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
+}
+
+static ONE_HOLD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[derive(Debug, Default)]
+struct HoldState {
+    /// The held instance, while armed.
+    sop_instance_uid: Option<String>,
+    /// Decodes of it that have started.
+    entered: usize,
+}
+
+static HOLD: std::sync::Mutex<HoldState> = std::sync::Mutex::new(HoldState {
+    sop_instance_uid: None,
+    entered: 0,
+});
+static HOLD_CHANGED: std::sync::Condvar = std::sync::Condvar::new();
+
+fn hold_state() -> std::sync::MutexGuard<'static, HoldState> {
+    HOLD.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl DecodeHold {
+    /// Holds every decode of the instance `sop_instance_uid` until [`DecodeHold::release`].
+    /// One hold at a time per process: arming waits for an earlier hold to end.
+    pub fn arm(sop_instance_uid: &str) -> DecodeHold {
+        let one = ONE_HOLD.lock().unwrap_or_else(|p| p.into_inner());
+        let mut state = hold_state();
+        state.sop_instance_uid = Some(sop_instance_uid.to_string());
+        state.entered = 0;
+        DecodeHold {
+            _one_at_a_time: one,
+        }
+    }
+
+    /// Waits until a decode of the held instance has started (and is waiting), at most
+    /// `timeout`; whether one did.
+    pub fn wait_until_entered(&self, timeout: std::time::Duration) -> bool {
+        let state = hold_state();
+        let (state, _) = HOLD_CHANGED
+            .wait_timeout_while(state, timeout, |s| s.entered == 0)
+            .unwrap_or_else(|p| p.into_inner());
+        state.entered > 0
+    }
+
+    /// Lets the held decodes go on.
+    pub fn release(self) {}
+}
+
+impl Drop for DecodeHold {
+    fn drop(&mut self) {
+        hold_state().sop_instance_uid = None;
+        HOLD_CHANGED.notify_all();
+    }
+}
+
+/// Called at the start of every decode: waits while the instance is held.
+pub(crate) fn wait_if_held(sop_instance_uid: &str) {
+    let mut state = hold_state();
+    if state.sop_instance_uid.as_deref() != Some(sop_instance_uid) {
+        return;
+    }
+    state.entered += 1;
+    HOLD_CHANGED.notify_all();
+    let _released = HOLD_CHANGED
+        .wait_while(state, |s| {
+            s.sop_instance_uid.as_deref() == Some(sop_instance_uid)
+        })
+        .unwrap_or_else(|p| p.into_inner());
+}

@@ -74,7 +74,7 @@ pub struct PixelFile {
     /// The file as opened (its `len` is the file's size); every read first checks that size and
     /// modification time still match (a file written to in place while open).
     fingerprint: FileFingerprint,
-    sop_instance_uid: String,
+    pub(crate) sop_instance_uid: String,
     identity: HeaderIdentity,
     /// The pixel attributes.
     pub info: ImageInfo,
