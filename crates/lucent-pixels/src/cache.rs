@@ -7,7 +7,7 @@
 //! being drawn stays alive while the cache evicts it. The byte count includes only sample data
 //! (a few hundred bytes of bookkeeping per entry are not counted).
 
-use crate::decode::{DecodedFrame, Samples};
+use crate::codec::{DecodedFrame, Samples};
 use crate::error::PixelError;
 use crate::frames::PixelFile;
 use lucent_index::FileFingerprint;
@@ -41,7 +41,8 @@ impl<K: Eq + Hash + Clone, V> Lru<K, V> {
 
     /// The value, marking it most recently used.
     pub fn get(&mut self, key: &K) -> Option<Arc<V>> {
-        self.tick += 1;
+        // One tick per access: 2^64 accesses do not happen in a process's life.
+        self.tick = self.tick.wrapping_add(1);
         let tick = self.tick;
         let (value, old, _) = self.entries.get_mut(key)?;
         self.order.remove(old);
@@ -55,25 +56,28 @@ impl<K: Eq + Hash + Clone, V> Lru<K, V> {
     pub fn insert(&mut self, key: K, value: Arc<V>, weight: u64) {
         if let Some((_, old, w)) = self.entries.remove(&key) {
             self.order.remove(&old);
-            self.weight -= w;
+            // `w` is part of `weight` (the sum of the entries' weights): no underflow.
+            self.weight = self.weight.saturating_sub(w);
         }
         if weight > self.capacity {
             return;
         }
-        while self.weight + weight > self.capacity {
+        // Saturated means more than any capacity, which is what the comparison asks.
+        while self.weight.saturating_add(weight) > self.capacity {
             let Some((&oldest, _)) = self.order.iter().next() else {
                 break;
             };
             if let Some(k) = self.order.remove(&oldest)
                 && let Some((_, _, w)) = self.entries.remove(&k)
             {
-                self.weight -= w;
+                self.weight = self.weight.saturating_sub(w);
             }
         }
-        self.tick += 1;
+        self.tick = self.tick.wrapping_add(1);
         self.order.insert(self.tick, key.clone());
         self.entries.insert(key, (value, self.tick, weight));
-        self.weight += weight;
+        // Within capacity after the evictions above.
+        self.weight = self.weight.saturating_add(weight);
     }
 
     /// Whether the key is present (without touching its recency).
@@ -106,7 +110,7 @@ impl<K: Eq + Hash + Clone, V> Lru<K, V> {
             if let Some(k) = self.order.remove(&oldest)
                 && let Some((_, _, w)) = self.entries.remove(&k)
             {
-                self.weight -= w;
+                self.weight = self.weight.saturating_sub(w);
             }
         }
     }
@@ -122,12 +126,13 @@ impl<K: Eq + Hash + Clone, V> Lru<K, V> {
 /// Bytes of sample data in a decoded frame.
 pub fn frame_weight(frame: &DecodedFrame) -> u64 {
     let n = frame.samples.len() as u64;
-    n * match frame.samples {
+    // The samples of a frame in memory times at most 8 bytes: no overflow.
+    n.saturating_mul(match frame.samples {
         Samples::U8(_) => 1,
         Samples::U16(_) => 2,
         Samples::U32(_) | Samples::F32(_) => 4,
         Samples::F64(_) => 8,
-    }
+    })
 }
 
 /// Hit/miss counters.

@@ -16,6 +16,9 @@ use std::fmt;
 /// The side of the square tiles of [`Difference::worst_tile`].
 pub const TILE: u32 = 32;
 
+/// [`TILE`] as an index width.
+const TILE_SIDE: usize = TILE as usize;
+
 /// The largest differences a render may have from the reference's.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Tolerance {
@@ -182,32 +185,50 @@ pub fn difference(
         actual: shape(actual),
         expected: shape(expected),
     };
-    let samples = u64::from(actual.width) * u64::from(actual.height) * u64::from(actual.channels);
+    // A size no buffer can hold is a mismatch, never an overflow.
+    let Some(samples) = u64::from(actual.width)
+        .checked_mul(u64::from(actual.height))
+        .and_then(|n| n.checked_mul(u64::from(actual.channels)))
+    else {
+        return Err(mismatch);
+    };
     if mismatch.actual != mismatch.expected
         || actual.pixels.len() as u64 != samples
         || expected.pixels.len() as u64 != samples
     {
         return Err(mismatch);
     }
+    // From here on every index and count is below `samples`, the length of a buffer in memory,
+    // so the saturating operations below never saturate.
     let (width, height) = (actual.width as usize, actual.height as usize);
     let channels = usize::from(actual.channels);
-    let tiles_across = width.div_ceil(TILE as usize);
-    let tiles_down = height.div_ceil(TILE as usize);
-    let mut tile_sums = vec![0u64; tiles_across * tiles_down];
+    let tiles_across = width.div_ceil(TILE_SIDE);
+    let tiles_down = height.div_ceil(TILE_SIDE);
+    let mut tile_sums = vec![0u64; tiles_across.saturating_mul(tiles_down)];
     let (mut sum, mut off) = (0u64, 0u64);
-    let row_len = width * channels;
+    let row_len = width.saturating_mul(channels);
     for (y, (a_row, e_row)) in actual
         .pixels
         .chunks_exact(row_len.max(1))
         .zip(expected.pixels.chunks_exact(row_len.max(1)))
         .enumerate()
     {
-        let tile_row = (y / TILE as usize) * tiles_across;
-        for (i, (a, e)) in a_row.iter().zip(e_row).enumerate() {
-            let d = u64::from(a.abs_diff(*e));
-            sum += d;
-            off += u64::from(d > 1);
-            tile_sums[tile_row + i / channels / TILE as usize] += d;
+        let tile_row = (y / TILE_SIDE).saturating_mul(tiles_across);
+        // The samples of one tile column in this row.
+        let tile_len = channels.saturating_mul(TILE_SIDE).max(1);
+        for (column_tile, (a_tile, e_tile)) in a_row
+            .chunks(tile_len)
+            .zip(e_row.chunks(tile_len))
+            .enumerate()
+        {
+            let tile = &mut tile_sums[tile_row.saturating_add(column_tile)];
+            for (a, e) in a_tile.iter().zip(e_tile) {
+                let d = u64::from(a.abs_diff(*e));
+                // At most 255 per sample, and fewer than 2^64 / 255 samples: no overflow.
+                sum = sum.saturating_add(d);
+                off = off.saturating_add(u64::from(d > 1));
+                *tile = tile.saturating_add(d);
+            }
         }
     }
     let mut worst = Tile {
@@ -217,19 +238,29 @@ pub fn difference(
         height: actual.height.min(TILE),
         mean: 0.0,
     };
-    for (index, &tile_sum) in tile_sums.iter().enumerate() {
-        let x = (index % tiles_across) as u32 * TILE;
-        let y = (index / tiles_across) as u32 * TILE;
-        let (w, h) = (TILE.min(actual.width - x), TILE.min(actual.height - y));
-        let mean = tile_sum as f64 / (u64::from(w) * u64::from(h) * channels as u64) as f64;
-        if mean > worst.mean {
-            worst = Tile {
-                x,
-                y,
-                width: w,
-                height: h,
-                mean,
-            };
+    for (tile_y, tile_row) in tile_sums.chunks(tiles_across.max(1)).enumerate() {
+        for (tile_x, &tile_sum) in tile_row.iter().enumerate() {
+            // A tile's origin lies inside the frame, so the products stay below width / height
+            // and the differences are not negative.
+            let x = (tile_x as u32).saturating_mul(TILE);
+            let y = (tile_y as u32).saturating_mul(TILE);
+            let (w, h) = (
+                TILE.min(actual.width.saturating_sub(x)),
+                TILE.min(actual.height.saturating_sub(y)),
+            );
+            let tile_samples = u64::from(w)
+                .saturating_mul(u64::from(h))
+                .saturating_mul(channels as u64);
+            let mean = tile_sum as f64 / tile_samples as f64;
+            if mean > worst.mean {
+                worst = Tile {
+                    x,
+                    y,
+                    width: w,
+                    height: h,
+                    mean,
+                };
+            }
         }
     }
     let n = samples.max(1) as f64;

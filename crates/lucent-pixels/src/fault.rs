@@ -9,8 +9,9 @@
 //! The fault is chosen per thread ([`with`]) or, for a whole process such as the harness binary,
 //! by the environment variable `LUCENT_TEST_FAULT` (`shift-block` or `one-value`).
 
-use crate::decode::{DecodedFrame, Samples};
+use crate::codec::{DecodedFrame, Samples};
 use std::cell::Cell;
+use std::num::NonZeroUsize;
 
 /// The environment variable that switches a fault on for a process.
 pub const FAULT_VARIABLE: &str = "LUCENT_TEST_FAULT";
@@ -62,10 +63,17 @@ fn shift_block<T: Copy>(s: &mut [T], rows: usize, columns: usize, spp: usize) {
     let Some((x0, y0)) = block_origin(rows, columns) else {
         return;
     };
-    for y in y0..y0 + BLOCK {
-        let row = y * columns * spp;
-        let from = row + x0 * spp;
-        s.copy_within(from..from + BLOCK * spp, from + SHIFT * spp);
+    // Inside the frame (block_origin keeps the block and its shift within rows × columns):
+    // no sum or product here overflows.
+    for y in y0..y0.saturating_add(BLOCK) {
+        let from = y
+            .saturating_mul(columns)
+            .saturating_add(x0)
+            .saturating_mul(spp);
+        s.copy_within(
+            from..from.saturating_add(BLOCK.saturating_mul(spp)),
+            from.saturating_add(SHIFT.saturating_mul(spp)),
+        );
     }
 }
 
@@ -76,13 +84,16 @@ pub(crate) fn inject(frame: &mut DecodedFrame) {
         return;
     };
     let (rows, columns) = (usize::from(frame.rows), usize::from(frame.columns));
-    let pixels = rows * columns;
-    let spp = if pixels == 0 || frame.planar {
-        1
-    } else {
-        (frame.samples.len() / pixels).max(1)
+    // Two 16-bit factors and a pixel index of the frame: no overflow.
+    let pixels = NonZeroUsize::new(rows.saturating_mul(columns));
+    let spp = match pixels {
+        Some(pixels) if !frame.planar => (frame.samples.len() / pixels).max(1),
+        _ => 1,
     };
-    let centre = (rows / 2 * columns + columns / 2) * spp;
+    let centre = (rows / 2)
+        .saturating_mul(columns)
+        .saturating_add(columns / 2)
+        .saturating_mul(spp);
     macro_rules! apply {
         ($s:expr, $one:expr) => {{
             let s = $s.as_mut_slice();
@@ -175,7 +186,7 @@ pub(crate) fn wait_if_held(sop_instance_uid: &str) {
     if state.sop_instance_uid.as_deref() != Some(sop_instance_uid) {
         return;
     }
-    state.entered += 1;
+    state.entered = state.entered.saturating_add(1);
     HOLD_CHANGED.notify_all();
     let _released = HOLD_CHANGED
         .wait_while(state, |s| {

@@ -13,8 +13,13 @@
 //! Reads use positioned reads (`pread`) on an open file rather than a memory map: a file that is
 //! truncated or removed while open then yields a short read (a typed error), never SIGBUS.
 
+use crate::codec::{
+    self, DecodedFrame, FrameBytes, FrameDescription, NATIVE_SYNTAXES, SampleBuf, Samples,
+    unpack_12_bit, unpack_bits,
+};
 use crate::error::PixelError;
-use crate::info::{ImageInfo, Photometric};
+use crate::info::ImageInfo;
+use crate::render::{RenderOptions, RenderedFrame, Renderer, VoiChoice};
 use crate::safe_math::{self, MAX_FRAME_BYTES};
 use dicom_dictionary_std::tags;
 use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
@@ -26,19 +31,6 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-
-/// Transfer syntaxes whose pixel data is native (not encapsulated).
-const NATIVE_SYNTAXES: &[&str] = &[
-    transfer_syntax::IMPLICIT_VR_LITTLE_ENDIAN,
-    transfer_syntax::EXPLICIT_VR_LITTLE_ENDIAN,
-    transfer_syntax::EXPLICIT_VR_BIG_ENDIAN,
-    transfer_syntax::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN,
-];
-
-/// Deflated Image Frame Compression (PS3.5 A.4.11): each frame is a raw deflate stream.
-pub const DEFLATED_IMAGE_FRAME: &str = "1.2.840.10008.1.2.8.1";
-/// Encapsulated Uncompressed Explicit VR Little Endian (PS3.5 A.4.11): fragments are native frames.
-pub const ENCAPSULATED_UNCOMPRESSED: &str = "1.2.840.10008.1.2.1.98";
 
 /// Most fragments accepted in one file (each costs 16 bytes of table).
 const MAX_FRAGMENTS: usize = 16_000_000;
@@ -79,21 +71,6 @@ pub struct PixelFile {
     /// The pixel attributes.
     pub info: ImageInfo,
     layout: Layout,
-}
-
-/// A frame's encoded bytes.
-#[derive(Debug)]
-pub enum FrameBytes {
-    /// Native, as stored (byte order of the transfer syntax); for 1-bit data, the unpacked bits
-    /// (one byte 0/1 per sample).
-    Native {
-        /// The bytes.
-        bytes: Vec<u8>,
-        /// Big endian words.
-        big_endian: bool,
-    },
-    /// The concatenated fragments of one encapsulated frame.
-    Encapsulated(Vec<u8>),
 }
 
 impl PixelFile {
@@ -283,18 +260,19 @@ impl PixelFile {
             } if self.info.bits_allocated == 12 => {
                 let (start_bit, bits) = packed_bit_range(&self.info, k)?;
                 // Whole 16-bit words around the frame (it may start mid-word), cut at the value.
-                let first = start_bit / 16 * 2;
-                let end = (start_bit + bits)
+                // `start_bit / 16 * 2` is at most `start_bit / 8`: the product cannot overflow.
+                let first = (start_bit / 16).saturating_mul(2);
+                let end = safe_math::add(start_bit, bits, "bit offset")?
                     .div_ceil(16)
                     .saturating_mul(2)
                     .min(*length);
                 let mut packed = vec![0u8; safe_math::to_usize(end.saturating_sub(first))?];
-                self.read_at(&mut packed, offset + first)?;
+                self.read_at(&mut packed, safe_math::add(*offset, first, "offset")?)?;
                 if *swap_byte_pairs {
                     packed.chunks_exact_mut(2).for_each(|p| p.swap(0, 1));
                 }
                 Ok(FrameBytes::Native {
-                    bytes: unpack_12_bit(&packed, start_bit - first * 8, bits / 12),
+                    bytes: unpack_12_bit(&packed, start_bit % 16, bits / 12),
                     big_endian: false,
                 })
             }
@@ -305,13 +283,22 @@ impl PixelFile {
                 ..
             } => {
                 // Read the even-aligned range around the frame, swap each byte pair, cut.
-                let rel = u64::from(k) * frame_bytes;
-                let (a, b) = (rel - rel % 2, (rel + frame_bytes + 1) & !1);
-                let mut bytes = vec![0u8; safe_math::to_usize(b.min(*length) - a)?];
-                self.read_at(&mut bytes, offset + a)?;
+                let rel = safe_math::mul(u64::from(k), frame_bytes, "frame offset")?;
+                let a = rel & !1;
+                let b = safe_math::add(
+                    safe_math::add(rel, frame_bytes, "frame end")?,
+                    1,
+                    "frame end",
+                )? & !1;
+                // a <= rel < length: every frame lies inside Pixel Data (checked at open).
+                let mut bytes = vec![0u8; safe_math::to_usize(b.min(*length).saturating_sub(a))?];
+                self.read_at(&mut bytes, safe_math::add(*offset, a, "offset")?)?;
                 bytes.chunks_exact_mut(2).for_each(|p| p.swap(0, 1));
-                let start = safe_math::to_usize(rel - a)?;
-                let end = (start + safe_math::to_usize(frame_bytes)?).min(bytes.len());
+                let start = safe_math::to_usize(rel % 2)?;
+                // start <= 1 and the frame size is capped: no overflow.
+                let end = start
+                    .saturating_add(safe_math::to_usize(frame_bytes)?)
+                    .min(bytes.len());
                 Ok(FrameBytes::Native {
                     bytes: bytes[start..end].to_vec(),
                     big_endian: false,
@@ -322,8 +309,10 @@ impl PixelFile {
             } => {
                 if self.info.bits_allocated == 1 {
                     let (start_bit, bits) = packed_bit_range(&self.info, k)?;
-                    let first = offset + start_bit / 8;
-                    let len = safe_math::to_usize((start_bit % 8 + bits).div_ceil(8))?;
+                    let first = safe_math::add(*offset, start_bit / 8, "offset")?;
+                    let len = safe_math::to_usize(
+                        safe_math::add(start_bit % 8, bits, "bit length")?.div_ceil(8),
+                    )?;
                     let mut packed = vec![0u8; len];
                     self.read_at(&mut packed, first)?;
                     return Ok(FrameBytes::Native {
@@ -331,7 +320,11 @@ impl PixelFile {
                         big_endian: false,
                     });
                 }
-                let start = offset + u64::from(k) * frame_bytes;
+                let start = safe_math::add(
+                    *offset,
+                    safe_math::mul(u64::from(k), frame_bytes, "frame offset")?,
+                    "offset",
+                )?;
                 let mut bytes = vec![0u8; safe_math::to_usize(frame_bytes)?];
                 self.read_at(&mut bytes, start)?;
                 Ok(FrameBytes::Native {
@@ -343,7 +336,9 @@ impl PixelFile {
                 if self.info.bits_allocated == 12 {
                     let (start_bit, bits) = packed_bit_range(&self.info, k)?;
                     let first = safe_math::to_usize(start_bit / 8)?;
-                    let end = safe_math::to_usize((start_bit + bits).div_ceil(8))?;
+                    let end = safe_math::to_usize(
+                        safe_math::add(start_bit, bits, "bit offset")?.div_ceil(8),
+                    )?;
                     let packed = data
                         .get(first..end)
                         .ok_or_else(|| PixelError::Truncated(format!("12-bit frame {k}")))?;
@@ -355,17 +350,25 @@ impl PixelFile {
                 if self.info.bits_allocated == 1 {
                     let (start_bit, bits) = packed_bit_range(&self.info, k)?;
                     let first = safe_math::to_usize(start_bit / 8)?;
-                    let len = safe_math::to_usize((start_bit % 8 + bits).div_ceil(8))?;
+                    let len = safe_math::to_usize(
+                        safe_math::add(start_bit % 8, bits, "bit length")?.div_ceil(8),
+                    )?;
+                    // A saturated end fails the `get`: truncated, never wrapped.
                     let packed = data
-                        .get(first..first + len)
+                        .get(first..first.saturating_add(len))
                         .ok_or_else(|| PixelError::Truncated("1-bit frame".into()))?;
                     return Ok(FrameBytes::Native {
                         bytes: unpack_bits(packed, start_bit % 8, bits),
                         big_endian: false,
                     });
                 }
-                let start = safe_math::to_usize(u64::from(k) * frame_bytes)?;
-                let end = start + safe_math::to_usize(frame_bytes)?;
+                let start = safe_math::to_usize(safe_math::mul(
+                    u64::from(k),
+                    frame_bytes,
+                    "frame offset",
+                )?)?;
+                // A saturated end fails the `get`: truncated, never wrapped.
+                let end = start.saturating_add(safe_math::to_usize(frame_bytes)?);
                 let bytes = data
                     .get(start..end)
                     .ok_or_else(|| PixelError::Truncated(format!("frame {k}")))?;
@@ -386,8 +389,10 @@ impl PixelFile {
                 let mut at = 0usize;
                 for f in fragments {
                     let len = f.length as usize;
-                    self.read_at(&mut bytes[at..at + len], f.offset)?;
-                    at += len;
+                    // at + len <= total, the sum of the lengths, capped above: no overflow.
+                    let end = at.saturating_add(len);
+                    self.read_at(&mut bytes[at..end], f.offset)?;
+                    at = end;
                 }
                 Ok(FrameBytes::Encapsulated(bytes))
             }
@@ -396,10 +401,7 @@ impl PixelFile {
 
     /// Fast path for native 16-bit frames in a file: read straight into the sample buffer
     /// (one copy from the page cache, no intermediate byte buffer). `None` when not applicable.
-    pub fn read_native_u16(
-        &self,
-        k: u32,
-    ) -> Option<Result<crate::decode::SampleBuf<u16>, PixelError>> {
+    pub fn read_native_u16(&self, k: u32) -> Option<Result<SampleBuf<u16>, PixelError>> {
         let Layout::Native {
             offset,
             big_endian,
@@ -422,12 +424,15 @@ impl PixelFile {
             let frame_bytes = native_frame_bytes(&self.info)?;
             // Straight into its own mapping: one copy from the page cache, and the pages go back
             // to the OS when the frame leaves the cache (see `SampleBuf`).
-            let mut samples = crate::decode::SampleBuf::<u16>::mapped_zeroed(safe_math::to_usize(
-                frame_bytes / 2,
-            )?)?;
+            let mut samples =
+                SampleBuf::<u16>::mapped_zeroed(safe_math::to_usize(frame_bytes / 2)?)?;
             self.read_at(
                 bytemuck::cast_slice_mut(samples.as_mut_slice()),
-                offset + u64::from(k) * frame_bytes,
+                safe_math::add(
+                    *offset,
+                    safe_math::mul(u64::from(k), frame_bytes, "frame offset")?,
+                    "offset",
+                )?,
             )?;
             // The bytes are now in host order as if little endian; fix where that is wrong.
             if *big_endian == cfg!(target_endian = "little") {
@@ -438,6 +443,48 @@ impl PixelFile {
             }
             Ok(samples)
         })())
+    }
+
+    /// Decodes frame `k` (0-based) with the codec of its transfer syntax ([`codec::codec_for`]).
+    pub fn decode_frame(&self, k: u32) -> Result<DecodedFrame, PixelError> {
+        #[cfg(feature = "test-fault")]
+        crate::fault::wait_if_held(&self.sop_instance_uid);
+        #[cfg_attr(not(feature = "test-fault"), allow(unused_mut))]
+        let mut frame = self.decode_frame_as_stored(k)?;
+        #[cfg(feature = "test-fault")]
+        crate::fault::inject(&mut frame);
+        Ok(frame)
+    }
+
+    fn decode_frame_as_stored(&self, k: u32) -> Result<DecodedFrame, PixelError> {
+        let image = FrameDescription::of(&self.info);
+        if let Some(samples) = self.read_native_u16(k) {
+            return Ok(DecodedFrame {
+                rows: image.rows,
+                columns: image.columns,
+                samples: Samples::U16(samples?),
+                color: codec::color_of(&image, false)?,
+                planar: image.planar,
+            });
+        }
+        let encoded = self.frame_bytes(k)?;
+        let frame = codec::codec_for(&image.transfer_syntax).decode(&image, k, encoded)?;
+        codec::check_sample_count(&image, k, &frame)?;
+        Ok(frame)
+    }
+
+    /// Decodes and renders frame `k`. Colour images ignore the VOI.
+    pub fn render(
+        &self,
+        k: u32,
+        options: impl Into<RenderOptions>,
+    ) -> Result<RenderedFrame, PixelError> {
+        let options = options.into();
+        if let VoiChoice::Explicit { center, width } = options.voi {
+            crate::render::validate_window(center, width)?;
+        }
+        let frame = self.decode_frame(k)?;
+        Renderer::default().render(&self.info, &frame, k, options)
     }
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<(), PixelError> {
@@ -517,17 +564,10 @@ fn pixel_data_tag(float_bits: Option<u16>) -> dicom_core::Tag {
     }
 }
 
-/// Bytes of one native frame. YBR_FULL_422 stores two samples per pixel (PS3.3 C.7.6.3.1.2).
+/// Bytes of one native frame (see [`codec::stored_frame_bytes`]).
 pub fn native_frame_bytes(info: &ImageInfo) -> Result<u64, PixelError> {
-    if info.photometric == Photometric::YbrFull422 && info.samples_per_pixel == 3 {
-        if info.columns % 2 == 1 {
-            return Err(PixelError::InvalidAttributes(
-                "YBR_FULL_422 with an odd number of columns".into(),
-            ));
-        }
-        return safe_math::native_frame_bytes(info.rows, info.columns, 2, info.bits_allocated);
-    }
-    safe_math::native_frame_bytes(
+    codec::stored_frame_bytes(
+        info.photometric,
         info.rows,
         info.columns,
         info.samples_per_pixel,
@@ -536,7 +576,8 @@ pub fn native_frame_bytes(info: &ImageInfo) -> Result<u64, PixelError> {
 }
 
 /// Whether frames are packed bit streams that may start inside a byte or word: Bits Allocated 1
-/// (PS3.5 8.1.1) and the ACR-NEMA era's 12 (two pixels in three bytes, see [`unpack_12_bit`]).
+/// (PS3.5 8.1.1) and the ACR-NEMA era's 12 (two pixels in three bytes, see
+/// [`codec::unpack_12_bit`]).
 fn is_bit_packed(info: &ImageInfo) -> bool {
     matches!(info.bits_allocated, 1 | 12)
 }
@@ -565,40 +606,6 @@ fn packed_bit_range(info: &ImageInfo, k: u32) -> Result<(u64, u64), PixelError> 
     Ok((safe_math::mul(bits, u64::from(k), "bit offset")?, bits))
 }
 
-/// Bits Allocated 12 (ACR-NEMA 2.0 packing, still met in old files): the samples are a
-/// little-endian bit stream over the 16-bit words of Pixel Data — sample i is bits 12·i …
-/// 12·i + 11, least significant first, so two samples fill three bytes. This is how dcmtk
-/// unpacks it (`DiInputPixelTemplate`, the case of Bits Allocated not a multiple of the word
-/// size); `packed` holds the words in little-endian order. Returns each sample as two
-/// little-endian bytes; samples past the end of `packed` are 0 (the caller checked the length).
-pub(crate) fn unpack_12_bit(packed: &[u8], first_bit: u64, count: u64) -> Vec<u8> {
-    let bit = |i: u64| -> u16 {
-        packed
-            .get((i / 8) as usize)
-            .map_or(0, |b| u16::from((b >> (i % 8)) & 1))
-    };
-    (0..count)
-        .flat_map(|s| {
-            let start = first_bit + 12 * s;
-            let value = (0..12).fold(0u16, |v, j| v | bit(start + j) << j);
-            value.to_le_bytes()
-        })
-        .collect()
-}
-
-/// 1-bit pixels: the first pixel is the least significant bit of the first byte (PS3.5 8.1.1).
-pub(crate) fn unpack_bits(packed: &[u8], first_bit: u64, count: u64) -> Vec<u8> {
-    (0..count)
-        .map(|i| {
-            let bit = first_bit + i;
-            packed
-                .get((bit / 8) as usize)
-                .map(|b| (b >> (bit % 8)) & 1)
-                .unwrap_or(0)
-        })
-        .collect()
-}
-
 /// Scans the items of encapsulated Pixel Data starting at `value_offset` (PS3.5 A.4): the Basic
 /// Offset Table, then fragments up to the sequence delimiter or `file_len` (the end of the file,
 /// or of a defined-length value). Returns the Basic Offset Table and the fragments.
@@ -619,7 +626,8 @@ fn scan_fragments(
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
             Err(e) => return Err(e.into()),
         }
-        *pos += 8;
+        // pos <= file_len: the saturating additions of this scan never saturate.
+        *pos = pos.saturating_add(8);
         let group = u16::from_le_bytes([h[0], h[1]]);
         let element = u16::from_le_bytes([h[2], h[3]]);
         let len = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
@@ -639,7 +647,7 @@ fn scan_fragments(
     reader
         .read_exact(&mut bot_bytes)
         .map_err(|_| PixelError::Truncated("Basic Offset Table".into()))?;
-    pos += u64::from(bot_len);
+    pos = pos.saturating_add(u64::from(bot_len));
     let bot: Vec<u32> = bot_bytes
         .chunks_exact(4)
         .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
@@ -669,7 +677,7 @@ fn scan_fragments(
                     length: len,
                 });
                 reader.seek_relative(i64::from(len))?;
-                pos += u64::from(len);
+                pos = pos.saturating_add(u64::from(len));
             }
             Some((g, e, _)) => {
                 return Err(PixelError::Malformed(format!(
@@ -688,7 +696,7 @@ fn scan_fragments(
 
 /// Encapsulated Pixel Data under a native transfer syntax (a mislabelled file; PS3.5 A.4 allows
 /// encapsulation only under the compressed syntaxes): the first fragment's codestream says what
-/// the data really is (`decode::identify_codestream`), and the frames are decoded as that, through
+/// the data really is (`codec::identify_codestream`), and the frames are decoded as that, through
 /// the same decoders and their codestream-size check. A stream that is none of them is refused
 /// ([`PixelError::UnrecognisedCodestream`]), never shown.
 fn identify_mislabelled(
@@ -703,7 +711,7 @@ fn identify_mislabelled(
         .ok_or_else(|| PixelError::Malformed("encapsulated Pixel Data without fragments".into()))?;
     let mut head = vec![0u8; first.length.min(SNIFF_BYTES) as usize];
     file.read_exact_at(&mut head, first.offset)?;
-    let (actual, found) = crate::decode::identify_codestream(&head, info).ok_or_else(|| {
+    let (actual, found) = codec::identify_codestream(&head, info).ok_or_else(|| {
         PixelError::UnrecognisedCodestream {
             declared: info.transfer_syntax.clone(),
         }
@@ -780,14 +788,15 @@ fn assign_fragments(
         return Ok(vec![fragments]);
     }
     // Offsets in both tables count from the first fragment's item tag (PS3.5 A.4).
-    let base = fragments[0].offset - 8;
+    // Every fragment's data follows its 8-byte item header, at or after the first's.
+    let base = fragments[0].offset.saturating_sub(8);
     let by_offsets = |offsets: &[u64]| -> Option<Vec<Vec<Fragment>>> {
         if offsets.len() != frames || offsets.windows(2).any(|w| w[0] >= w[1]) {
             return None;
         }
         let mut out = vec![Vec::new(); frames];
         for f in &fragments {
-            let rel = f.offset - 8 - base;
+            let rel = f.offset.saturating_sub(8).saturating_sub(base);
             let k = offsets.partition_point(|&o| o <= rel).checked_sub(1)?;
             out[k].push(*f);
         }

@@ -94,14 +94,19 @@ pub struct LookupTable {
 impl LookupTable {
     /// The output for an input, clamping to the first/last entry (PS3.3 C.11.1.1.1).
     pub fn lookup(&self, input: i64) -> u16 {
-        let last = self.data.len() as i64 - 1;
-        let i = (input - self.first_mapped).clamp(0, last.max(0));
+        // A table has at most 65536 entries and starts at most 65535 away from 0, and inputs
+        // are stored values of at most 32 bits: nothing here comes near i64's range.
+        let last = (self.data.len() as i64).saturating_sub(1);
+        let i = input
+            .saturating_sub(self.first_mapped)
+            .clamp(0, last.max(0));
         self.data.get(i as usize).copied().unwrap_or(0)
     }
 
     /// Largest output value the entries can hold.
     pub fn max_output(&self) -> u32 {
-        (1u32 << self.bits.clamp(1, 16)) - 1
+        // At least 2 before the subtraction (bits ≥ 1).
+        (1u32 << self.bits.clamp(1, 16)).saturating_sub(1)
     }
 }
 
@@ -227,7 +232,8 @@ fn frame_time_ms(obj: &InMemDicomObject) -> Option<f64> {
     // Frame Time Vector: the first entry is 0 (time of the first frame), the others increments.
     let vector_mean = floats(obj, tags::FRAME_TIME_VECTOR)
         .filter(|v| v.len() > 1)
-        .map(|v| v[1..].iter().sum::<f64>() / (v.len() - 1) as f64);
+        // More than one entry (the filter): the count is at least 1.
+        .map(|v| v[1..].iter().sum::<f64>() / v.len().saturating_sub(1) as f64);
     let from_rates = [tags::RECOMMENDED_DISPLAY_FRAME_RATE, tags::CINE_RATE]
         .into_iter()
         .filter_map(|t| floats(obj, t).and_then(|v| v.first().copied()))
@@ -375,7 +381,8 @@ fn descriptor(
     } as usize;
     // The first mapped value is SS when the input can be negative, but is often written as US.
     let first = if signed_input && (32768..=65535).contains(&first) {
-        first - 65536
+        // In 32768..=65535: the result is in -32768..=-1.
+        first.saturating_sub(65536)
     } else {
         first
     };
@@ -406,7 +413,7 @@ fn lut(
         .to_multi_int()
         .map_err(|e| PixelError::InvalidAttributes(format!("LUT data: {e}")))?;
     let mut values: Vec<u16> = raw.into_iter().map(|v| v as u16).collect();
-    if bits <= 8 && values.len() * 2 == entries {
+    if bits <= 8 && values.len().checked_mul(2) == Some(entries) {
         // 8-bit entries packed two per 16-bit word (little endian: low byte first).
         values = values.iter().flat_map(|w| [w & 0xFF, w >> 8]).collect();
     }
@@ -526,7 +533,8 @@ impl ImageInfo {
         if bits_stored == 0
             || bits_stored > bits_allocated
             || high_bit >= bits_allocated
-            || high_bit + 1 < bits_stored
+            // High Bit < Bits Allocated ≤ 64 here (the test before): no overflow.
+            || high_bit.saturating_add(1) < bits_stored
         {
             return Err(PixelError::InvalidAttributes(format!(
                 "Bits Allocated {bits_allocated}, Bits Stored {bits_stored}, High Bit {high_bit}"

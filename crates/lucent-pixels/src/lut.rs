@@ -25,9 +25,11 @@ impl StoredValueCodec {
     /// From the image attributes.
     pub fn new(info: &ImageInfo) -> Self {
         let bits_stored = u32::from(info.bits_stored).clamp(1, 32);
+        // High Bit < Bits Allocated ≤ 64 and 1 ≤ bits_stored ≤ 32 (checked in `info`): the
+        // additions and subtractions below stay in range.
         StoredValueCodec {
-            shift: u32::from(info.high_bit + 1).saturating_sub(bits_stored),
-            mask: (1u64 << bits_stored) - 1,
+            shift: u32::from(info.high_bit.saturating_add(1)).saturating_sub(bits_stored),
+            mask: (1u64 << bits_stored).saturating_sub(1),
             bits_stored,
             signed: info.signed,
         }
@@ -42,8 +44,9 @@ impl StoredValueCodec {
     /// The stored value of a code, sign-extended for signed data.
     #[inline]
     pub fn value(&self, code: u64) -> i64 {
-        if self.signed && code >> (self.bits_stored - 1) & 1 == 1 {
-            code as i64 - (1i64 << self.bits_stored)
+        // code < 2^bits_stored ≤ 2^32 and bits_stored ≥ 1: no overflow.
+        if self.signed && code >> self.bits_stored.saturating_sub(1) & 1 == 1 {
+            (code as i64).saturating_sub(1i64 << self.bits_stored)
         } else {
             code as i64
         }
@@ -149,7 +152,8 @@ pub fn window_value(w: &Window, x: f64) -> f64 {
 #[inline]
 pub fn to_u8(y: f64, invert: bool) -> u8 {
     let v = y.round().clamp(0.0, Y_MAX) as u8;
-    if invert { 255 - v } else { v }
+    // 255 − v, which for a u8 is its complement.
+    if invert { !v } else { v }
 }
 
 /// The folded stored-code → 8-bit table for ≤ 16-bit data, built once per window.

@@ -106,7 +106,8 @@ fn number(x: f64) -> String {
         format!("{}", x.round())
     } else {
         // Three significant digits below 100, trailing zeros dropped.
-        let digits = (2 - a.log10().floor() as i32).clamp(0, 6) as usize;
+        // log10 of a value in 1e-3..100: a small integer, so the difference cannot overflow.
+        let digits = 2i32.saturating_sub(a.log10().floor() as i32).clamp(0, 6) as usize;
         let s = format!("{x:.digits$}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }

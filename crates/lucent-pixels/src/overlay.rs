@@ -24,7 +24,7 @@
 //! A malformed plane is left out with an [`OverlayProblem`] (the image stays viewable); every
 //! size is checked through [`crate::safe_math`] before anything is copied.
 
-use crate::decode::{DecodedFrame, Samples};
+use crate::codec::{DecodedFrame, Samples};
 use crate::render::RenderedFrame;
 use crate::safe_math;
 use dicom_core::Tag;
@@ -207,8 +207,9 @@ fn read_plane(
     // Overlay Origin: row\column, 1-based (PS3.3 C.9.2.1.1); SS, so −32768..32767.
     let origin = match ints(obj, group, OVERLAY_ORIGIN).as_deref() {
         Some([row, column, ..]) => (
-            i32::try_from(*row - 1).map_err(|_| OverlayProblem::MissingOrigin)?,
-            i32::try_from(*column - 1).map_err(|_| OverlayProblem::MissingOrigin)?,
+            // A value far outside SS's range saturates and then fails the conversion.
+            i32::try_from(row.saturating_sub(1)).map_err(|_| OverlayProblem::MissingOrigin)?,
+            i32::try_from(column.saturating_sub(1)).map_err(|_| OverlayProblem::MissingOrigin)?,
         ),
         _ => return Err(OverlayProblem::MissingOrigin),
     };
@@ -254,7 +255,10 @@ fn read_plane(
             {
                 return Err(OverlayProblem::UnsupportedInPixelData);
             }
-            let lowest_stored = i64::from(image.high_bit) + 1 - i64::from(image.bits_stored);
+            // Values of at most 16 bits in an i64: no overflow.
+            let lowest_stored = i64::from(image.high_bit)
+                .saturating_add(1)
+                .saturating_sub(i64::from(image.bits_stored));
             let inside_stored = (lowest_stored..=i64::from(image.high_bit)).contains(&bit_position);
             if inside_stored || !(0..i64::from(image.bits_allocated)).contains(&bit_position) {
                 return Err(OverlayProblem::InvalidBitPosition);
@@ -317,11 +321,13 @@ pub struct OverlayMask {
 impl OverlayMask {
     /// Whether the plane's bit is set at image pixel (`row`, `column`); false outside the plane.
     pub fn is_set(&self, row: u32, column: u32) -> bool {
-        if row < self.top || column < self.left {
+        let (Some(r), Some(c)) = (row.checked_sub(self.top), column.checked_sub(self.left)) else {
             return false;
-        }
-        let (r, c) = (row - self.top, column - self.left);
-        r < self.height && c < self.width && self.bits[(r * self.width + c) as usize]
+        };
+        // r < height and c < width: the index is below height × width = bits.len().
+        r < self.height
+            && c < self.width
+            && self.bits[r.saturating_mul(self.width).saturating_add(c) as usize]
     }
 }
 
@@ -332,7 +338,8 @@ impl OverlayPlane {
             PlaneBits::InPixelData { .. } => true,
             PlaneBits::Separate(_) => {
                 k >= self.first_frame
-                    && u64::from(k) < u64::from(self.first_frame) + u64::from(self.frames)
+                    // Two u32 in a u64: no overflow.
+                    && u64::from(k) < u64::from(self.first_frame).saturating_add(u64::from(self.frames))
             }
         }
     }
@@ -347,24 +354,38 @@ impl OverlayPlane {
         let (image_rows, image_columns) = (i64::from(frame.rows), i64::from(frame.columns));
         let (top, left) = (i64::from(self.origin.0), i64::from(self.origin.1));
         let (r0, c0) = (top.max(0), left.max(0));
-        let r1 = (top + i64::from(self.rows)).min(image_rows);
-        let c1 = (left + i64::from(self.columns)).min(image_columns);
+        // Origins, sizes and positions are 16-bit values in i64 / u64, and a frame number times
+        // a plane's pixels is below 2^48: the saturating operations never saturate (and an
+        // index that did would miss the data: `get` gives `None`).
+        let r1 = top.saturating_add(i64::from(self.rows)).min(image_rows);
+        let c1 = left
+            .saturating_add(i64::from(self.columns))
+            .min(image_columns);
         if r0 >= r1 || c0 >= c1 {
             return None;
         }
-        let plane_pixels = u64::from(self.rows) * u64::from(self.columns);
+        let plane_pixels = u64::from(self.rows).saturating_mul(u64::from(self.columns));
         let overlay_frame = u64::from(k.saturating_sub(self.first_frame));
         let bit_at = |row: i64, column: i64| -> bool {
-            let (pr, pc) = ((row - top) as u64, (column - left) as u64);
+            // row ≥ r0 ≥ top and column ≥ c0 ≥ left.
+            let (pr, pc) = (
+                row.saturating_sub(top) as u64,
+                column.saturating_sub(left) as u64,
+            );
+            let in_plane = pr
+                .saturating_mul(u64::from(self.columns))
+                .saturating_add(pc);
             match &self.bits {
                 PlaneBits::Separate(data) => {
-                    let i = overlay_frame * plane_pixels + pr * u64::from(self.columns) + pc;
+                    let i = overlay_frame
+                        .saturating_mul(plane_pixels)
+                        .saturating_add(in_plane);
                     data.get((i / 8) as usize)
                         .is_some_and(|b| (b >> (i % 8)) & 1 == 1)
                 }
                 PlaneBits::InPixelData { bit } => {
                     // Same size as the image: the plane pixel is the image pixel.
-                    let i = (pr * u64::from(self.columns) + pc) as usize;
+                    let i = in_plane as usize;
                     let raw = match &frame.samples {
                         Samples::U16(v) => v.get(i).map(|&s| u32::from(s)),
                         Samples::U8(v) => v.get(i).map(|&s| u32::from(s)),
@@ -381,8 +402,8 @@ impl OverlayPlane {
         Some(OverlayMask {
             top: r0 as u32,
             left: c0 as u32,
-            height: (r1 - r0) as u32,
-            width: (c1 - c0) as u32,
+            height: r1.saturating_sub(r0) as u32,
+            width: c1.saturating_sub(c0) as u32,
             bits,
         })
     }
@@ -401,9 +422,12 @@ pub fn burn(planes: &[OverlayPlane], k: u32, frame: &DecodedFrame, rendered: &mu
         let Some(mask) = plane.mask(k, frame) else {
             continue;
         };
-        for r in mask.top..mask.top + mask.height {
-            let row = &mut rendered.pixels[r as usize * width..(r as usize + 1) * width];
-            for c in mask.left..mask.left + mask.width {
+        // The mask lies inside the rendered frame (`mask` clips it): no sum or product here
+        // exceeds the frame's size.
+        for r in mask.top..mask.top.saturating_add(mask.height) {
+            let start = (r as usize).saturating_mul(width);
+            let row = &mut rendered.pixels[start..start.saturating_add(width)];
+            for c in mask.left..mask.left.saturating_add(mask.width) {
                 let set = mask.is_set(r, c);
                 let pixel = &mut row[c as usize];
                 match plane.kind {
@@ -419,7 +443,7 @@ pub fn burn(planes: &[OverlayPlane], k: u32, frame: &DecodedFrame, rendered: &mu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::ColorModel;
+    use crate::codec::ColorModel;
     use dicom_core::{DataElement, VR};
 
     const SHAPE: ImageShape = ImageShape {

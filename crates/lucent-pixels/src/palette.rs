@@ -103,8 +103,8 @@ fn parse(data: &[u16], pos: usize, width: Width) -> Result<(Segment, usize), Pix
                 }
                 Width::Eight => {
                     let mut v = 0u32;
-                    for k in 0..4 {
-                        v |= u32::from(at(body.saturating_add(k))? & 0xFF) << (8 * k);
+                    for (k, shift) in [0u32, 8, 16, 24].into_iter().enumerate() {
+                        v |= u32::from(at(body.saturating_add(k))? & 0xFF) << shift;
                     }
                     (v, body.saturating_add(4))
                 }
@@ -154,12 +154,19 @@ fn append(
             };
             // Entry i of n (1..=n) lies on the line from (0, y0) to (n, y1):
             // y0 + (y1 − y0)·i/n = (y0·(n − i) + y1·i)/n, rounded half up, in integers (the
-            // numerator is never negative; at most 65535 · 65535 · 2 + 65535, well inside u64).
+            // numerator is never negative; at most 65535 · 65535 · 2 + 65535, well inside u64, so
+            // the saturating operations never saturate; n ≥ 1 whenever i exists).
             let n = len as u64;
             let (y0, y1) = (u64::from(y0), u64::from(y1));
             table.extend((1..=n).map(|i| {
-                let twice = 2 * (y0 * (n - i) + y1 * i) + n;
-                u16::try_from(twice / (2 * n)).unwrap_or(u16::MAX)
+                let numerator = y0
+                    .saturating_mul(n.saturating_sub(i))
+                    .saturating_add(y1.saturating_mul(i));
+                let twice = numerator.saturating_mul(2).saturating_add(n);
+                twice
+                    .checked_div(n.saturating_mul(2))
+                    .and_then(|v| u16::try_from(v).ok())
+                    .unwrap_or(u16::MAX)
             }));
         }
         Segment::Indirect { .. } => {}

@@ -1,8 +1,7 @@
 //! A frame through the whole pipeline to 8-bit grey or 24-bit RGB, and PNG output.
 
-use crate::decode::{ColorModel, DecodedFrame, Samples};
+use crate::codec::{ColorModel, DecodedFrame, Samples};
 use crate::error::PixelError;
-use crate::frames::PixelFile;
 use crate::info::{ImageInfo, Photometric, VoiFunction, Window};
 use crate::lut::{DisplayTable, ModalityTransform, StoredValueCodec, VoiTransform, to_u8};
 use crate::notes::DisplayNote;
@@ -132,29 +131,13 @@ impl RenderedFrame {
     }
 }
 
-fn validate_window(center: f64, width: f64) -> Result<(), PixelError> {
+pub(crate) fn validate_window(center: f64, width: f64) -> Result<(), PixelError> {
     if !center.is_finite() || !width.is_finite() || width <= 0.0 {
         return Err(PixelError::InvalidWindow(format!(
             "centre {center}, width {width}: width must be > 0"
         )));
     }
     Ok(())
-}
-
-impl PixelFile {
-    /// Decodes and renders frame `k`. Colour images ignore the VOI.
-    pub fn render(
-        &self,
-        k: u32,
-        options: impl Into<RenderOptions>,
-    ) -> Result<RenderedFrame, PixelError> {
-        let options = options.into();
-        if let VoiChoice::Explicit { center, width } = options.voi {
-            validate_window(center, width)?;
-        }
-        let frame = self.decode_frame(k)?;
-        Renderer::default().render(&self.info, &frame, k, options)
-    }
 }
 
 /// What a cached display table was built for (all floats by bit pattern).
@@ -452,13 +435,15 @@ fn colour_bytes(info: &ImageInfo, samples: &Samples) -> Result<Vec<u8>, PixelErr
     Ok(match samples {
         Samples::U8(v) => v.to_vec(),
         Samples::U16(v) => {
-            let max = f64::from(((1u32 << info.bits_stored.min(16)) - 1).max(1));
+            // 1 << 0..=16 is at least 1: the subtraction does not underflow.
+            let max = f64::from((1u32 << info.bits_stored.min(16)).saturating_sub(1).max(1));
             v.iter()
                 .map(|&s| (f64::from(s) * 255.0 / max).round().clamp(0.0, 255.0) as u8)
                 .collect()
         }
         Samples::U32(v) => {
-            let shift = u32::from(info.bits_stored.clamp(8, 32)) - 8;
+            // At least 8 before the subtraction (the clamp).
+            let shift = u32::from(info.bits_stored.clamp(8, 32)).saturating_sub(8);
             v.iter().map(|&s| (s >> shift).min(255) as u8).collect()
         }
         _ => {
@@ -483,10 +468,16 @@ fn ybr_to_rgb(y: u8, cb: u8, cr: u8) -> [u8; 3] {
 
 fn render_color(info: &ImageInfo, frame: &DecodedFrame) -> Result<Vec<u8>, PixelError> {
     let bytes = colour_bytes(info, &frame.samples)?;
-    let n = usize::from(frame.rows) * usize::from(frame.columns);
+    // Two 16-bit factors, and three times that, fit a usize.
+    let n = usize::from(frame.rows).saturating_mul(usize::from(frame.columns));
     let interleaved: Vec<u8> = if frame.planar && frame.color != ColorModel::YbrFull422 {
-        (0..n)
-            .flat_map(|i| [bytes[i], bytes[n + i], bytes[2 * n + i]])
+        // Colour-by-plane (PS3.3 C.7.6.3.1.3): the R plane, then G, then B.
+        let (red, rest) = bytes.split_at(n.min(bytes.len()));
+        let (green, blue) = rest.split_at(n.min(rest.len()));
+        red.iter()
+            .zip(green)
+            .zip(blue)
+            .flat_map(|((&r, &g), &b)| [r, g, b])
             .collect()
     } else {
         bytes
@@ -494,7 +485,7 @@ fn render_color(info: &ImageInfo, frame: &DecodedFrame) -> Result<Vec<u8>, Pixel
     Ok(match frame.color {
         ColorModel::Rgb => {
             let mut v = interleaved;
-            v.truncate(n * 3);
+            v.truncate(n.saturating_mul(3));
             v
         }
         ColorModel::YbrFull => interleaved

@@ -17,6 +17,12 @@ pub fn mul(a: u64, b: u64, what: &str) -> Result<u64, PixelError> {
         .ok_or_else(|| PixelError::TooLarge(format!("{what} overflows")))
 }
 
+/// `a + b`, or a typed error naming what overflowed (offsets and lengths from the file).
+pub fn add(a: u64, b: u64, what: &str) -> Result<u64, PixelError> {
+    a.checked_add(b)
+        .ok_or_else(|| PixelError::TooLarge(format!("{what} overflows")))
+}
+
 /// Pixels in one frame, capped.
 pub fn frame_pixels(rows: u16, columns: u16) -> Result<u64, PixelError> {
     let n = mul(u64::from(rows), u64::from(columns), "rows × columns")?;
@@ -70,5 +76,9 @@ mod tests {
             Err(PixelError::TooLarge(_))
         ));
         assert!(mul(u64::MAX, 2, "x").is_err());
+        assert_eq!(add(2, 3, "x").unwrap(), 5);
+        assert!(
+            matches!(add(u64::MAX, 1, "offset"), Err(PixelError::TooLarge(m)) if m == "offset overflows")
+        );
     }
 }

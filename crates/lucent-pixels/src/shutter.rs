@@ -106,7 +106,8 @@ impl ShutterValue {
 
 /// A P-value (0 black … 0xFFFF white) as an 8-bit display value, rounded.
 pub fn p_value_to_u8(p: u16) -> u8 {
-    ((u32::from(p) * 255 + 32767) / 65535) as u8
+    // At most 65535 × 255 + 32767 < 2^25: no overflow.
+    (u32::from(p).saturating_mul(255).saturating_add(32767) / 65535) as u8
 }
 
 /// A CIELab value in the ICC PCS encoding of PS3.3 C.10.7.1.1 (L: 0..0xFFFF = 0..100; a*, b*:
@@ -213,9 +214,10 @@ impl DisplayShutter {
         let shown: u64 = visible
             .iter()
             .flatten()
-            .map(|&(a, b)| u64::from(b - a) + 1)
+            // A span's start is never after its end; 16-bit values in a u64 cannot overflow.
+            .map(|&(a, b)| u64::from(b.saturating_sub(a)).saturating_add(1))
             .sum();
-        let total = u64::from(rows) * u64::from(columns);
+        let total = u64::from(rows).saturating_mul(u64::from(columns));
         if shown == 0 {
             note(DisplayNote::ShutterWouldHideImage);
             return None;
@@ -224,7 +226,8 @@ impl DisplayShutter {
         (shown < total).then_some(DisplayShutter {
             shapes,
             visible,
-            hidden_pixels: total - shown,
+            // shown < total here.
+            hidden_pixels: total.saturating_sub(shown),
             value,
         })
     }
@@ -251,15 +254,21 @@ impl DisplayShutter {
         let value = self.value.bytes(frame.channels);
         let columns = frame.width as usize;
         let channels = usize::from(frame.channels);
-        if frame.pixels.len() != rows * columns * channels {
+        // A saturated product cannot equal a buffer's length: such a frame is left alone.
+        let line_len = columns.saturating_mul(channels);
+        if frame.pixels.len() != rows.saturating_mul(line_len) {
             return;
         }
-        for (row, spans) in self.visible.iter().enumerate() {
-            let line = &mut frame.pixels[row * columns * channels..(row + 1) * columns * channels];
+        for (spans, line) in self
+            .visible
+            .iter()
+            .zip(frame.pixels.chunks_exact_mut(line_len.max(1)))
+        {
             let mut next = 0usize;
             for &(start, end) in spans {
                 fill(line, next, usize::from(start), value);
-                next = usize::from(end) + 1;
+                // A 16-bit column plus one.
+                next = usize::from(end).saturating_add(1);
             }
             fill(line, next, columns, value);
         }
@@ -269,7 +278,9 @@ impl DisplayShutter {
 /// Sets pixels `from..to` of one row of `value.len()`-byte pixels to `value`.
 fn fill(line: &mut [u8], from: usize, to: usize, value: &[u8]) {
     let c = value.len();
-    if let Some(run) = line.get_mut(from * c..to * c) {
+    // Columns of a row in memory times a pixel's bytes: at most the row's length, and a
+    // saturated bound fails the `get_mut`.
+    if let Some(run) = line.get_mut(from.saturating_mul(c)..to.saturating_mul(c)) {
         run.chunks_exact_mut(c)
             .for_each(|p| p.copy_from_slice(value));
     }
@@ -285,19 +296,21 @@ pub fn apply_outside(
 ) -> u64 {
     let value = value.bytes(frame.channels);
     let columns = frame.width as usize;
-    let mut replaced = 0;
+    let mut replaced = 0u64;
     if columns == 0 {
         return 0;
     }
     for (row, line) in frame
         .pixels
-        .chunks_exact_mut(columns * value.len())
+        // A row of pixels in memory: the product is at most the buffer's length.
+        .chunks_exact_mut(columns.saturating_mul(value.len()))
         .enumerate()
     {
         for (column, pixel) in line.chunks_exact_mut(value.len()).enumerate() {
             if outside(row as u32, column as u32) {
                 pixel.copy_from_slice(value);
-                replaced += 1;
+                // One per pixel of a buffer in memory: no overflow.
+                replaced = replaced.saturating_add(1);
             }
         }
     }
@@ -408,14 +421,19 @@ fn intersect(a: &[(i64, i64)], b: &[(i64, i64)]) -> Vec<(i64, i64)> {
         if lo <= hi {
             out.push((lo, hi));
         }
+        // i < a.len() and j < b.len(): the increments cannot overflow.
         if a[i].1 < b[j].1 {
-            i += 1;
+            i = i.saturating_add(1);
         } else {
-            j += 1;
+            j = j.saturating_add(1);
         }
     }
     out
 }
+
+// Shapes are made of i32 values (checked when read) and rows of 16-bit ones, so no sum,
+// difference or product of the geometry below comes near the range of i64 / i128: the
+// saturating operations never saturate.
 
 /// ⌊n / d⌋ and ⌈n / d⌉ for d > 0.
 fn floor_div(n: i128, d: i128) -> i128 {
@@ -423,7 +441,7 @@ fn floor_div(n: i128, d: i128) -> i128 {
 }
 
 fn ceil_div(n: i128, d: i128) -> i128 {
-    -(-n).div_euclid(d)
+    n.saturating_neg().div_euclid(d).saturating_neg()
 }
 
 impl ShutterShape {
@@ -447,14 +465,16 @@ impl ShutterShape {
                 column,
                 radius,
             } => {
-                let dy = i128::from(row - centre_row);
-                let rest = i128::from(radius) * i128::from(radius) - dy * dy;
+                let dy = i128::from(row.saturating_sub(centre_row));
+                let rest = i128::from(radius)
+                    .saturating_mul(i128::from(radius))
+                    .saturating_sub(dy.saturating_mul(dy));
                 if rest < 0 {
                     return Vec::new();
                 }
                 // |dy| ≤ radius < 2^31 here, so the half width fits an i64.
                 let half = (rest as u128).isqrt() as i64;
-                vec![(column - half, column + half)]
+                vec![(column.saturating_sub(half), column.saturating_add(half))]
             }
             ShutterShape::Polygonal { ref vertices } => polygon_spans(vertices, row),
         }
@@ -485,12 +505,17 @@ fn polygon_spans(vertices: &[(i64, i64)], row: i64) -> Vec<(i64, i64)> {
         if y < r1.min(r2) || y > r1.max(r2) {
             continue;
         }
-        let (mut num, mut den) = (c1 * (r2 - r1) + (y - r1) * (c2 - c1), r2 - r1);
+        let den = r2.saturating_sub(r1);
+        let mut num = c1
+            .saturating_mul(den)
+            .saturating_add(y.saturating_sub(r1).saturating_mul(c2.saturating_sub(c1)));
+        let mut den = den;
         if den < 0 {
-            (num, den) = (-num, -den);
+            (num, den) = (num.saturating_neg(), den.saturating_neg());
         }
-        if num % den == 0 {
-            let column = (num / den) as i64;
+        // den > 0 here (r1 != r2).
+        if num.checked_rem(den) == Some(0) {
+            let column = num.div_euclid(den) as i64;
             spans.push((column, column)); // on the edge
         }
         // Half-open rule: an edge counts for the rows in [min, max) of its end rows, so a
@@ -499,7 +524,7 @@ fn polygon_spans(vertices: &[(i64, i64)], row: i64) -> Vec<(i64, i64)> {
             crossings.push((num, den));
         }
     }
-    crossings.sort_unstable_by(|a, b| (a.0 * b.1).cmp(&(b.0 * a.1)));
+    crossings.sort_unstable_by(|a, b| a.0.saturating_mul(b.1).cmp(&b.0.saturating_mul(a.1)));
     for pair in crossings.chunks_exact(2) {
         let (from, to) = (
             ceil_div(pair[0].0, pair[0].1),
@@ -528,7 +553,7 @@ fn visible_spans(shapes: &[ShutterShape], rows: u16, columns: u16) -> Vec<Vec<(u
             // Within 1..=columns after the intersection, so 0-based values fit a u16.
             visible
                 .into_iter()
-                .map(|(a, b)| ((a - 1) as u16, (b - 1) as u16))
+                .map(|(a, b)| (a.saturating_sub(1) as u16, b.saturating_sub(1) as u16))
                 .collect()
         })
         .collect()

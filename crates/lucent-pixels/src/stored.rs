@@ -16,11 +16,12 @@
 //! JPEG 2000 colour data as RGB, everything else as stored (YBR_FULL_422: Y1 Y2 Cb Cr per pair
 //! of pixels, two samples per pixel).
 
-use crate::decode::{ColorModel, DecodedFrame, Samples};
+use crate::codec::{ColorModel, DecodedFrame, FrameBytes, FrameDescription, Samples};
 use crate::error::PixelError;
-use crate::frames::{FrameBytes, PixelFile};
+use crate::frames::PixelFile;
 use crate::info::ImageInfo;
 use std::fmt;
+use std::num::NonZeroUsize;
 
 /// One frame's stored values in the documented layout.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,10 +41,18 @@ pub struct StoredValues {
     bytes: Vec<u8>,
 }
 
-fn interleaved_index(planar: bool, samples_per_pixel: usize, pixels: usize, i: usize) -> usize {
-    if planar && samples_per_pixel > 1 {
-        // Output sample i is pixel i / spp, component i % spp; by plane it is at c · n + p.
-        (i % samples_per_pixel) * pixels + i / samples_per_pixel
+fn interleaved_index(
+    planar: bool,
+    samples_per_pixel: NonZeroUsize,
+    pixels: usize,
+    i: usize,
+) -> usize {
+    if planar && samples_per_pixel.get() > 1 {
+        // Output sample i is pixel i / spp, component i % spp; by plane it is at c · n + p,
+        // below the frame's sample count (i < spp × n): no overflow.
+        (i % samples_per_pixel)
+            .saturating_mul(pixels)
+            .saturating_add(i / samples_per_pixel)
     } else {
         i
     }
@@ -52,21 +61,25 @@ fn interleaved_index(planar: bool, samples_per_pixel: usize, pixels: usize, i: u
 impl StoredValues {
     /// The stored values of a decoded frame of an image with these pixel attributes.
     pub fn of(info: &ImageInfo, frame: &DecodedFrame) -> StoredValues {
-        let spp = usize::from(info.samples_per_pixel.max(1));
+        let spp =
+            NonZeroUsize::new(usize::from(info.samples_per_pixel)).unwrap_or(NonZeroUsize::MIN);
         let n = frame.samples.len();
         let pixels = n / spp;
         let at = |i: usize| interleaved_index(frame.planar, spp, pixels, i);
         let stored = u32::from(info.bits_stored.clamp(1, 32));
-        let shift = (u32::from(info.high_bit) + 1).saturating_sub(stored);
+        // High Bit is a u16 and 1 ≤ stored ≤ 32: the sums and differences below stay in range.
+        let shift = u32::from(info.high_bit)
+            .saturating_add(1)
+            .saturating_sub(stored);
         let mask = if stored >= 32 {
             u32::MAX
         } else {
-            (1u32 << stored) - 1
+            (1u32 << stored).saturating_sub(1)
         };
         let value = |raw: u32| -> i64 {
             let v = (raw >> shift.min(31)) & mask;
-            if info.signed && stored < 32 && v & (1 << (stored - 1)) != 0 {
-                i64::from(v) - (1i64 << stored)
+            if info.signed && stored < 32 && v & (1 << stored.saturating_sub(1)) != 0 {
+                i64::from(v).saturating_sub(1i64 << stored)
             } else if info.signed && stored == 32 {
                 i64::from(v as i32)
             } else {
@@ -79,7 +92,8 @@ impl StoredValues {
             _ if matches!(frame.samples, Samples::F64(_)) => 64,
             _ => 32,
         };
-        let mut bytes = Vec::with_capacity(n * usize::from(container_bits / 8));
+        // Samples of a frame in memory times at most 8 bytes: no overflow.
+        let mut bytes = Vec::with_capacity(n.saturating_mul(usize::from(container_bits / 8)));
         let mut push_int = |v: i64| match container_bits {
             8 => bytes.push(v as u8),
             16 => bytes.extend_from_slice(&(v as u16).to_le_bytes()),
@@ -140,7 +154,12 @@ impl StoredValues {
 
     /// Number of samples.
     pub fn len(&self) -> usize {
-        self.bytes.len() / usize::from(self.container_bits / 8).max(1)
+        self.bytes.len() / self.sample_width()
+    }
+
+    /// Bytes per sample (the container).
+    fn sample_width(&self) -> NonZeroUsize {
+        NonZeroUsize::new(usize::from(self.container_bits / 8)).unwrap_or(NonZeroUsize::MIN)
     }
 
     /// Whether there are no samples.
@@ -151,7 +170,9 @@ impl StoredValues {
     /// Sample `i` as a number (exact: integers of up to 32 bits and floats fit an f64).
     pub fn value(&self, i: usize) -> f64 {
         let width = usize::from(self.container_bits / 8);
-        let b = &self.bytes[i * width..(i + 1) * width];
+        // i < len(): the sample lies inside `bytes`, so its bounds do not overflow.
+        let start = i.saturating_mul(width);
+        let b = &self.bytes[start..start.saturating_add(width)];
         match (self.container_bits, self.float, self.signed) {
             (8, _, false) => f64::from(b[0]),
             (8, _, true) => f64::from(b[0] as i8),
@@ -170,13 +191,16 @@ impl StoredValues {
 /// Lucent's decoders cannot make it agree with itself.
 pub fn read_native_frame(file: &PixelFile, k: u32) -> Result<DecodedFrame, PixelError> {
     match file.frame_bytes(k)? {
-        FrameBytes::Native { bytes, big_endian } => Ok(DecodedFrame {
-            rows: file.info.rows,
-            columns: file.info.columns,
-            samples: crate::decode::samples_from_le_or_be(bytes, &file.info, big_endian)?,
-            color: crate::decode::color_of(&file.info, false)?,
-            planar: file.info.planar,
-        }),
+        FrameBytes::Native { bytes, big_endian } => {
+            let image = FrameDescription::of(&file.info);
+            Ok(DecodedFrame {
+                rows: image.rows,
+                columns: image.columns,
+                samples: crate::codec::samples_from_le_or_be(bytes, &image, big_endian)?,
+                color: crate::codec::color_of(&image, false)?,
+                planar: image.planar,
+            })
+        }
         FrameBytes::Encapsulated(_) => Err(PixelError::UnsupportedTransferSyntax(format!(
             "{}: not a native transfer syntax",
             file.info.transfer_syntax
@@ -242,28 +266,33 @@ pub fn compare_exact(
         )));
     }
     let n = actual.len();
-    let per_pixel = n / (usize::from(actual.rows) * usize::from(actual.columns)).max(1);
+    // Two 16-bit factors: the product fits a usize.
+    let pixels = usize::from(actual.rows).saturating_mul(usize::from(actual.columns));
+    let per_pixel = n / NonZeroUsize::new(pixels).unwrap_or(NonZeroUsize::MIN);
     let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
     let mut first = None;
-    let mut count = 0;
+    let mut count = 0usize;
     for i in 0..n {
         let (a, b) = (actual.value(i), expected.value(i));
         if !same(a, b) {
-            count += 1;
+            // At most n: no overflow.
+            count = count.saturating_add(1);
             first.get_or_insert((i, a, b));
         }
     }
     match first {
         None => Ok(()),
         Some((i, a, b)) => {
-            let pixel = i / per_pixel.max(1);
-            let columns = usize::from(actual.columns).max(1);
+            let per_pixel = NonZeroUsize::new(per_pixel).unwrap_or(NonZeroUsize::MIN);
+            let pixel = i / per_pixel;
+            let columns =
+                NonZeroUsize::new(usize::from(actual.columns)).unwrap_or(NonZeroUsize::MIN);
             Err(StoredDifference::Values {
                 count,
                 of: n,
                 x: pixel % columns,
                 y: pixel / columns,
-                sample: i % per_pixel.max(1),
+                sample: i % per_pixel,
                 actual: a,
                 expected: b,
             })
@@ -295,7 +324,7 @@ pub fn is_lossless_transfer_syntax(uid: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::SampleBuf;
+    use crate::codec::SampleBuf;
 
     fn frame(samples: Samples, planar: bool, color: ColorModel) -> DecodedFrame {
         DecodedFrame {

@@ -3,6 +3,7 @@
 //! probes never use these levels (they read the decoded frame).
 
 use crate::render::RenderedFrame;
+use std::num::NonZeroU32;
 
 /// Edge of a tile in pixels.
 pub const TILE: u32 = 256;
@@ -39,15 +40,27 @@ fn half(src: &RenderedFrame) -> RenderedFrame {
         usize::from(src.channels),
     );
     let (sw, sh) = (src.width as usize, src.height as usize);
-    let mut pixels = Vec::with_capacity(w as usize * h as usize * c);
+    // Positions and sizes of a frame held in memory, and sums of four 8-bit values: the
+    // saturating operations never saturate (sw, sh ≥ 1 whenever a pixel is visited).
+    let mut pixels = Vec::with_capacity((w as usize).saturating_mul(h as usize).saturating_mul(c));
+    let pair = |i: usize, len: usize| {
+        let first = i.saturating_mul(2);
+        (first, first.saturating_add(1).min(len.saturating_sub(1)))
+    };
     for y in 0..h as usize {
-        let (y0, y1) = (2 * y, (2 * y + 1).min(sh - 1));
+        let (y0, y1) = pair(y, sh);
         for x in 0..w as usize {
-            let (x0, x1) = (2 * x, (2 * x + 1).min(sw - 1));
+            let (x0, x1) = pair(x, sw);
             for ch in 0..c {
-                let at = |xx: usize, yy: usize| u32::from(src.pixels[(yy * sw + xx) * c + ch]);
-                let sum = at(x0, y0) + at(x1, y0) + at(x0, y1) + at(x1, y1);
-                pixels.push(((sum + 2) / 4) as u8);
+                let at = |xx: usize, yy: usize| {
+                    let pixel = yy.saturating_mul(sw).saturating_add(xx);
+                    u32::from(src.pixels[pixel.saturating_mul(c).saturating_add(ch)])
+                };
+                let sum = at(x0, y0)
+                    .saturating_add(at(x1, y0))
+                    .saturating_add(at(x0, y1))
+                    .saturating_add(at(x1, y1));
+                pixels.push((sum.saturating_add(2) / 4) as u8);
             }
         }
     }
@@ -100,12 +113,21 @@ impl Pyramid {
         if x >= img.width || y >= img.height {
             return None;
         }
-        let (w, h) = ((img.width - x).min(TILE), (img.height - y).min(TILE));
+        // x < width and y < height (just checked), and the tile lies inside the level's
+        // pixels in memory: no difference, sum or product here overflows.
+        let (w, h) = (
+            img.width.saturating_sub(x).min(TILE),
+            img.height.saturating_sub(y).min(TILE),
+        );
         let c = usize::from(img.channels);
-        let mut pixels = Vec::with_capacity(w as usize * h as usize * c);
-        for row in y..y + h {
-            let start = (row as usize * img.width as usize + x as usize) * c;
-            pixels.extend_from_slice(&img.pixels[start..start + w as usize * c]);
+        let row_len = (w as usize).saturating_mul(c);
+        let mut pixels = Vec::with_capacity(row_len.saturating_mul(h as usize));
+        for row in y..y.saturating_add(h) {
+            let pixel = (row as usize)
+                .saturating_mul(img.width as usize)
+                .saturating_add(x as usize);
+            let start = pixel.saturating_mul(c);
+            pixels.extend_from_slice(&img.pixels[start..start.saturating_add(row_len)]);
         }
         Some(Tile {
             level,
@@ -123,7 +145,8 @@ impl Pyramid {
         let Some(img) = self.level(level) else {
             return Vec::new();
         };
-        let scale = 1u32 << level;
+        // A level below the pyramid's depth (< 32): the shift never gives 0.
+        let scale = NonZeroU32::new(1u32 << level).unwrap_or(NonZeroU32::MIN);
         let (x0, y0) = (region.0 / scale / TILE, region.1 / scale / TILE);
         let x1 =
             (region.0.saturating_add(region.2) / scale).min(img.width.saturating_sub(1)) / TILE;

@@ -6,7 +6,7 @@
 //! For a rescale the transform is returned as its two numbers (the client multiplies, in double
 //! precision); only a table is expanded per pixel.
 
-use crate::decode::{ColorModel, DecodedFrame, Samples};
+use crate::codec::{ColorModel, DecodedFrame, Samples};
 use crate::error::PixelError;
 use crate::info::ImageInfo;
 use crate::lut::{ModalityTransform, StoredValueCodec};
@@ -94,7 +94,7 @@ impl FrameValues {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::SampleBuf;
+    use crate::codec::SampleBuf;
 
     fn frame(samples: Samples, color: ColorModel) -> DecodedFrame {
         DecodedFrame {

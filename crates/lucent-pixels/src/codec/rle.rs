@@ -12,7 +12,50 @@
 //! exactly its size (excess output, such as an encoder's padding, is ignored; a short segment is
 //! an error), and the output size is computed with [`safe_math`] and capped before allocation.
 
+use super::samples::{color_of, samples_from_le_or_be};
+use super::{DecodedFrame, FrameBytes, FrameDecoder, FrameDescription, decode_error};
+use crate::error::PixelError;
 use crate::safe_math;
+
+/// RLE Lossless (PS3.5 A.4.2, Annex G).
+pub const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
+
+/// What [`RleLossless`] is called in messages.
+pub(super) const NAME: &str = "RLE (Lucent's decoder)";
+
+/// RLE Lossless frames through [`decode_frame`].
+pub(super) struct RleLossless;
+
+impl FrameDecoder for RleLossless {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn decode(
+        &self,
+        image: &FrameDescription,
+        frame: u32,
+        encoded: FrameBytes,
+    ) -> Result<DecodedFrame, PixelError> {
+        let data = encoded.into_codestream(image)?;
+        let native = decode_frame(
+            &data,
+            image.rows,
+            image.columns,
+            image.samples_per_pixel,
+            image.bits_allocated,
+        )
+        .map_err(|e| decode_error(image, frame, e.to_string()))?;
+        Ok(DecodedFrame {
+            rows: image.rows,
+            columns: image.columns,
+            samples: samples_from_le_or_be(native, image, false)?,
+            // RLE keeps the samples as stored: YBR stays YBR (PS3.5 G.2), no colour transform.
+            color: color_of(image, false)?,
+            planar: false,
+        })
+    }
+}
 
 /// Most segments a frame can have (PS3.5 G.5: the header has room for 15 offsets).
 pub const MAX_SEGMENTS: usize = 15;
@@ -69,7 +112,7 @@ pub fn decode_frame(
     samples_per_pixel: u16,
     bits_allocated: u16,
 ) -> Result<Vec<u8>, RleError> {
-    let too_large = |e: crate::PixelError| RleError::TooLarge(e.to_string());
+    let too_large = |e: PixelError| RleError::TooLarge(e.to_string());
     let pixels = safe_math::frame_pixels(rows, columns).map_err(too_large)?;
     let samples = usize::from(samples_per_pixel);
     let (bytes_per_sample, segment_len) = match bits_allocated {
@@ -84,10 +127,18 @@ pub fn decode_frame(
         .map_err(too_large)?;
 
     let offsets = segment_offsets(data, expected)?;
-    let mut out = vec![0u8; segment_len * expected];
+    // At most the native frame size just checked (1 GiB): no overflow.
+    let mut out = vec![0u8; segment_len.saturating_mul(expected)];
     let mut segment = vec![0u8; segment_len];
     let stride = expected;
-    for (index, range) in offsets.iter().enumerate() {
+    // Segment `index` is byte `index % bytes_per_sample` (most significant first) of sample
+    // `index / bytes_per_sample` (G.2); little-endian output reverses each sample's bytes, so
+    // the segments go, in order, to these byte positions of each pixel.
+    let pixel_bytes: Vec<usize> = (0..stride).collect();
+    let destinations = pixel_bytes
+        .chunks(bytes_per_sample)
+        .flat_map(|sample| sample.iter().rev());
+    for ((index, range), &at) in offsets.iter().enumerate().zip(destinations) {
         let decoded = unpack_bits(&data[range.clone()], &mut segment);
         if decoded < segment_len {
             return Err(RleError::ShortSegment {
@@ -96,10 +147,6 @@ pub fn decode_frame(
                 expected: segment_len,
             });
         }
-        // Segment `index` is byte `b` (0 = most significant) of sample `s`; little-endian output
-        // puts it at byte `bytes_per_sample - 1 - b` of that sample.
-        let (s, b) = (index / bytes_per_sample, index % bytes_per_sample);
-        let at = s * bytes_per_sample + (bytes_per_sample - 1 - b);
         out.iter_mut()
             .skip(at)
             .step_by(stride)
@@ -112,7 +159,7 @@ pub fn decode_frame(
         let planes: Vec<Vec<u8>> = (0..samples)
             .map(|s| {
                 let packed: Vec<u8> = out.iter().skip(s).step_by(samples).copied().collect();
-                crate::frames::unpack_bits(&packed, 0, pixels)
+                super::unpack_bits(&packed, 0, pixels)
             })
             .collect();
         return Ok((0..count)
@@ -125,25 +172,24 @@ pub fn decode_frame(
 /// The byte range of each segment, checked against the frame (PS3.5 G.5).
 fn segment_offsets(data: &[u8], expected: usize) -> Result<Vec<std::ops::Range<usize>>, RleError> {
     let header = data.get(..64).ok_or(RleError::ShortHeader(data.len()))?;
-    let word = |i: usize| {
-        u32::from_le_bytes([
-            header[4 * i],
-            header[4 * i + 1],
-            header[4 * i + 2],
-            header[4 * i + 3],
-        ])
-    };
-    let count = word(0);
+    let words: Vec<u32> = header
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    let count = words[0];
     if count as usize != expected || expected > MAX_SEGMENTS {
         return Err(RleError::SegmentCount {
             found: count,
             expected,
         });
     }
-    let starts: Vec<u32> = (1..=expected).map(word).collect();
+    let starts = &words[1..=expected];
     let mut ranges = Vec::with_capacity(expected);
     for (index, &start) in starts.iter().enumerate() {
-        let end = starts.get(index + 1).map_or(data.len(), |&e| e as usize);
+        // index < MAX_SEGMENTS: the next index cannot overflow.
+        let end = starts
+            .get(index.saturating_add(1))
+            .map_or(data.len(), |&e| e as usize);
         let bad = RleError::SegmentOffset {
             index,
             offset: start,
@@ -162,29 +208,33 @@ fn segment_offsets(data: &[u8], expected: usize) -> Result<Vec<std::ops::Range<u
 /// A header byte n in 0..=127 copies the next n + 1 bytes; -127..=-1 repeats the next byte
 /// 1 - n times; -128 is a no-op.
 fn unpack_bits(src: &[u8], out: &mut [u8]) -> usize {
+    // `i <= src.len()` and `o <= out.len()` hold throughout and a step adds at most 129, so the
+    // saturating additions never saturate and `out.len() - o` never goes below zero.
     let (mut i, mut o) = (0usize, 0usize);
     while o < out.len() {
-        let Some(&n) = src.get(i) else { break };
-        i += 1;
-        let n = n as i8;
+        let Some(&header) = src.get(i) else { break };
+        i = i.saturating_add(1);
+        let n = header as i8;
+        // Both kinds of run are |n| + 1 bytes: n + 1 literal bytes, or 1 - n repeats.
+        let run = usize::from(n.unsigned_abs()).saturating_add(1);
+        let room = out.len().saturating_sub(o);
         if n >= 0 {
-            let len = (n as usize + 1).min(out.len() - o);
-            let Some(literal) = src.get(i..i + len) else {
+            let len = run.min(room);
+            let Some(literal) = src.get(i..i.saturating_add(len)) else {
                 // A literal run cut short by the end of the segment: keep what is there.
                 let rest = &src[i.min(src.len())..];
-                out[o..o + rest.len()].copy_from_slice(rest);
-                return o + rest.len();
+                out[o..o.saturating_add(rest.len())].copy_from_slice(rest);
+                return o.saturating_add(rest.len());
             };
-            out[o..o + len].copy_from_slice(literal);
-            i += n as usize + 1;
-            o += len;
+            out[o..o.saturating_add(len)].copy_from_slice(literal);
+            i = i.saturating_add(run);
+            o = o.saturating_add(len);
         } else if n != -128 {
             let Some(&value) = src.get(i) else { break };
-            i += 1;
-            let len = (1 - isize::from(n)) as usize;
-            let len = len.min(out.len() - o);
-            out[o..o + len].fill(value);
-            o += len;
+            i = i.saturating_add(1);
+            let len = run.min(room);
+            out[o..o.saturating_add(len)].fill(value);
+            o = o.saturating_add(len);
         }
     }
     o
