@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GestureAction, GestureInput, gestureStep, initialGestureState, PointerInput, Scene, Tool } from "./gestures";
+import { applyGestureAction, GestureAction, GestureInput, gestureStep, GestureTarget, initialGestureState, PointerInput, Scene, Tool } from "./gestures";
 import type { Annotation, Point } from "./measure";
 import { initialView, viewMatrix, ViewState, Window, zoomAt } from "./view";
 
@@ -9,7 +9,9 @@ import { initialView, viewMatrix, ViewState, Window, zoomAt } from "./view";
 const SURFACE = { left: 10, top: 20, dpr: 2, width: 400, height: 300 };
 
 /** A viewport as the pointer adapter drives it: the machine's actions applied to plain state. */
-class Model {
+class Model implements GestureTarget {
+  activations = 0;
+  draws = 0;
   state = initialGestureState();
   tool: Tool = "window";
   view: ViewState = initialView();
@@ -48,49 +50,32 @@ class Model {
     const step = gestureStep(this.state, input, this.scene());
     this.state = step.state;
     this.actions = step.actions;
-    for (const a of step.actions) this.apply(a);
+    for (const a of step.actions) applyGestureAction(this, a);
     return step.actions;
   }
 
-  private apply(a: GestureAction): void {
-    switch (a.type) {
-      case "activate":
-      case "draw":
-        return;
-      case "hover":
-        this.hover = a.at;
-        return;
-      case "view":
-        this.view = a.view;
-        return;
-      case "window":
-        this.window = a.window;
-        return;
-      case "scroll":
-        if (this.frames !== null) this.index = Math.min(this.frames - 1, Math.max(0, a.to));
-        return;
-      case "draft":
-        this.draft = a.annotation;
-        return;
-      case "add":
-        this.annotations.push(a.annotation);
-        return;
-      case "move-point":
-        a.annotation.points[a.point] = a.to;
-        return;
-      case "append-point":
-        a.annotation.points.push(a.to);
-        return;
-      case "select":
-        this.selected = a.annotation;
-        return;
-      case "remove-selected-or-last": {
-        const i = this.selected && this.annotations.includes(this.selected) ? this.annotations.indexOf(this.selected) : this.annotations.length - 1;
-        this.annotations.splice(i, 1);
-        this.selected = null;
-        return;
-      }
-    }
+  activate(): void {
+    this.activations++;
+  }
+  changeView(view: ViewState): void {
+    this.view = view;
+  }
+  setWindow(window: Window): void {
+    this.window = window;
+  }
+  scrollTo(to: number): void {
+    if (this.frames !== null) this.index = Math.min(this.frames - 1, Math.max(0, to));
+  }
+  addAnnotation(n: Annotation): void {
+    this.annotations.push(n);
+  }
+  removeAnnotation(): void {
+    const i = this.selected && this.annotations.includes(this.selected) ? this.annotations.indexOf(this.selected) : this.annotations.length - 1;
+    this.annotations.splice(i, 1);
+    this.selected = null;
+  }
+  draw(): void {
+    this.draws++;
   }
 
   types(): string[] {
@@ -130,6 +115,7 @@ describe("gestures: window/level", () => {
   it("a left drag with the window tool sets the window as dragWindow maps the motion", () => {
     const m = new Model();
     expect(m.feed(mouse("down", { clientX: 110, clientY: 100 }))[0]).toEqual({ type: "activate" });
+    expect([m.activations, m.draws]).toEqual([1, 1]);
     m.feed(mouse("move", { clientX: 110, clientY: 140 }));
     expect(m.window).toEqual({ center: 40 + (40 * 400) / 256, width: 400 });
     m.feed(mouse("move", { clientX: 110, clientY: 180 }));
@@ -304,6 +290,15 @@ describe("gestures: touch", () => {
   });
 });
 
+/** A length from image (20, 20) to (70, 20): client (30, 40) to (80, 40). */
+const horizontalLength = (): Annotation => ({
+  kind: "length",
+  points: [
+    { x: 20, y: 20 },
+    { x: 70, y: 20 },
+  ],
+});
+
 describe("gestures: measurements", () => {
   it("a length is drawn from press to release, in image coordinates", () => {
     const m = new Model();
@@ -400,13 +395,7 @@ describe("gestures: measurements", () => {
 
   it("pressing on a handle selects the measurement and drags that point, whatever the tool", () => {
     const m = new Model();
-    const length: Annotation = {
-      kind: "length",
-      points: [
-        { x: 20, y: 20 },
-        { x: 70, y: 20 },
-      ],
-    };
+    const length = horizontalLength();
     m.annotations.push(length);
     m.hit = { annotation: length, handle: 0 };
     m.tool = "window";
@@ -436,13 +425,7 @@ describe("gestures: measurements", () => {
 
   it("a click selects the measurement under it; a drag or another button does not", () => {
     const m = new Model();
-    const length: Annotation = {
-      kind: "length",
-      points: [
-        { x: 20, y: 20 },
-        { x: 70, y: 20 },
-      ],
-    };
+    const length = horizontalLength();
     m.annotations.push(length);
     m.hit = { annotation: length, handle: -1 };
     drag(m, [

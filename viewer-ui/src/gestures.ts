@@ -88,6 +88,56 @@ export type GestureAction =
   | { type: "remove-selected-or-last" }
   | { type: "draw" };
 
+/** What carries the actions out: a viewport and the app around it (./pointer.ts). */
+export interface GestureTarget {
+  hover: Point | null;
+  draft: Annotation | null;
+  selected: Annotation | null;
+  activate(): void;
+  /** Sets the view and redraws (with the visible tiles of a large image). */
+  changeView(view: ViewState): void;
+  setWindow(window: Window): void;
+  scrollTo(index: number): void;
+  addAnnotation(annotation: Annotation): void;
+  removeAnnotation(which: "selected-or-last"): void;
+  draw(): void;
+}
+
+/** Carries one action out on its target. */
+export function applyGestureAction(t: GestureTarget, a: GestureAction): void {
+  switch (a.type) {
+    case "activate":
+      return t.activate();
+    case "hover":
+      t.hover = a.at;
+      return;
+    case "view":
+      return t.changeView(a.view);
+    case "window":
+      return t.setWindow(a.window);
+    case "scroll":
+      return t.scrollTo(a.to);
+    case "draft":
+      t.draft = a.annotation;
+      return;
+    case "add":
+      return t.addAnnotation(a.annotation);
+    case "move-point":
+      a.annotation.points[a.point] = a.to;
+      return;
+    case "append-point":
+      a.annotation.points.push(a.to);
+      return;
+    case "select":
+      t.selected = a.annotation;
+      return;
+    case "remove-selected-or-last":
+      return t.removeAnnotation("selected-or-last");
+    case "draw":
+      return t.draw();
+  }
+}
+
 export type Gesture =
   | { mode: "window"; start: Window }
   | { mode: "pan"; view: ViewState }

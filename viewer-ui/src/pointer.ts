@@ -2,7 +2,7 @@
 // turned into a gesture input with a snapshot of the viewport (`Scene`), and the actions the
 // state machine returns are carried out on the viewport and the app, in order.
 
-import { GestureAction, GestureInput, gestureStep, initialGestureState, Scene, Tool } from "./gestures";
+import { applyGestureAction, GestureInput, gestureStep, GestureTarget, initialGestureState, Scene, Tool } from "./gestures";
 import type { ViewState } from "./view";
 import type { Viewport } from "./viewport";
 
@@ -48,45 +48,41 @@ export function attachPointer(vp: Viewport, host: PointerHost): void {
     };
   };
 
-  const apply = (a: GestureAction): void => {
-    switch (a.type) {
-      case "activate":
-        return host.activate(vp);
-      case "hover":
-        vp.hover = a.at;
-        return;
-      case "view":
-        return host.changeView(vp, a.view);
-      case "window":
-        vp.setWindow(a.window, null);
-        return host.windowChanged();
-      case "scroll":
-        return host.scrollTo(vp, a.to);
-      case "draft":
-        vp.draft = a.annotation;
-        return;
-      case "add":
-        return vp.addAnnotation(a.annotation);
-      case "move-point":
-        a.annotation.points[a.point] = a.to;
-        return;
-      case "append-point":
-        a.annotation.points.push(a.to);
-        return;
-      case "select":
-        vp.selected = a.annotation;
-        return;
-      case "remove-selected-or-last":
-        return vp.removeAnnotation("selected-or-last");
-      case "draw":
-        return vp.draw();
-    }
+  const target: GestureTarget = {
+    get hover() {
+      return vp.hover;
+    },
+    set hover(p) {
+      vp.hover = p;
+    },
+    get draft() {
+      return vp.draft;
+    },
+    set draft(n) {
+      vp.draft = n;
+    },
+    get selected() {
+      return vp.selected;
+    },
+    set selected(n) {
+      vp.selected = n;
+    },
+    activate: () => host.activate(vp),
+    changeView: (view) => host.changeView(vp, view),
+    setWindow: (w) => {
+      vp.setWindow(w, null);
+      host.windowChanged();
+    },
+    scrollTo: (index) => host.scrollTo(vp, index),
+    addAnnotation: (n) => vp.addAnnotation(n),
+    removeAnnotation: (which) => vp.removeAnnotation(which),
+    draw: () => vp.draw(),
   };
 
   const feed = (input: GestureInput): void => {
     const step = gestureStep(state, input, scene(input));
     state = step.state;
-    step.actions.forEach(apply);
+    for (const a of step.actions) applyGestureAction(target, a);
   };
   const pointer = (kind: "down" | "move" | "up" | "cancel") => (e: PointerEvent) =>
     feed({ kind, pointerId: e.pointerId, pointerType: e.pointerType, button: e.button, buttons: e.buttons, clientX: e.clientX, clientY: e.clientY });
