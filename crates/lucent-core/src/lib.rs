@@ -14,14 +14,16 @@
 //! typed ([`CoreError`]) with a stable code. (The benchmarks' measurement types in
 //! [`process_memory`] and [`page_cache`] derive `Serialize` for their JSON reports, not for IPC.)
 
+pub mod audit_trail;
+pub mod data_dir;
 pub mod hardening;
 pub mod ids;
+mod owner_only;
 pub mod page_cache;
+pub mod policy;
 pub mod process_memory;
 
-/// The audit trail, for local tools (the CLI's `audit` commands).
-pub use lucent_audit as audit;
-
+pub use data_dir::webview_data_dir;
 pub use ids::{FrameOfReferenceId, InstanceId, SeriesId, StudyId};
 pub use lucent_audit::{AuditError, AuditLog};
 pub use lucent_error::{ErrorCode, HasErrorCode};
@@ -153,17 +155,6 @@ pub fn rss_anon_mb() -> Option<f64> {
         .parse()
         .ok()?;
     Some(kb / 1024.0)
-}
-
-/// The folder the viewer's webview keeps its data in (`<data dir>/webview`: WebKit's caches and
-/// storage), created owner-only with its parent (0700), so that what WebKit writes there is
-/// readable by this OS user only whatever modes WebKit gives its files.
-pub fn webview_data_dir() -> std::io::Result<PathBuf> {
-    let data = lucent_audit::data_dir();
-    lucent_audit::log::create_private_dir_all(&data)?;
-    let webview = data.join("webview");
-    lucent_audit::log::create_private_dir_all(&webview)?;
-    Ok(webview)
 }
 
 /// Location of a slice along its normal (PS3.3 C.7.6.2.1.1), for display ("Loc 12.5 mm").
@@ -573,11 +564,11 @@ impl Session {
         self
     }
 
-    /// The audit log, opened (and checked) on first use where `lucent_audit::location` says
+    /// The audit log, opened (and checked) on first use where [`data_dir::audit_location`] says
     /// (the managed policy's folder, else this session's data dir or `LUCENT_DATA_DIR`).
     pub fn audit_log(&mut self) -> Result<&AuditLog, CoreError> {
         if self.audit.is_none() {
-            let location = lucent_audit::location::resolve(self.data_dir.as_deref())?;
+            let location = data_dir::audit_location(self.data_dir.as_deref())?;
             self.audit = Some(AuditLog::open_at(&location, &self.app)?);
         }
         Ok(self.audit.as_ref().expect("opened above"))
