@@ -176,7 +176,7 @@ fn decode_compares_all_four_tools_and_the_summary_recomputes() {
     assert!(report.contains("1 vs 1") && report.contains("All cores"));
     let plot = std::fs::read_to_string(&svg).unwrap();
     assert!(plot.starts_with("<svg") && plot.contains("lucent in-process-1"));
-    let _ = lucent_core::audit::Keychain::open(&tmp.path().join("data")).and_then(|k| k.forget());
+    let _ = lucent_audit::AuditKeychain::open(&tmp.path().join("data")).and_then(|k| k.forget());
 }
 
 /// A 512×512 baseline JPEG (jpeg-decoder hands rows of images wider than 128 pixels to rayon).
@@ -237,7 +237,7 @@ fn decode_one_thread_mode_runs_on_one_thread() {
         all["threads_observed"].as_u64().unwrap() <= all["workers"].as_u64().unwrap(),
         "{all}"
     );
-    let _ = lucent_core::audit::Keychain::open(&tmp.path().join("data")).and_then(|k| k.forget());
+    let _ = lucent_audit::AuditKeychain::open(&tmp.path().join("data")).and_then(|k| k.forget());
 }
 
 #[test]
@@ -349,5 +349,5 @@ fn decode_pixel_check_catches_a_broken_decoder() {
             "{fault}: the pixel check must report pixels_match false, got {matched:?}"
         );
     }
-    let _ = lucent_core::audit::Keychain::open(&tmp.path().join("data")).and_then(|k| k.forget());
+    let _ = lucent_audit::AuditKeychain::open(&tmp.path().join("data")).and_then(|k| k.forget());
 }

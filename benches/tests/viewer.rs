@@ -125,7 +125,7 @@ fn viewer_and_scale_report_latency_cache_cold_start_and_tree_memory() {
         }
         assert_eq!(r["frames_failed"], 0, "{r}");
     }
-    let _ = lucent_core::audit::Keychain::open(&data).and_then(|k| k.forget());
+    let _ = lucent_audit::AuditKeychain::open(&data).and_then(|k| k.forget());
 }
 
 #[test]
@@ -157,5 +157,5 @@ fn a_failed_frame_is_counted_and_fails_the_viewer_run() {
         assert_eq!(p["errors"]["E_TRUNCATED"], 2, "{p}");
         assert_eq!(p["frames"], 24, "{p}");
     }
-    let _ = lucent_core::audit::Keychain::open(&data).and_then(|k| k.forget());
+    let _ = lucent_audit::AuditKeychain::open(&data).and_then(|k| k.forget());
 }

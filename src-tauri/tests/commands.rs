@@ -170,12 +170,12 @@ fn commands_answer_with_ids_pixels_and_typed_errors() {
     .unwrap_err();
     assert_eq!(bad_window["code"], "E_INVALID_ARGUMENT");
     // The refused requests were audited as security alerts.
-    let bodies = lucent_core::audit::read_bodies(&dir.path().join("data").join("audit")).unwrap();
+    let bodies = lucent_audit::read_bodies(&dir.path().join("data").join("audit")).unwrap();
     assert!(
         bodies.iter().filter(|b| b.event_code == "110113").count() >= 3,
         "{bodies:?}"
     );
-    let _ = lucent_core::audit::Keychain::open(&dir.path().join("data")).and_then(|k| k.forget());
+    let _ = lucent_audit::AuditKeychain::open(&dir.path().join("data")).and_then(|k| k.forget());
 }
 
 /// Writes a CT study of `slices` slices into `folder`.
@@ -362,7 +362,7 @@ fn no_error_the_webview_can_receive_names_a_path_or_a_file() {
     // A tampered audit log: a flipped byte in the first record's length. The next study to be
     // audited cannot be shown.
     let audit = data.join("audit");
-    let log = lucent_core::audit::log::log_files(&audit).unwrap()[0].clone();
+    let log = lucent_audit::log::log_files(&audit).unwrap()[0].clone();
     let mut bytes = std::fs::read(&log).unwrap();
     bytes[3] ^= 0x80;
     std::fs::write(&log, &bytes).unwrap();
@@ -423,7 +423,7 @@ fn no_error_the_webview_can_receive_names_a_path_or_a_file() {
     assert!(leaks.is_empty(), "{leaks:#?}");
     drop(webview);
     drop(app);
-    let _ = lucent_core::audit::Keychain::open(&data).and_then(|k| k.forget());
+    let _ = lucent_audit::AuditKeychain::open(&data).and_then(|k| k.forget());
 }
 
 /// The study browser's view of studies the index had to split: two patients' files under one

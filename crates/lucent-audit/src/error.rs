@@ -49,6 +49,14 @@ pub enum AuditError {
     Policy(#[from] lucent_policy::PolicyError),
 }
 
+impl From<lucent_vault::VaultError> for AuditError {
+    /// Every vault failure the trail meets is the keychain's (the key, the anchor, the access
+    /// check, the random source for a new key), reported in the keychain's words.
+    fn from(e: lucent_vault::VaultError) -> Self {
+        AuditError::Keychain(e.to_string())
+    }
+}
+
 impl HasErrorCode for AuditError {
     fn code(&self) -> ErrorCode {
         match self {

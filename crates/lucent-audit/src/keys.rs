@@ -1,27 +1,29 @@
-//! Keys in the OS keychain: the master key, the keys derived from it, and the anchor.
+//! The audit trail's entries in the OS keychain: the master key, the keys derived from it, the
+//! anchor, the pending alert, and the OS user's active log. The keychain itself (the store, the
+//! namespacing, the access check), HKDF and sealing are `lucent-vault`'s.
 //!
-//! One random 256-bit master key per data directory lives in the OS keychain (keyring-core with
-//! the Secret Service store on Linux, the Keychain on macOS, the Credential Manager on Windows;
-//! never a mock, never a file). The MAC, token and sealing keys are derived from it separately
-//! with HKDF-SHA256 (RFC 5869). The anchor (latest sequence number and head hash) is kept beside
-//! it, so truncation and rollback of the log are detectable.
+//! One random 256-bit master key per key scope (`audit-master`) lives in the OS keychain. The
+//! MAC, token and sealing keys are derived from it separately with HKDF-SHA256 (RFC 5869, salt
+//! `lucent-audit-v1`). The anchor (`audit-anchor`: latest sequence number and head hash) is kept
+//! beside it, so truncation and rollback of the log are detectable; `audit-alert` holds a failed
+//! verification for the next appender.
 //!
 //! Entries are namespaced by a hash of the canonical key scope (the data directory, or the audit
 //! folder a managed policy names): a fresh `LUCENT_DATA_DIR` gets fresh keys. One entry is not
-//! namespaced: the OS user's *active log* ([`ActiveLog`]), naming the location, key and
-//! namespace of the log this user last wrote to, so that a log started anywhere else is recorded
-//! as a relocation (see `log.rs`). The store is checked at start with a write, read and delete,
-//! because a locked collection only fails on use.
+//! namespaced: the OS user's *active log* ([`ActiveLog`], `audit-active/uid-N`), naming the
+//! location, key and namespace of the log this user last wrote to, so that a log started
+//! anywhere else is recorded as a relocation (see `log.rs`).
 
 use crate::error::AuditError;
-use hkdf::Hkdf;
-use keyring_core::{Entry, Error as KeyringError};
+pub use lucent_vault::hex;
+use lucent_vault::{Keychain, VaultError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
-use std::sync::OnceLock;
 
-const SERVICE: &str = "lucent";
+const MASTER: &str = "audit-master";
+const ANCHOR: &str = "audit-anchor";
+const ALERT: &str = "audit-alert";
 
 /// The three keys derived from the master key, and its public id.
 #[derive(Clone)]
@@ -47,13 +49,7 @@ impl std::fmt::Debug for AuditKeys {
 impl AuditKeys {
     /// Derives the keys from a master key (HKDF-SHA256, salt `lucent-audit-v1`).
     pub fn derive(master: &[u8; 32]) -> Self {
-        let hk = Hkdf::<Sha256>::new(Some(b"lucent-audit-v1"), master);
-        let expand = |info: &[u8]| {
-            let mut okm = [0u8; 32];
-            // 32 bytes is far below HKDF-SHA256's 8160-byte limit: expand cannot fail.
-            let _ = hk.expand(info, &mut okm);
-            okm
-        };
+        let expand = |info: &[u8]| lucent_vault::derive(master, b"lucent-audit-v1", info);
         let id = expand(b"key-id");
         AuditKeys {
             mac: expand(b"record-mac"),
@@ -62,11 +58,6 @@ impl AuditKeys {
             key_id: format!("k1-{}", &hex(&id)[..16]),
         }
     }
-}
-
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The latest record as the keychain remembers it.
@@ -78,10 +69,10 @@ pub struct Anchor {
     pub head: String,
 }
 
-/// The OS keychain, for one data directory.
+/// The audit trail's entries in the OS keychain, for one key scope.
 #[derive(Debug, Clone)]
-pub struct Keychain {
-    namespace: String,
+pub struct AuditKeychain {
+    vault: Keychain,
 }
 
 /// The log the OS user last wrote to, as the per-user keychain entry remembers it.
@@ -157,182 +148,109 @@ pub fn location_token(audit_dir: &Path) -> String {
     format!("loc-{}", &hex(&h.finalize())[..16])
 }
 
-static STORE: OnceLock<Result<(), String>> = OnceLock::new();
-
-fn install_platform_store() -> Result<(), String> {
-    #[cfg(target_os = "linux")]
-    let store = dbus_secret_service_keyring_store::Store::new().map_err(|e| e.to_string())?;
-    #[cfg(target_os = "macos")]
-    let store = apple_native_keyring_store::keychain::Store::new().map_err(|e| e.to_string())?;
-    #[cfg(target_os = "windows")]
-    let store = windows_native_keyring_store::Store::new().map_err(|e| e.to_string())?;
-    keyring_core::set_default_store(store);
-    Ok(())
-}
-
-fn keyring_error(e: KeyringError) -> AuditError {
-    AuditError::Keychain(e.to_string())
-}
-
-impl Keychain {
-    /// Connects to the platform store and checks it with a write, read and delete.
-    pub fn open(data_dir: &Path) -> Result<Self, AuditError> {
-        STORE
-            .get_or_init(install_platform_store)
-            .clone()
-            .map_err(AuditError::Keychain)?;
-        let canonical = data_dir
-            .canonicalize()
-            .unwrap_or_else(|_| data_dir.to_path_buf());
-        let digest = Sha256::digest(canonical.to_string_lossy().as_bytes());
-        let keychain = Keychain {
-            namespace: hex(&digest)[..16].to_string(),
-        };
-        keychain.probe()?;
-        Ok(keychain)
+impl AuditKeychain {
+    /// Connects to the OS keychain and checks it (a write, read and delete), entries namespaced
+    /// by `key_scope`.
+    pub fn open(key_scope: &Path) -> Result<Self, AuditError> {
+        Ok(AuditKeychain {
+            vault: Keychain::open(key_scope)?,
+        })
     }
 
     /// The namespace of this key scope's entries.
     pub fn namespace(&self) -> &str {
-        &self.namespace
+        self.vault.namespace()
     }
 
     /// The entries of another namespace (an earlier log's), in the same store.
-    pub fn with_namespace(&self, namespace: &str) -> Keychain {
-        Keychain {
-            namespace: namespace.to_string(),
+    pub fn with_namespace(&self, namespace: &str) -> AuditKeychain {
+        AuditKeychain {
+            vault: self.vault.with_namespace(namespace),
         }
     }
 
-    fn active_entry(uid: Option<u32>) -> Result<Entry, AuditError> {
+    fn active_entry(uid: Option<u32>) -> String {
         let user = uid.map_or_else(|| "user".to_string(), |u| format!("uid-{u}"));
-        Entry::new(SERVICE, &format!("audit-active/{user}")).map_err(keyring_error)
+        format!("audit-active/{user}")
     }
 
     /// The OS user's active log (not namespaced), if one was anchored.
     pub fn active_log(&self, uid: Option<u32>) -> Result<Option<ActiveLog>, AuditError> {
-        match Self::active_entry(uid)?.get_secret() {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|_| {
+        match self.vault.read_user_entry(&Self::active_entry(uid))? {
+            Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|_| {
                 AuditError::Keychain(
                     "the audit log anchor of this OS user in the keychain is unreadable".into(),
                 )
             }),
-            Err(KeyringError::NoEntry) => Ok(None),
-            Err(e) => Err(keyring_error(e)),
+            None => Ok(None),
         }
     }
 
     /// Anchors the OS user's active log.
     pub fn set_active_log(&self, uid: Option<u32>, active: &ActiveLog) -> Result<(), AuditError> {
         let bytes = serde_json::to_vec(active).map_err(|e| AuditError::Keychain(e.to_string()))?;
-        Self::active_entry(uid)?
-            .set_secret(&bytes)
-            .map_err(keyring_error)
-    }
-
-    fn entry(&self, kind: &str) -> Result<Entry, AuditError> {
-        Entry::new(SERVICE, &format!("{kind}/{}", self.namespace)).map_err(keyring_error)
-    }
-
-    fn probe(&self) -> Result<(), AuditError> {
-        let mut nonce = [0u8; 8];
-        getrandom::fill(&mut nonce).map_err(|e| AuditError::Keychain(e.to_string()))?;
-        let entry = self.entry(&format!("probe-{}", hex(&nonce)))?;
-        entry.set_secret(&nonce).map_err(keyring_error)?;
-        let back = entry.get_secret().map_err(keyring_error);
-        let _ = entry.delete_credential();
-        if back? != nonce {
-            return Err(AuditError::Keychain(
-                "a secret written to the keychain read back differently".into(),
-            ));
-        }
-        Ok(())
+        Ok(self
+            .vault
+            .write_user_entry(&Self::active_entry(uid), &bytes)?)
     }
 
     /// The audit keys; with `create`, a new random master key is stored when there is none.
     pub fn keys(&self, create: bool) -> Result<Option<AuditKeys>, AuditError> {
-        let entry = self.entry("audit-master")?;
-        match entry.get_secret() {
-            Ok(secret) => {
-                let master: [u8; 32] = secret.try_into().map_err(|_| {
-                    AuditError::Keychain(
-                        "the audit master key in the keychain is not 32 bytes".into(),
-                    )
-                })?;
-                Ok(Some(AuditKeys::derive(&master)))
-            }
-            Err(KeyringError::NoEntry) if create => {
-                let mut master = [0u8; 32];
-                getrandom::fill(&mut master).map_err(|e| AuditError::Keychain(e.to_string()))?;
-                entry.set_secret(&master).map_err(keyring_error)?;
-                Ok(Some(AuditKeys::derive(&master)))
-            }
-            Err(KeyringError::NoEntry) => Ok(None),
-            Err(e) => Err(keyring_error(e)),
+        match self.vault.key(MASTER, create) {
+            Ok(master) => Ok(master.map(|m| AuditKeys::derive(&m))),
+            Err(VaultError::NotAKey { .. }) => Err(AuditError::Keychain(
+                "the audit master key in the keychain is not 32 bytes".into(),
+            )),
+            Err(e) => Err(e.into()),
         }
     }
 
     /// The anchor, if one was stored.
     pub fn anchor(&self) -> Result<Option<Anchor>, AuditError> {
-        match self.entry("audit-anchor")?.get_secret() {
-            Ok(bytes) => {
-                let text = String::from_utf8_lossy(&bytes).into_owned();
-                let mut parts = text.splitn(3, ':');
-                match (
-                    parts.next(),
-                    parts.next().and_then(|s| s.parse().ok()),
-                    parts.next(),
-                ) {
-                    (Some("v1"), Some(seq), Some(head)) => Ok(Some(Anchor {
-                        seq,
-                        head: head.to_string(),
-                    })),
-                    _ => Err(AuditError::Keychain(
-                        "the audit anchor in the keychain is unreadable".into(),
-                    )),
-                }
-            }
-            Err(KeyringError::NoEntry) => Ok(None),
-            Err(e) => Err(keyring_error(e)),
+        let Some(bytes) = self.vault.read(ANCHOR)? else {
+            return Ok(None);
+        };
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let mut parts = text.splitn(3, ':');
+        match (
+            parts.next(),
+            parts.next().and_then(|s| s.parse().ok()),
+            parts.next(),
+        ) {
+            (Some("v1"), Some(seq), Some(head)) => Ok(Some(Anchor {
+                seq,
+                head: head.to_string(),
+            })),
+            _ => Err(AuditError::Keychain(
+                "the audit anchor in the keychain is unreadable".into(),
+            )),
         }
     }
 
     /// Stores the anchor.
     pub fn set_anchor(&self, anchor: &Anchor) -> Result<(), AuditError> {
         let value = format!("v1:{}:{}", anchor.seq, anchor.head);
-        self.entry("audit-anchor")?
-            .set_secret(value.as_bytes())
-            .map_err(keyring_error)
+        Ok(self.vault.write(ANCHOR, value.as_bytes())?)
     }
 
     /// Remembers a failed verification for the next appending process to record (110113);
     /// `lucent audit verify` itself never writes to the log.
     pub fn set_pending_alert(&self, reason: &str) -> Result<(), AuditError> {
-        self.entry("audit-alert")?
-            .set_secret(reason.as_bytes())
-            .map_err(keyring_error)
+        Ok(self.vault.write(ALERT, reason.as_bytes())?)
     }
 
     /// Takes the pending alert, if any.
     pub fn take_pending_alert(&self) -> Result<Option<String>, AuditError> {
-        let entry = self.entry("audit-alert")?;
-        match entry.get_secret() {
-            Ok(bytes) => {
-                let _ = entry.delete_credential();
-                Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
-            }
-            Err(KeyringError::NoEntry) => Ok(None),
-            Err(e) => Err(keyring_error(e)),
-        }
+        Ok(self
+            .vault
+            .take(ALERT)?
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
     }
 
-    /// Deletes this data directory's entries (tests and the lost-key recovery path).
+    /// Deletes this key scope's entries (tests and the lost-key recovery path).
     pub fn forget(&self) -> Result<(), AuditError> {
-        for kind in ["audit-master", "audit-anchor", "audit-alert"] {
-            match self.entry(kind)?.delete_credential() {
-                Ok(()) | Err(KeyringError::NoEntry) => {}
-                Err(e) => return Err(keyring_error(e)),
-            }
+        for kind in [MASTER, ANCHOR, ALERT] {
+            self.vault.delete(kind)?;
         }
         Ok(())
     }
@@ -357,6 +275,19 @@ mod tests {
         assert!(
             !format!("{a:?}").contains(&hex(&a.mac)),
             "Debug never prints key material"
+        );
+    }
+
+    /// The derivation existing logs and keychains were written with (values computed
+    /// independently, with Python's `hmac` following RFC 5869): moving HKDF into `lucent-vault`
+    /// must not change a single key.
+    #[test]
+    fn derivation_is_unchanged_for_existing_keychains() {
+        let keys = AuditKeys::derive(&[7u8; 32]);
+        assert_eq!(keys.key_id, "k1-7636a0df40e71afd");
+        assert_eq!(
+            hex(&keys.mac),
+            "6efe93982c5c1144ff16f1a867680b506dc96b2f8e7c83dae9414cbe160cafb4"
         );
     }
 }

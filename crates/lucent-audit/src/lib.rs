@@ -4,10 +4,11 @@
 //! - [`record`]: the DICOM PS3.15 A.5 event vocabulary (PS3.16 CID 400 codes), PHI-free record
 //!   bodies, study tokens (HMAC) and sealed identifiers (AES-256-GCM).
 //! - [`origin`]: who and where: the OS account of the real uid, the host, the process.
-//! - [`keys`]: the master key, HKDF-derived MAC/token/seal keys, the anchor and the OS user's
-//!   active-log anchor in the keychain.
-//! - [`location`]: where the log lives (managed policy over user settings), resolved once for
-//!   the facade, the CLI and the shell.
+//! - [`keys`]: the trail's keychain entries: the master key, HKDF-derived MAC/token/seal keys,
+//!   the anchor, the pending alert and the OS user's active-log anchor (the keychain, HKDF and
+//!   AES-256-GCM themselves are `lucent-vault`'s).
+//! - [`location`]: where the log lives (managed policy over the caller's data directory),
+//!   resolved for the facade, which owns the data-directory rule.
 //! - [`export`]: the trail as DICOM audit messages (PS3.15 A.5.1 XML) for an audit repository.
 //! - [`log`]: framing, append with fsync under a file lock, torn-tail repair, rotation, verify.
 //!
@@ -29,10 +30,10 @@ pub mod record;
 pub use lucent_policy as policy;
 
 pub use error::AuditError;
-pub use keys::{ActiveLog, Anchor, AuditKeys, Keychain, location_token};
+pub use keys::{ActiveLog, Anchor, AuditKeychain, AuditKeys, location_token};
 pub use location::{AuditLocation, LocationSource};
 pub use log::{
-    Appended, AuditLog, Relocation, Verification, data_dir, read_bodies, verification_inputs,
+    Appended, AuditLog, Relocation, Verification, read_bodies, verification_inputs,
     verification_inputs_at, verify,
 };
 pub use origin::Origin;

@@ -1,17 +1,18 @@
-//! Where the audit log lives: resolved here, once, for the facade (`lucent-core`), the CLI and
-//! the viewer shell.
+//! Where the audit log lives: the managed policy's folder over the caller's data directory,
+//! resolved here for the facade (`lucent-core`, which owns the data-directory rule and every
+//! caller's way in: the CLI, the shell).
 //!
 //! Precedence (docs/POLICY.md): the managed policy's `audit.directory` (with `{user}` and
 //! `{uid}` expanded for the process's OS account) over everything the user or the caller sets;
-//! else the data directory the caller gives (`Session::with_data_dir`), else `LUCENT_DATA_DIR`,
-//! else `$XDG_DATA_HOME/lucent`, else `~/.local/share/lucent` — its `audit` folder. An invalid
-//! policy fails the resolution (`E_POLICY_INVALID`): no log opens, so no study opens.
+//! else the `audit` folder of the data directory the caller names (the facade's rule: the
+//! session's own, else `LUCENT_DATA_DIR`, else `$XDG_DATA_HOME/lucent`, else
+//! `~/.local/share/lucent`). An invalid policy fails the resolution (`E_POLICY_INVALID`): no log
+//! opens, so no study opens.
 //!
 //! The keys of a log in a data directory are namespaced by that directory (as before policies
 //! existed); the keys of a log the policy places are namespaced by its audit folder.
 
 use crate::error::AuditError;
-use crate::log::data_dir;
 use crate::origin::Origin;
 use lucent_policy::Policy;
 use std::path::{Path, PathBuf};
@@ -21,26 +22,15 @@ use std::path::{Path, PathBuf};
 pub enum LocationSource {
     /// The managed policy's `audit.directory` (the template as written).
     Policy(String),
-    /// A data directory the caller chose (`Session::with_data_dir`, tests).
-    Caller,
-    /// `LUCENT_DATA_DIR`.
-    LucentDataDir,
-    /// `XDG_DATA_HOME`.
-    XdgDataHome,
-    /// The platform default (`~/.local/share/lucent`).
-    Default,
+    /// The user's data directory; the text says what chose it (`LUCENT_DATA_DIR`, …).
+    DataDir(String),
 }
 
 impl std::fmt::Display for LocationSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             LocationSource::Policy(t) => write!(f, "policy file: audit.directory = {t:?}"),
-            LocationSource::Caller => {
-                f.write_str("default: the data directory given by the caller")
-            }
-            LocationSource::LucentDataDir => f.write_str("default: LUCENT_DATA_DIR"),
-            LocationSource::XdgDataHome => f.write_str("default: XDG_DATA_HOME"),
-            LocationSource::Default => f.write_str("default: ~/.local/share/lucent"),
+            LocationSource::DataDir(chosen_by) => write!(f, "default: {chosen_by}"),
         }
     }
 }
@@ -57,12 +47,13 @@ pub struct AuditLocation {
 }
 
 impl AuditLocation {
-    /// The log in `data_dir/audit`, keys namespaced by `data_dir`.
-    pub fn in_data_dir(data_dir: &Path, source: LocationSource) -> Self {
+    /// The log in `data_dir/audit`, keys namespaced by `data_dir`; `chosen_by` says what chose
+    /// the data directory.
+    pub fn in_data_dir(data_dir: &Path, chosen_by: &str) -> Self {
         AuditLocation {
             dir: data_dir.join("audit"),
             key_scope: data_dir.to_path_buf(),
-            source,
+            source: LocationSource::DataDir(chosen_by.to_string()),
         }
     }
 
@@ -72,17 +63,17 @@ impl AuditLocation {
     }
 }
 
-/// The audit location under the system policy (loaded now), for `explicit_data_dir` if the
-/// caller chose one.
-pub fn resolve(explicit_data_dir: Option<&Path>) -> Result<AuditLocation, AuditError> {
+/// The audit location under the system policy (loaded now): the policy's folder when it sets
+/// one, else `unmanaged` (the caller's data directory's log).
+pub fn resolve(unmanaged: AuditLocation) -> Result<AuditLocation, AuditError> {
     let policy = Policy::load()?;
-    resolve_with(&policy, explicit_data_dir, &Origin::current(""))
+    resolve_with(&policy, unmanaged, &Origin::current(""))
 }
 
-/// The audit location under `policy` for the account of `origin`.
+/// The audit location under `policy` for the account of `origin`, else `unmanaged`.
 pub fn resolve_with(
     policy: &Policy,
-    explicit_data_dir: Option<&Path>,
+    unmanaged: AuditLocation,
     origin: &Origin,
 ) -> Result<AuditLocation, AuditError> {
     if let Some(dir) = policy.audit_directory(&origin.user, origin.uid.unwrap_or(u32::MAX))? {
@@ -96,17 +87,7 @@ pub fn resolve_with(
             source: LocationSource::Policy(template),
         });
     }
-    if let Some(data) = explicit_data_dir {
-        return Ok(AuditLocation::in_data_dir(data, LocationSource::Caller));
-    }
-    let source = if std::env::var_os("LUCENT_DATA_DIR").is_some_and(|d| !d.is_empty()) {
-        LocationSource::LucentDataDir
-    } else if std::env::var_os("XDG_DATA_HOME").is_some_and(|d| !d.is_empty()) {
-        LocationSource::XdgDataHome
-    } else {
-        LocationSource::Default
-    };
-    Ok(AuditLocation::in_data_dir(&data_dir(), source))
+    Ok(unmanaged)
 }
 
 #[cfg(all(test, unix))]
@@ -127,13 +108,18 @@ mod tests {
         let policy = Policy::load_from(&file, &[0, uid]).unwrap();
         let origin = Origin::current("t");
         let chosen = tmp.path().join("chosen");
-        let at = resolve_with(&policy, Some(&chosen), &origin).unwrap();
+        let callers = AuditLocation::in_data_dir(&chosen, "the data directory given by the caller");
+        let at = resolve_with(&policy, callers.clone(), &origin).unwrap();
         assert_eq!(at.dir, managed.join(&origin.user));
         assert_eq!(at.key_scope, at.dir);
         assert!(at.is_managed());
-        let unmanaged = resolve_with(&Policy::none(), Some(&chosen), &origin).unwrap();
+        let unmanaged = resolve_with(&Policy::none(), callers, &origin).unwrap();
         assert_eq!(unmanaged.dir, chosen.join("audit"));
         assert_eq!(unmanaged.key_scope, chosen);
-        assert_eq!(unmanaged.source, LocationSource::Caller);
+        assert_eq!(
+            unmanaged.source.to_string(),
+            "default: the data directory given by the caller"
+        );
+        assert!(!unmanaged.is_managed());
     }
 }

@@ -1,8 +1,9 @@
 //! The log on disk: framing, append with fsync under a file lock, torn-tail repair, rotation,
 //! reading and verification.
 //!
-//! A log is `audit-000001.log`, `audit-000002.log`, … in `$LUCENT_DATA_DIR/audit/`. Each record is
-//! one frame: `length (u32 LE) ‖ CRC-32 (u32 LE) of the rest ‖ MAC (32 bytes) ‖ body (JSON)`.
+//! A log is `audit-000001.log`, `audit-000002.log`, … in its audit folder ([`crate::location`]).
+//! Each record is one frame: `length (u32 LE) ‖ CRC-32 (u32 LE) of the rest ‖ MAC (32 bytes) ‖
+//! body (JSON)`.
 //! The MAC is HMAC-SHA256 over the body; the body holds the hash of the previous record, so the
 //! records form one chain across files. An append takes an exclusive lock on `audit/lock`, reads
 //! the tail, repairs an incomplete final frame (a torn tail, recorded as 110113), writes its
@@ -21,8 +22,8 @@
 //! are narrowed when the log opens), whatever the umask.
 
 use crate::error::AuditError;
-use crate::keys::{ActiveLog, Anchor, AuditKeys, Keychain, location_token};
-use crate::location::{AuditLocation, LocationSource};
+use crate::keys::{ActiveLog, Anchor, AuditKeychain, AuditKeys, location_token};
+use crate::location::AuditLocation;
 use crate::record::{
     Action, Event, EventId, EventType, GENESIS, Origin, Outcome, PreviousLog, RecordBody,
     build_body, hmac, record_hash,
@@ -43,24 +44,8 @@ pub const DEFAULT_ROTATE_BYTES: u64 = 4 * 1024 * 1024;
 /// keychain write.
 pub const MAX_ANCHOR_LAG: u64 = 6;
 
-/// The user's data directory: `LUCENT_DATA_DIR`, else the platform data folder
-/// (`$XDG_DATA_HOME/lucent`, `~/.local/share/lucent` on Linux). The viewer keeps its webview data
-/// here; the audit log is here too unless the managed policy places it ([`crate::location`]).
-pub fn data_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("LUCENT_DATA_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir);
-    }
-    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir).join("lucent");
-    }
-    let home = std::env::var_os("HOME")
-        .or_else(|| std::env::var_os("USERPROFILE"))
-        .unwrap_or_default();
-    PathBuf::from(home)
-        .join(".local")
-        .join("share")
-        .join("lucent")
-}
+/// What chose the data directory of [`AuditLog::open`] and [`verification_inputs`].
+const GIVEN_BY_CALLER: &str = "the data directory given by the caller";
 
 /// One frame read back.
 #[derive(Debug, Clone)]
@@ -276,7 +261,7 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 #[derive(Debug)]
 pub struct AuditLog {
     dir: PathBuf,
-    keychain: Keychain,
+    keychain: AuditKeychain,
     keys: AuditKeys,
     origin: Origin,
     rotate_bytes: u64,
@@ -306,13 +291,10 @@ pub struct Appended {
 impl AuditLog {
     /// Opens (creating the folder and, for a new log, the key) the audit trail under
     /// `data_dir/audit`, keys namespaced by `data_dir` (callers that honour the managed policy
-    /// use [`AuditLog::open_at`] with [`crate::location::resolve`]). Fails when the folder cannot
+    /// use [`AuditLog::open_at`] with [`crate::location::resolve`], as the facade does). Fails when the folder cannot
     /// be written, the keychain is unusable, or the log exists but its key is gone.
     pub fn open(data_dir: &Path, app: &str) -> Result<Self, AuditError> {
-        Self::open_at(
-            &AuditLocation::in_data_dir(data_dir, LocationSource::Caller),
-            app,
-        )
+        Self::open_at(&AuditLocation::in_data_dir(data_dir, GIVEN_BY_CALLER), app)
     }
 
     /// Opens the audit trail at `location` (see [`AuditLog::open`]).
@@ -330,7 +312,7 @@ impl AuditLog {
                 sync_dir(parent).map_err(unwritable)?;
             }
         }
-        let keychain = Keychain::open(&location.key_scope)?;
+        let keychain = AuditKeychain::open(&location.key_scope)?;
         // Under the append lock: two processes opening a new log at once must not both create a
         // key (the second would overwrite the first's, which then fails its read-back; found
         // running `lucent render` in two processes on a fresh data folder).
@@ -977,18 +959,15 @@ pub fn verify(
 /// Reads the keys and anchor for verification without creating anything.
 pub fn verification_inputs(
     data_dir: &Path,
-) -> Result<(PathBuf, Keychain, Option<AuditKeys>, Option<Anchor>), AuditError> {
-    verification_inputs_at(&AuditLocation::in_data_dir(
-        data_dir,
-        LocationSource::Caller,
-    ))
+) -> Result<(PathBuf, AuditKeychain, Option<AuditKeys>, Option<Anchor>), AuditError> {
+    verification_inputs_at(&AuditLocation::in_data_dir(data_dir, GIVEN_BY_CALLER))
 }
 
 /// Reads the keys and anchor of the log at `location` without creating anything.
 pub fn verification_inputs_at(
     location: &AuditLocation,
-) -> Result<(PathBuf, Keychain, Option<AuditKeys>, Option<Anchor>), AuditError> {
-    let keychain = Keychain::open(&location.key_scope)?;
+) -> Result<(PathBuf, AuditKeychain, Option<AuditKeys>, Option<Anchor>), AuditError> {
+    let keychain = AuditKeychain::open(&location.key_scope)?;
     let keys = keychain.keys(false)?;
     let anchor = keychain.anchor()?;
     Ok((location.dir.clone(), keychain, keys, anchor))

@@ -11,8 +11,6 @@
 
 use crate::keys::{AuditKeys, hex};
 pub use crate::origin::Origin;
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use hmac::{Hmac, Mac};
@@ -350,43 +348,18 @@ pub fn study_token(keys: &AuditKeys, study_instance_uid: &str) -> String {
     hex(&hmac(&keys.token, study_instance_uid.trim().as_bytes()))
 }
 
-/// Seals identifiers.
+/// Seals identifiers (`lucent_vault::seal` with the seal key, the token as associated data).
 pub fn seal(keys: &AuditKeys, token: &str, identity: &StudyIdentity) -> Result<String, String> {
-    let cipher = Aes256Gcm::new_from_slice(&keys.seal).map_err(|e| e.to_string())?;
-    let mut nonce = [0u8; 12];
-    getrandom::fill(&mut nonce).map_err(|e| e.to_string())?;
     let plaintext = serde_json::to_vec(identity).map_err(|e| e.to_string())?;
-    let ciphertext = cipher
-        .encrypt(
-            Nonce::from_slice(&nonce),
-            Payload {
-                msg: &plaintext,
-                aad: token.as_bytes(),
-            },
-        )
-        .map_err(|e| e.to_string())?;
-    let mut out = nonce.to_vec();
-    out.extend(ciphertext);
-    Ok(B64.encode(out))
+    let sealed =
+        lucent_vault::seal(&keys.seal, token.as_bytes(), &plaintext).map_err(|e| e.to_string())?;
+    Ok(B64.encode(sealed))
 }
 
 /// Opens sealed identifiers; `None` with the wrong key or altered data.
 pub fn unseal(keys: &AuditKeys, token: &str, sealed: &str) -> Option<StudyIdentity> {
     let bytes = B64.decode(sealed).ok()?;
-    if bytes.len() < 12 + 16 {
-        return None;
-    }
-    let cipher = Aes256Gcm::new_from_slice(&keys.seal).ok()?;
-    let (nonce, ciphertext) = bytes.split_at(12);
-    let plaintext = cipher
-        .decrypt(
-            Nonce::from_slice(nonce),
-            Payload {
-                msg: ciphertext,
-                aad: token.as_bytes(),
-            },
-        )
-        .ok()?;
+    let plaintext = lucent_vault::open(&keys.seal, token.as_bytes(), &bytes).ok()?;
     serde_json::from_slice(&plaintext).ok()
 }
 

@@ -8,8 +8,8 @@
 
 use lucent_audit::log::log_files;
 use lucent_audit::{
-    Action, AuditError, AuditLog, Event, EventId, Keychain, RecordBody, StudyIdentity, StudyObject,
-    Verification, location_token, read_bodies, unseal, verification_inputs, verify,
+    Action, AuditError, AuditKeychain, AuditLog, Event, EventId, RecordBody, StudyIdentity,
+    StudyObject, Verification, location_token, read_bodies, unseal, verification_inputs, verify,
 };
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -88,7 +88,7 @@ impl Fixture {
 
 impl Drop for Fixture {
     fn drop(&mut self) {
-        if let Ok(k) = Keychain::open(&self.data) {
+        if let Ok(k) = AuditKeychain::open(&self.data) {
             let _ = k.forget();
         }
     }
@@ -307,7 +307,7 @@ fn crash_suite_killed_appenders_lose_no_acknowledged_record() {
         (1..=seqs.len() as u64).collect::<Vec<_>>(),
         "one gapless chain"
     );
-    let _ = Keychain::open(&data).unwrap().forget();
+    let _ = AuditKeychain::open(&data).unwrap().forget();
     eprintln!(
         "crash suite: {runs} kills, {} records, {} acknowledged, all found with their payload",
         bodies.len(),
@@ -356,7 +356,7 @@ fn regression_processes_opening_a_fresh_log_at_once_share_one_key() {
             usize::from(bodies[0].previous_log.is_none()),
             "one log start, whichever process came first (round {round})"
         );
-        let _ = Keychain::open(&data).unwrap().forget();
+        let _ = AuditKeychain::open(&data).unwrap().forget();
     }
 }
 
@@ -383,7 +383,7 @@ fn two_processes_appending_at_once_leave_one_chain() {
         count(&read_bodies(&data.join("audit")).unwrap(), "110103"),
         200
     );
-    let _ = Keychain::open(&data).unwrap().forget();
+    let _ = AuditKeychain::open(&data).unwrap().forget();
 }
 
 #[test]
@@ -400,7 +400,7 @@ fn rotation_keeps_one_chain_across_files_and_a_missing_file_is_detected() {
     assert!(v.intact() && v.records == 31, "{v:?}");
     std::fs::remove_file(&files[1]).unwrap();
     assert!(!check(&data).intact(), "a deleted middle file is detected");
-    let _ = Keychain::open(&data).unwrap().forget();
+    let _ = AuditKeychain::open(&data).unwrap().forget();
 }
 
 #[test]
@@ -419,7 +419,7 @@ fn an_unwritable_audit_location_fails_closed() {
 #[test]
 fn a_lost_key_makes_the_log_unverifiable_and_refuses_appends() {
     let f = Fixture::with_records(2);
-    Keychain::open(&f.data).unwrap().forget().unwrap();
+    AuditKeychain::open(&f.data).unwrap().forget().unwrap();
     let err = AuditLog::open(&f.data, "lucent-test").unwrap_err();
     assert!(matches!(err, AuditError::KeyLost { .. }), "{err}");
     let (_, _, keys, _) = verification_inputs(&f.data).unwrap();
@@ -497,7 +497,7 @@ fn regression_the_user_is_the_os_account_whatever_user_and_logname_say() {
         assert_eq!(b.uid.map(|u| u.to_string()), Some(uid.clone()));
         assert_eq!(b.process.as_deref(), Some("lucent-audit-stress"));
     }
-    let _ = Keychain::open(&data).unwrap().forget();
+    let _ = AuditKeychain::open(&data).unwrap().forget();
 }
 
 /// Found by the security review: deleting the data folder left no trace (a new log, keys still
@@ -661,5 +661,5 @@ fn regression_audit_files_are_owner_only_under_umask_022() {
         std::fs::metadata(&audit).unwrap().permissions().mode() & 0o777,
         0o700
     );
-    let _ = Keychain::open(&data).unwrap().forget();
+    let _ = AuditKeychain::open(&data).unwrap().forget();
 }

@@ -1,28 +1,24 @@
-//! `lucent audit verify|show|find-study`: the audit trail from the command line.
+//! `lucent audit verify|show|find-study|export`: the audit trail from the command line, as
+//! thin calls into the facade (`lucent_core::audit_trail`, which holds the rules: which log, what
+//! is recorded, when, and how an export is written); this file parses and prints.
 //!
-//! The log is the one `lucent_core::audit::location::resolve` names (the managed policy's
-//! folder, else the user's data directory). `verify` only reads (exit 0 intact, 1 tampered or
-//! corrupt naming the first bad record, 2 could not run); a failed verification is handed to the
-//! next appending process through the keychain, which records it as 110113. It also reports
-//! every relocation the log records (the log it took over from, and whether that one is still
-//! there) and says when the OS user's active log is another one. `show` and `find-study` append 110101 (Audit Log Used) after
-//! reading. Their output never contains readable PHI: studies appear as tokens.
-//!
-//! `export --format xml` is the exception by design: it writes DICOM audit messages (PS3.15
-//! A.5.1) for a hospital's audit record repository, with the Study Instance UIDs and the patients'
-//! IDs and names unsealed with the keychain's key. It verifies the log first (a tampered log is
-//! not exported), records the export as 110101 before any of it is written, and writes a file
-//! (`-o`, created owner-only, replaced atomically) or stdout.
+//! `verify` only reads (exit 0 intact, 1 tampered or corrupt naming the first bad record, 2
+//! could not run); it also reports every relocation the log records (the log it took over from,
+//! and whether that one is still there) and says when the OS user's active log is another one.
+//! `show` and `find-study` print records without readable PHI (studies appear as tokens), and
+//! the facade records the reading as 110101. `export --format xml` is the exception by design:
+//! DICOM audit messages (PS3.15 A.5.1) with the patients' identifiers, verified, recorded, then
+//! written to a file (`-o`, owner-only, replaced atomically) or stdout.
 
 use crate::CliError;
 use clap::Subcommand;
-use lucent_core::audit::{
-    Action, AuditLocation, Event, EventId, Origin, RecordBody, Relocation, study_token,
+use lucent_core::audit_trail::{
+    self, AuditTrail, ExportError, ExportTarget, RecordBody, Relocation, TrailCheck,
 };
-use lucent_core::{AuditError, AuditLog, ErrorCode, HasErrorCode};
+use lucent_core::{AuditError, ErrorCode, HasErrorCode};
 use serde::Serialize;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
@@ -181,15 +177,6 @@ fn print_records(records: &[&RecordBody], json: bool) -> std::io::Result<()> {
     Ok(())
 }
 
-fn record_use(log: &AuditLog, detail: &str) -> Result<(), CliError> {
-    let event = Event {
-        detail: Some(detail.into()),
-        ..Event::new(EventId::AuditLogUsed, Action::Read)
-    };
-    log.append(&[event])?;
-    Ok(())
-}
-
 fn quiet_pipe(result: std::io::Result<()>) -> Result<(), CliError> {
     match result {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError {
@@ -201,118 +188,41 @@ fn quiet_pipe(result: std::io::Result<()>) -> Result<(), CliError> {
 }
 
 pub fn run(command: AuditCommand) -> Result<ExitCode, CliError> {
-    let location = lucent_core::audit::location::resolve(None);
     match command {
-        AuditCommand::Verify { json } => match location {
-            Ok(location) => verify(&location, json),
+        AuditCommand::Verify { json } => match audit_trail::verify(None) {
+            Ok(check) => Ok(print_verification(&check, json)),
             Err(e) => could_not_run(e),
         },
         AuditCommand::Show { json, since } => {
-            let location = location?;
-            let log = AuditLog::open_at(&location, &app())?;
-            let records = log.read_all()?;
-            let selected = since_filter(&records, since);
-            quiet_pipe(print_records(&selected, json))?;
-            record_use(&log, &format!("show: {} record(s) read", selected.len()))?;
+            AuditTrail::open(None, &app())?
+                .show(since, |records| quiet_pipe(print_records(records, json)))?;
             Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Export {
             format: ExportFormat::Xml,
             since,
             output,
-        } => export_xml(&location?, since, output.as_deref()),
-        AuditCommand::FindStudy { uid, json } => {
-            let location = location?;
-            let log = AuditLog::open_at(&location, &app())?;
-            let token = study_token(log.keys(), &uid);
-            let records = log.read_all()?;
-            let selected: Vec<&RecordBody> = records
-                .iter()
-                .filter(|r| r.objects.iter().any(|o| o.token == token))
-                .collect();
-            quiet_pipe(print_records(&selected, json))?;
-            record_use(
-                &log,
-                &format!("find-study: {} record(s) found", selected.len()),
-            )?;
+        } => {
+            let trail = AuditTrail::open(None, &app())?;
+            let mut stdout = std::io::stdout();
+            let target = match &output {
+                Some(path) => ExportTarget::File(path),
+                None => ExportTarget::StandardOutput(&mut stdout),
+            };
+            match trail.export_xml(since, target) {
+                Err(ExportError::StandardOutput(e))
+                    if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                result => {
+                    result?;
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
-    }
-}
-
-fn since_filter(records: &[RecordBody], since: Option<SystemTime>) -> Vec<&RecordBody> {
-    let since = since.map(|t| humantime::format_rfc3339_millis(t).to_string());
-    records
-        .iter()
-        .filter(|r| since.as_deref().is_none_or(|s| r.time.as_str() >= s))
-        .collect()
-}
-
-/// Verify, build the document in memory, record the export (110101), then write it.
-fn export_xml(
-    location: &AuditLocation,
-    since: Option<SystemTime>,
-    output: Option<&Path>,
-) -> Result<ExitCode, CliError> {
-    let log = AuditLog::open_at(location, &app())?;
-    let verification = log.verify()?;
-    if let Some((seq, file, reason)) = &verification.problem {
-        let _ = log.remember_failed_verification(&format!("record {seq} in {file}: {reason}"));
-        return Err(AuditError::Tampered {
-            seq: *seq,
-            file: file.clone(),
-            reason: format!(
-                "{reason}; not exported (run `lucent audit verify` and see docs/AUDIT.md)"
-            ),
+        AuditCommand::FindStudy { uid, json } => {
+            AuditTrail::open(None, &app())?
+                .find_study(&uid, |records| quiet_pipe(print_records(records, json)))?;
+            Ok(ExitCode::SUCCESS)
         }
-        .into());
-    }
-    let records = log.read_all()?;
-    let selected = since_filter(&records, since);
-    let log_uri = file_uri(log.dir());
-    let export = lucent_core::audit::export::to_xml(&selected, log.keys(), &log_uri)?;
-    let destination = match output {
-        Some(_) => format!("to a file ({} message(s))", export.messages),
-        None => format!("to standard output ({} message(s))", export.messages),
-    };
-    record_use(
-        &log,
-        &format!("export xml: {} record(s) {destination}", export.records),
-    )?;
-    match output {
-        Some(path) => {
-            crate::output::write_private(path, export.xml.as_bytes()).map_err(|e| CliError {
-                code: ErrorCode::Io,
-                message: format!("cannot write {}: {e}", path.display()),
-            })?
-        }
-        None => quiet_pipe(std::io::stdout().lock().write_all(export.xml.as_bytes()))?,
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// A `file://` URI for a local path (RFC 8089), bytes outside RFC 3986's unreserved set and `/`
-/// percent-encoded.
-fn file_uri(path: &Path) -> String {
-    let mut uri = String::from("file://");
-    for &b in path.as_os_str().as_encoded_bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            uri.push(b as char);
-        } else {
-            uri.push_str(&format!("%{b:02X}"));
-        }
-    }
-    uri
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn file_uris_are_percent_encoded() {
-        assert_eq!(
-            super::file_uri(std::path::Path::new("/home/a b/lücent")),
-            "file:///home/a%20b/l%C3%BCcent"
-        );
     }
 }
 
@@ -387,49 +297,8 @@ fn relocation_line(r: &Relocation, now: Option<bool>) -> String {
     )
 }
 
-fn verify(location: &AuditLocation, json: bool) -> Result<ExitCode, CliError> {
-    let (dir, keychain, keys, anchor) = match lucent_core::audit::verification_inputs_at(location) {
-        Ok(inputs) => inputs,
-        Err(e) => return could_not_run(e),
-    };
-    let has_log = lucent_core::audit::log::log_files(&dir)
-        .map(|f| !f.is_empty())
-        .unwrap_or(false);
-    let verification = match (&keys, has_log) {
-        (Some(keys), _) => match lucent_core::audit::verify(&dir, keys, anchor.as_ref()) {
-            Ok(v) => v,
-            Err(e) => return could_not_run(e),
-        },
-        (None, false) => lucent_core::audit::Verification {
-            records: 0,
-            files: 0,
-            problem: None,
-            relocations: Vec::new(),
-        },
-        (None, true) => lucent_core::audit::Verification {
-            records: 0,
-            files: 0,
-            problem: Some((
-                0,
-                String::new(),
-                "unverifiable: the log's key is not in the keychain".into(),
-            )),
-            relocations: Vec::new(),
-        },
-    };
-    if let Some((seq, file, reason)) = &verification.problem {
-        let _ = keychain.set_pending_alert(&format!("record {seq} in {file}: {reason}"));
-    }
-    let here = lucent_core::audit::location_token(&dir);
-    let active = match keychain.active_log(Origin::current("").uid) {
-        Ok(active) => active,
-        Err(e) => return could_not_run(e),
-    };
-    // Whether each earlier log holds records now, where the keychain remembers its folder.
-    let present_now = |r: &Relocation| -> Option<bool> {
-        let dir = active.as_ref()?.known_dir(&r.previous.token)?;
-        Some(lucent_core::audit::log::holds_records(Path::new(dir)))
-    };
+fn print_verification(check: &TrailCheck, json: bool) -> ExitCode {
+    let verification = &check.verification;
     let out = if json {
         let doc = VerifyJson {
             intact: verification.intact(),
@@ -443,8 +312,8 @@ fn verify(location: &AuditLocation, json: bool) -> Result<ExitCode, CliError> {
                     file: file.clone(),
                     reason: reason.clone(),
                 }),
-            location: here.clone(),
-            active: active.as_ref().map(|a| a.token.clone()),
+            location: check.location.clone(),
+            active: check.active_location().map(str::to_string),
             relocations: verification
                 .relocations
                 .iter()
@@ -457,11 +326,7 @@ fn verify(location: &AuditLocation, json: bool) -> Result<ExitCode, CliError> {
                     previous_last_seq: r.previous.seq,
                     previous_head: r.previous.head.clone(),
                     previous_present_then: r.previous.present,
-                    previous_present_now: if r.recreated {
-                        Some(false)
-                    } else {
-                        present_now(r)
-                    },
+                    previous_present_now: check.previous_present_now(r),
                 })
                 .collect(),
         };
@@ -477,21 +342,21 @@ fn verify(location: &AuditLocation, json: bool) -> Result<ExitCode, CliError> {
             }
         }];
         for r in &verification.relocations {
-            lines.push(relocation_line(r, present_now(r)));
+            lines.push(relocation_line(r, check.previous_present_now(r)));
         }
-        match &active {
-            Some(a) if a.token != here => lines.push(format!(
-                "note: this log is {here}; the OS user's active audit log is {}",
-                a.token
+        match check.active_location() {
+            Some(active) if active != check.location => lines.push(format!(
+                "note: this log is {}; the OS user's active audit log is {active}",
+                check.location
             )),
             _ => {}
         }
         lines.join("\n")
     };
     let _ = writeln!(std::io::stdout(), "{out}");
-    Ok(if verification.intact() {
+    if verification.intact() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    }
 }

@@ -1,30 +1,9 @@
 //! Files the CLI writes for the user: owner-only (0600) whatever the umask, because they hold
-//! PHI (an audit export names patients; a rendered frame shows one).
+//! PHI (a rendered frame shows a patient). An audit export is written by the facade
+//! (`lucent_core::audit_trail`), replaced atomically.
 
 use std::io::Write;
 use std::path::Path;
-
-/// Writes a file readable by its owner only (0600), replacing it atomically: the bytes go to a
-/// temporary file created exclusively (`O_EXCL`) with an unpredictable name beside the target
-/// (tempfile), which is synced and then renamed over it. A failure removes the temporary file.
-pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if path.file_name().is_none() {
-        return Err(std::io::Error::other("the output path names no file"));
-    }
-    // tempfile creates the file 0600 whatever the umask.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".lucent-")
-        .suffix(".partial")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
 
 /// Writes `bytes` to `path` in place (so `-o /dev/stdout` works), creating it 0600 if it does
 /// not exist; an existing file keeps its mode.

@@ -4,7 +4,7 @@
 
 use crate::CliError;
 use clap::Subcommand;
-use lucent_core::audit::policy::{KEYS, Policy, Source};
+use lucent_core::policy::{KEYS, Policy, Source};
 use serde::Serialize;
 use std::io::Write;
 use std::process::ExitCode;
@@ -40,7 +40,7 @@ struct ShownKey {
 pub fn run(command: PolicyCommand) -> Result<ExitCode, CliError> {
     let PolicyCommand::Show { json } = command;
     let policy = Policy::load()?;
-    let location = lucent_core::audit::location::resolve(None)?;
+    let location = lucent_core::data_dir::audit_location(None)?;
     let keys: Vec<ShownKey> = KEYS
         .iter()
         .map(|k| {

@@ -58,7 +58,7 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn forget_keys(data: &Path) {
-    if let Ok(k) = lucent_core::audit::Keychain::open(data) {
+    if let Ok(k) = lucent_audit::AuditKeychain::open(data) {
         let _ = k.forget();
     }
 }
@@ -485,7 +485,7 @@ fn the_policy_audit_directory_wins_over_lucent_data_dir() {
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(doc["keys"][0]["key"], "audit.directory");
     assert_eq!(doc["keys"][0]["source"], "policy");
-    if let Ok(k) = lucent_core::audit::Keychain::open(&audit) {
+    if let Ok(k) = lucent_audit::AuditKeychain::open(&audit) {
         let _ = k.forget();
     }
 }
@@ -587,7 +587,7 @@ fn regression_verify_reports_a_relocation_to_a_fresh_data_directory() {
         let b = tmp.path().join(format!("b{round}"));
         render(&a);
         render(&b);
-        let a_token = lucent_core::audit::location_token(&a.join("audit"));
+        let a_token = lucent_audit::location_token(&a.join("audit"));
         let doc = verify_json(tmp.path(), &b);
         assert_eq!(doc["intact"], true, "{doc}");
         let relocation = &doc["relocations"][0];
@@ -773,7 +773,7 @@ fn info_prints_no_patient_text_that_the_audit_trail_has_not_recorded() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Patient ZQXNAME^MARKER"));
-    let bodies = lucent_core::audit::read_bodies(&data.join("audit")).unwrap();
+    let bodies = lucent_audit::read_bodies(&data.join("audit")).unwrap();
     assert!(
         bodies
             .iter()

@@ -16,7 +16,7 @@ fn lucent(args: &[&str], cwd: &Path, data: &Path) -> Output {
 }
 
 fn forget_keys(data: &Path) {
-    if let Ok(k) = lucent_core::audit::Keychain::open(data) {
+    if let Ok(k) = lucent_audit::AuditKeychain::open(data) {
         let _ = k.forget();
     }
 }

@@ -14,9 +14,13 @@
 //! typed ([`CoreError`]) with a stable code. (The benchmarks' measurement types in
 //! [`process_memory`] and [`page_cache`] derive `Serialize` for their JSON reports, not for IPC.)
 
+pub mod audit_trail;
+pub mod data_dir;
 pub mod hardening;
 pub mod ids;
+mod owner_only;
 pub mod page_cache;
+pub mod policy;
 pub mod process_memory;
 mod session;
 mod views;
@@ -24,9 +28,7 @@ mod views;
 pub use session::{CacheStats, Session};
 pub use views::{FrameRef, SeriesSummary, StackGeometry, StudySummary, warning_text};
 
-/// The audit trail, for local tools (the CLI's `audit` commands).
-pub use lucent_audit as audit;
-
+pub use data_dir::webview_data_dir;
 pub use ids::{FrameOfReferenceId, InstanceId, SeriesId, StudyId};
 pub use lucent_audit::{AuditError, AuditLog};
 pub use lucent_error::{ErrorCode, HasErrorCode};
@@ -42,7 +44,6 @@ pub use lucent_pixels::{
     RenderOptions, RenderedFrame, Renderer, Tile, UltrasoundRegion, VoiChoice,
 };
 
-use std::path::PathBuf;
 
 /// Why a session operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -91,17 +92,6 @@ pub fn rss_anon_mb() -> Option<f64> {
         .parse()
         .ok()?;
     Some(kb / 1024.0)
-}
-
-/// The folder the viewer's webview keeps its data in (`<data dir>/webview`: WebKit's caches and
-/// storage), created owner-only with its parent (0700), so that what WebKit writes there is
-/// readable by this OS user only whatever modes WebKit gives its files.
-pub fn webview_data_dir() -> std::io::Result<PathBuf> {
-    let data = lucent_audit::data_dir();
-    lucent_audit::log::create_private_dir_all(&data)?;
-    let webview = data.join("webview");
-    lucent_audit::log::create_private_dir_all(&webview)?;
-    Ok(webview)
 }
 
 /// Location of a slice along its normal (PS3.3 C.7.6.2.1.1), for display ("Loc 12.5 mm").

@@ -4,8 +4,8 @@
 //! Needs the real keychain (`scripts/with-keyring.sh`) and xmllint (the test command installs
 //! both).
 
-use lucent_core::audit::export::to_xml;
-use lucent_core::audit::{Action, Event, EventId, RecordBody};
+use lucent_audit::export::to_xml;
+use lucent_audit::{Action, Event, EventId, RecordBody};
 use lucent_core::{Session, VoiChoice};
 use lucent_testdata::*;
 
@@ -84,5 +84,5 @@ fn every_event_the_product_emits_exports_schema_valid() {
     // Failures carry their code; the frame failure names the study, the junk file none.
     assert!(xml.contains("<EventOutcomeDescription>E_NOT_DICOM</EventOutcomeDescription>"));
     assert!(xml.contains("E_FRAME_OUT_OF_RANGE"));
-    let _ = lucent_core::audit::Keychain::open(&data).and_then(|k| k.forget());
+    let _ = lucent_audit::AuditKeychain::open(&data).and_then(|k| k.forget());
 }

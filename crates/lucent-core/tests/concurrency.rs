@@ -45,7 +45,7 @@ fn two_stacks(dir: &std::path::Path) -> (Arc<Session>, SeriesId, SeriesId) {
 }
 
 fn forget_key(data: &std::path::Path) {
-    let _ = lucent_core::audit::Keychain::open(data).and_then(|k| k.forget());
+    let _ = lucent_audit::AuditKeychain::open(data).and_then(|k| k.forget());
 }
 
 /// Runs `f` on its own thread; what it returned and how long the call itself took, if it

@@ -127,7 +127,7 @@ fn break_audit(data: &Path) {
 }
 
 fn forget_key(data: &Path) {
-    let _ = lucent_core::audit::Keychain::open(data).and_then(|k| k.forget());
+    let _ = lucent_audit::AuditKeychain::open(data).and_then(|k| k.forget());
 }
 
 #[test]

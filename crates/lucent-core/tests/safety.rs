@@ -6,7 +6,7 @@
 //!   text can be read, and an open whose listing cannot be recorded discloses nothing.
 //! - Thumbnails are part of the listing; viewing a frame is recorded once as viewed.
 
-use lucent_core::audit::RecordBody;
+use lucent_audit::RecordBody;
 use lucent_core::{ErrorCode, HasErrorCode, Session, VoiChoice};
 use lucent_testdata::*;
 use std::path::{Path, PathBuf};
@@ -28,11 +28,11 @@ fn ct(dir: &Path, seed: u64, name: &str, slices: usize) -> Vec<PathBuf> {
 }
 
 fn bodies(data: &Path) -> Vec<RecordBody> {
-    lucent_core::audit::read_bodies(&data.join("audit")).unwrap()
+    lucent_audit::read_bodies(&data.join("audit")).unwrap()
 }
 
 fn forget_key(data: &Path) {
-    let _ = lucent_core::audit::Keychain::open(data).and_then(|k| k.forget());
+    let _ = lucent_audit::AuditKeychain::open(data).and_then(|k| k.forget());
 }
 
 fn listed(b: &RecordBody) -> bool {

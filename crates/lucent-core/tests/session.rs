@@ -7,7 +7,7 @@ use lucent_testdata::*;
 /// were read (besides the open's one "listed" record). Then the test's audit key leaves the
 /// keychain.
 fn assert_one_access_record_then_forget_key(data: &std::path::Path) {
-    let bodies = lucent_core::audit::read_bodies(&data.join("audit")).unwrap();
+    let bodies = lucent_audit::read_bodies(&data.join("audit")).unwrap();
     let accesses = |listed: bool| {
         bodies
             .iter()
@@ -20,7 +20,7 @@ fn assert_one_access_record_then_forget_key(data: &std::path::Path) {
     };
     assert_eq!(accesses(false), 1, "one viewed record");
     assert_eq!(accesses(true), 1, "one listed record");
-    let _ = lucent_core::audit::Keychain::open(data).and_then(|k| k.forget());
+    let _ = lucent_audit::AuditKeychain::open(data).and_then(|k| k.forget());
 }
 
 #[test]
@@ -220,8 +220,8 @@ fn stack_frames_come_from_a_bounded_cache_and_prefetch_warms_neighbours() {
         session.stack_frame(series, 12, voi).is_err(),
         "past the last frame"
     );
-    let _ = lucent_core::audit::Keychain::open(&dir.path().join("lucent-data"))
-        .and_then(|k| k.forget());
+    let _ =
+        lucent_audit::AuditKeychain::open(&dir.path().join("lucent-data")).and_then(|k| k.forget());
 }
 
 #[test]
@@ -252,8 +252,8 @@ fn a_large_image_comes_as_a_coarse_level_and_tiles() {
     );
     let tile = pyramid.tile(0, 1, 1).unwrap();
     assert_eq!((tile.width, tile.height), (256, 256));
-    let _ = lucent_core::audit::Keychain::open(&dir.path().join("lucent-data"))
-        .and_then(|k| k.forget());
+    let _ =
+        lucent_audit::AuditKeychain::open(&dir.path().join("lucent-data")).and_then(|k| k.forget());
 }
 
 #[test]

@@ -129,7 +129,7 @@ impl AuditGate {
         &self.pixels.cache
     }
 
-    /// The audit log, opened (and checked) on first use where `lucent_audit::location` says
+    /// The audit log, opened (and checked) on first use where [`crate::data_dir::audit_location`] says
     /// (the managed policy's folder, else this session's data dir or `LUCENT_DATA_DIR`).
     pub(crate) fn log(&self) -> Result<&AuditLog, CoreError> {
         if let Some(log) = self.log.get() {
@@ -139,7 +139,7 @@ impl AuditGate {
         if let Some(log) = self.log.get() {
             return Ok(log);
         }
-        let location = lucent_audit::location::resolve(self.data_dir.as_deref())?;
+        let location = crate::data_dir::audit_location(self.data_dir.as_deref())?;
         let opened = AuditLog::open_at(&location, &self.app)?;
         Ok(self.log.get_or_init(|| opened))
     }

@@ -113,7 +113,7 @@ impl Session {
             .clone()
     }
 
-    /// The audit log, opened (and checked) on first use where `lucent_audit::location` says
+    /// The audit log, opened (and checked) on first use where [`crate::data_dir::audit_location`] says
     /// (the managed policy's folder, else this session's data dir or `LUCENT_DATA_DIR`).
     pub fn audit_log(&self) -> Result<&AuditLog, CoreError> {
         self.gate.log()
