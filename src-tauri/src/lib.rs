@@ -55,9 +55,10 @@ impl Pyramids {
 /// How often the in-app benchmark samples the memory of the viewer's process tree.
 const BENCH_MEMORY_SAMPLE_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// The shell's state: one session, shared with the blocking pool.
+/// The shell's state: one session, shared by reference with the blocking pool. The session
+/// locks per concern inside (lucent-core), so commands for two viewports run side by side.
 pub struct Viewer {
-    session: Arc<Mutex<Session>>,
+    session: Arc<Session>,
     bench_out: Option<PathBuf>,
     /// Benchmark mode: samples the memory of this process and its descendants (WebKit's web and
     /// network processes hold the canvases) from launch to the report.
@@ -90,7 +91,7 @@ impl Viewer {
             .ok()
         });
         Viewer {
-            session: Arc::new(Mutex::new(session)),
+            session: Arc::new(session),
             bench_out,
             bench_memory: Mutex::new(bench_memory),
             launched_epoch_ms: epoch_ms(),
@@ -100,18 +101,14 @@ impl Viewer {
         }
     }
 
-    fn session(&self) -> std::sync::MutexGuard<'_, Session> {
-        self.session.lock().unwrap_or_else(|p| p.into_inner())
+    fn session(&self) -> &Session {
+        &self.session
     }
-}
-
-fn lock(session: &Arc<Mutex<Session>>) -> std::sync::MutexGuard<'_, Session> {
-    session.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The VOI a request asks for; a non-finite or non-positive window is refused and audited.
 fn requested_voi(
-    session: &Arc<Mutex<Session>>,
+    session: &Session,
     window: Option<ipc::WindowArg>,
 ) -> Result<VoiChoice, IpcError> {
     match window {
@@ -122,7 +119,7 @@ fn requested_voi(
             })
         }
         Some(_) => {
-            let _ = lock(session).audit_rejected_request("invalid window");
+            let _ = session.audit_rejected_request("invalid window");
             Err(IpcError::new(
                 ErrorCode::InvalidArgument,
                 "the window width must be a number > 0",
@@ -133,16 +130,15 @@ fn requested_voi(
 }
 
 /// Parses a series id from the UI; an unknown form is refused and audited.
-fn series_id(session: &Arc<Mutex<Session>>, s: &str) -> Result<SeriesId, IpcError> {
+fn series_id(session: &Session, s: &str) -> Result<SeriesId, IpcError> {
     SeriesId::parse(s).ok_or_else(|| {
-        let _ = lock(session).audit_rejected_request("malformed series id");
+        let _ = session.audit_rejected_request("malformed series id");
         IpcError::new(ErrorCode::UnknownId, "unknown series")
     })
 }
 
-/// Converts a facade error for the UI; an unknown id is audited as a refused request. Takes the
-/// session the caller has already locked (the mutex is not re-entrant).
-fn rejected(session: &mut Session, e: lucent_core::CoreError) -> IpcError {
+/// Converts a facade error for the UI; an unknown id is audited as a refused request.
+fn rejected(session: &Session, e: lucent_core::CoreError) -> IpcError {
     if e.code() == ErrorCode::UnknownId {
         let _ = session.audit_rejected_request("unknown series id");
     }
@@ -195,10 +191,10 @@ async fn stack(
     let session = state.session.clone();
     blocking(move || {
         let id = series_id(&session, &request.series)?;
-        let mut s = lock(&session);
+        let s = &*session;
         let (locations, windows) = match s.slice_locations(id) {
             Ok(v) => v,
-            Err(e) => return Err(rejected(&mut s, e)),
+            Err(e) => return Err(rejected(s, e)),
         };
         let default_window = s.default_window(id, 0).map_err(IpcError::from)?;
         let geometry = s.stack_geometry(id).map_err(IpcError::from)?;
@@ -240,7 +236,7 @@ async fn frame(
     blocking(move || {
         let id = series_id(&session, &request.series)?;
         let voi = requested_voi(&session, request.window)?;
-        let mut s = lock(&session);
+        let s = &*session;
         let index = request.index as usize;
         let options = RenderOptions {
             voi,
@@ -249,7 +245,7 @@ async fn frame(
         };
         let full = match s.stack_frame(id, index, options) {
             Ok(f) => f,
-            Err(e) => return Err(rejected(&mut s, e)),
+            Err(e) => return Err(rejected(s, e)),
         };
         let direction = request.direction.unwrap_or(1).signum();
         let _ = s.prefetch(id, index, if direction == 0 { 1 } else { direction }, 6);
@@ -312,7 +308,7 @@ async fn tile(state: tauri::State<'_, Viewer>, request: TileRequest) -> Result<R
             Some(p) => p,
             None => {
                 let voi = requested_voi(&session, request.window)?;
-                let mut s = lock(&session);
+                let s = &*session;
                 let options = RenderOptions {
                     voi,
                     overlays: request.overlays,
@@ -320,7 +316,7 @@ async fn tile(state: tauri::State<'_, Viewer>, request: TileRequest) -> Result<R
                 };
                 let full = match s.stack_frame(id, request.index as usize, options) {
                     Ok(f) => f,
-                    Err(e) => return Err(rejected(&mut s, e)),
+                    Err(e) => return Err(rejected(s, e)),
                 };
                 let p = Arc::new(lucent_core::Pyramid::new(full, 1024));
                 pyramids
@@ -349,10 +345,10 @@ async fn values(
     let session = state.session.clone();
     blocking(move || {
         let id = series_id(&session, &request.series)?;
-        let mut s = lock(&session);
+        let s = &*session;
         match s.frame_values(id, request.index as usize) {
             Ok(v) => Ok(Response::new(encode_values(&v))),
-            Err(e) => Err(rejected(&mut s, e)),
+            Err(e) => Err(rejected(s, e)),
         }
     })
     .await
@@ -367,10 +363,10 @@ async fn thumbnail(
     let session = state.session.clone();
     blocking(move || {
         let id = series_id(&session, &request.series)?;
-        let mut s = lock(&session);
+        let s = &*session;
         let pyramid = match s.thumbnail(id, 96) {
             Ok(p) => p,
-            Err(e) => return Err(rejected(&mut s, e)),
+            Err(e) => return Err(rejected(s, e)),
         };
         let full = pyramid.level(0).map_or((0, 0), |f| (f.width, f.height));
         Ok(Response::new(encode_frame(pyramid.coarsest(), true, full)))
@@ -406,8 +402,8 @@ async fn app_mode<R: Runtime>(
 }
 
 /// The benchmark commands outside benchmark mode: refused and audited.
-fn not_benchmarking(session: &Arc<Mutex<Session>>) -> IpcError {
-    let _ = lock(session).audit_rejected_request("benchmark command outside benchmark mode");
+fn not_benchmarking(session: &Session) -> IpcError {
+    let _ = session.audit_rejected_request("benchmark command outside benchmark mode");
     IpcError::new(ErrorCode::InvalidArgument, "not in benchmark mode")
 }
 
@@ -427,10 +423,10 @@ async fn bench_cold(
     blocking(move || {
         let id = series_id(&session, &request.series)?;
         pyramids.lock().unwrap_or_else(|p| p.into_inner()).0.clear();
-        let mut s = lock(&session);
+        let s = &*session;
         let cold = match s.make_cold(id) {
             Ok(c) => c,
-            Err(e) => return Err(rejected(&mut s, e)),
+            Err(e) => return Err(rejected(s, e)),
         };
         serde_json::to_value(cold).map_err(|_| IpcError::new(ErrorCode::Internal, "internal error"))
     })
@@ -498,7 +494,7 @@ pub fn open_paths<R: Runtime>(app: &AppHandle<R>, paths: Vec<PathBuf>) {
     );
     let session = viewer.session.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        let result = lock(&session).open(&paths);
+        let result = session.open(&paths);
         match result {
             Ok(()) => {
                 let _ = app.emit("studies-changed", ());
