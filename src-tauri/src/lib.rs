@@ -107,10 +107,7 @@ impl Viewer {
 }
 
 /// The VOI a request asks for; a non-finite or non-positive window is refused and audited.
-fn requested_voi(
-    session: &Session,
-    window: Option<ipc::WindowArg>,
-) -> Result<VoiChoice, IpcError> {
+fn requested_voi(session: &Session, window: Option<ipc::WindowArg>) -> Result<VoiChoice, IpcError> {
     match window {
         Some(w) if w.center.is_finite() && w.width.is_finite() && w.width > 0.0 => {
             Ok(VoiChoice::Explicit {

@@ -44,7 +44,6 @@ pub use lucent_pixels::{
     RenderOptions, RenderedFrame, Renderer, Tile, UltrasoundRegion, VoiChoice,
 };
 
-
 /// Why a session operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {

@@ -122,9 +122,12 @@ impl Session {
         let paths = self.stack_paths(series)?;
         self.cancel_prefetches();
         self.clear_cache();
+        // Read before the eviction (which runs fincore): the session takes other commands
+        // meanwhile, and a frame the UI asks for after the clear is a read of the cold pass.
+        let frame_cache_bytes_after = self.cache_stats().bytes;
         let page_cache = evict(&paths);
         Ok(ColdStart {
-            frame_cache_bytes_after: self.cache_stats().bytes,
+            frame_cache_bytes_after,
             page_cache,
         })
     }

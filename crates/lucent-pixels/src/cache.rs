@@ -191,6 +191,11 @@ pub struct FrameCache {
     files: Mutex<Lru<PathBuf, PixelFile>>,
     /// Hit/miss counters.
     pub stats: CacheStats,
+    /// Bumped by [`FrameCache::clear`] (under the frames' lock): a frame whose decode started
+    /// before a clear is returned to its caller but not kept, so an emptied cache stays empty
+    /// of what was being decoded when it was emptied (the benchmarks' cold start, with other
+    /// commands in flight).
+    clears: std::sync::atomic::AtomicU64,
 }
 
 impl FrameCache {
@@ -200,6 +205,7 @@ impl FrameCache {
             frames: Mutex::new(Lru::new(bytes)),
             files: Mutex::new(Lru::new(OPEN_FILES)),
             stats: CacheStats::default(),
+            clears: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -254,11 +260,19 @@ impl FrameCache {
             return Ok((self.file(file)?, frame));
         }
         self.stats.misses.fetch_add(1, Ordering::Relaxed);
+        let epoch = self.clears.load(Ordering::SeqCst);
         let opened = self.file(file)?;
         let decoded = Arc::new(mapped(opened.decode_frame(k)?));
-        self.lock_frames()
-            .insert(key, decoded.clone(), frame_weight(&decoded));
+        self.keep_unless_cleared(epoch, key, &decoded);
         Ok((opened, decoded))
+    }
+
+    /// Keeps a decoded frame unless the cache was cleared since its decode began (`epoch`).
+    fn keep_unless_cleared(&self, epoch: u64, key: FrameKey, decoded: &Arc<DecodedFrame>) {
+        let mut frames = self.lock_frames();
+        if self.clears.load(Ordering::SeqCst) == epoch {
+            frames.insert(key, decoded.clone(), frame_weight(decoded));
+        }
     }
 
     /// Decodes into the cache without counting a hit or miss (prefetch).
@@ -267,9 +281,9 @@ impl FrameCache {
         if self.lock_frames().contains(&key) {
             return Ok(());
         }
+        let epoch = self.clears.load(Ordering::SeqCst);
         let decoded = Arc::new(self.file(file)?.decode_frame(k)?);
-        self.lock_frames()
-            .insert(key, decoded.clone(), frame_weight(&decoded));
+        self.keep_unless_cleared(epoch, key, &decoded);
         Ok(())
     }
 
@@ -290,7 +304,10 @@ impl FrameCache {
 
     /// Empties the cache (frames and files) and resets the counters.
     pub fn clear(&self) {
-        self.lock_frames().clear();
+        let mut frames = self.lock_frames();
+        self.clears.fetch_add(1, Ordering::SeqCst);
+        frames.clear();
+        drop(frames);
         self.files.lock().unwrap_or_else(|p| p.into_inner()).clear();
         self.stats.hits.store(0, Ordering::Relaxed);
         self.stats.misses.store(0, Ordering::Relaxed);
