@@ -102,16 +102,11 @@ pub struct ColdStart {
 }
 
 impl Session {
-    /// The distinct files of a stack, in display order.
+    /// The distinct files of a stack, in display order (one instance is one file).
     pub fn stack_paths(&self, series: SeriesId) -> Result<Vec<PathBuf>, CoreError> {
-        let mut paths: Vec<PathBuf> = Vec::new();
-        for f in self.frames(series)? {
-            let path = self.instance(f.instance)?.path;
-            if paths.last() != Some(&path) {
-                paths.push(path);
-            }
-        }
-        Ok(paths)
+        let catalogue = self.catalogue();
+        let (_, stack) = catalogue.find_series(series)?;
+        Ok(stack.instances.iter().map(|i| i.path.clone()).collect())
     }
 
     /// Makes the next reads of a stack cold, for a benchmark: queued prefetches are cancelled

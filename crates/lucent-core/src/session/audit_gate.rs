@@ -15,13 +15,14 @@
 //! held across the append of a study's first record only, so a second viewport reading an
 //! already viewed study never waits for anything but that set.
 
+use super::lock;
 use crate::CoreError;
 use lucent_audit::{Action, AuditLog, Event, EventId, EventType, Outcome, StudyObject};
 use lucent_error::{ErrorCode, HasErrorCode};
 use lucent_pixels::{FrameCache, PixelError, Renderer};
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Most studies named in one audit record: a listing of thousands of studies is split into
 /// several records of one append (one fsync), each well under the log's record size limit.
@@ -65,10 +66,18 @@ impl Admitted<'_> {
         &self,
         read: impl FnOnce(&PixelAccess) -> Result<T, PixelError>,
     ) -> Result<T, CoreError> {
-        read(&self.gate.pixels).or_else(|e| {
-            self.gate.record_failure(Some(self.study), &e)?;
-            Err(e.into())
-        })
+        self.gate
+            .failure_recorded(Some(self.study), read(&self.gate.pixels))
+    }
+
+    /// Runs a read of a single file; a failure is recorded before it is returned.
+    pub(crate) fn read_file<T>(
+        &self,
+        file: &SingleFile,
+        read: impl FnOnce(&lucent_pixels::PixelFile) -> Result<T, PixelError>,
+    ) -> Result<T, CoreError> {
+        self.gate
+            .failure_recorded(Some(self.study), read(&file.file))
     }
 }
 
@@ -79,24 +88,6 @@ pub(crate) struct SingleFile {
     file: lucent_pixels::PixelFile,
     /// Who the file is about, as the audit record names it.
     pub(crate) study: StudyObject,
-}
-
-impl Admitted<'_> {
-    /// Runs a read of a single file; a failure is recorded before it is returned.
-    pub(crate) fn read_file<T>(
-        &self,
-        file: &SingleFile,
-        read: impl FnOnce(&lucent_pixels::PixelFile) -> Result<T, PixelError>,
-    ) -> Result<T, CoreError> {
-        read(&file.file).or_else(|e| {
-            self.gate.record_failure(Some(self.study), &e)?;
-            Err(e.into())
-        })
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl AuditGate {
@@ -147,13 +138,7 @@ impl AuditGate {
     /// Opens a file outside any index and reads who it is about; a file that cannot be opened
     /// is recorded as a failed access.
     pub(crate) fn open_file(&self, path: &std::path::Path) -> Result<SingleFile, CoreError> {
-        let file = match lucent_pixels::PixelFile::open(path) {
-            Ok(file) => file,
-            Err(e) => {
-                self.record_failure(None, &e)?;
-                return Err(e.into());
-            }
-        };
+        let file = self.failure_recorded(None, lucent_pixels::PixelFile::open(path))?;
         let identity = file.identity().clone();
         let study = StudyObject {
             identity: lucent_audit::StudyIdentity {
@@ -224,8 +209,20 @@ impl AuditGate {
         self.record(&events)
     }
 
+    /// `result`, a failure recorded (as [`AuditGate::record_failure`]) before it is returned.
+    fn failure_recorded<T>(
+        &self,
+        study: Option<&StudyObject>,
+        result: Result<T, PixelError>,
+    ) -> Result<T, CoreError> {
+        result.or_else(|e| {
+            self.record_failure(study, &e)?;
+            Err(e.into())
+        })
+    }
+
     /// Records a failed access (110103, R, outcome 4 or 8, with the error code).
-    pub(crate) fn record_failure(
+    fn record_failure(
         &self,
         study: Option<&StudyObject>,
         error: &dyn HasErrorCode,

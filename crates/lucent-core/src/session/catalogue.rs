@@ -162,7 +162,7 @@ impl Catalogue {
 
     /// The frames of a stack, resolved on first use.
     pub(crate) fn stack(&self, series: SeriesId) -> Result<Arc<StackFrames>, CoreError> {
-        let mut stacks = self.stacks.lock().unwrap_or_else(|p| p.into_inner());
+        let mut stacks = super::lock(&self.stacks);
         if let Some(s) = stacks.get(&series) {
             return Ok(s.clone());
         }

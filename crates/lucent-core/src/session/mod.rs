@@ -26,7 +26,13 @@ use lucent_error::ErrorCode;
 use lucent_index::{Instance, Skipped, StudyIndex};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+/// Locks a mutex of the session; a panic while it was held (contained by the caller's thread)
+/// left data that is still consistent (every critical section is a lookup or an insert).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 /// One user's working set: opened paths, the index built from them, and the ids handed out.
 #[derive(Debug)]
@@ -106,7 +112,7 @@ impl Session {
     }
 
     /// The current snapshot of what is open.
-    fn catalogue(&self) -> Arc<Catalogue> {
+    pub(crate) fn catalogue(&self) -> Arc<Catalogue> {
         self.catalogue
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -159,7 +165,7 @@ impl Session {
     /// before the session holds them; if that record cannot be written the open fails and the
     /// session keeps its previous index (nothing new can be shown or printed).
     pub fn open(&self, paths: &[PathBuf]) -> Result<(), CoreError> {
-        let _opening = self.opening.lock().unwrap_or_else(|p| p.into_inner());
+        let _opening = lock(&self.opening);
         let current = self.catalogue();
         let mut roots = current.roots.clone();
         roots.extend(paths.iter().cloned());
